@@ -1,0 +1,44 @@
+"""Överenskommelseregistret: the Flask application factory."""
+import os
+
+from flask import Flask
+
+from config import Config, TestingConfig
+
+from . import cli, errors, i18n, templating
+from .db import db, open_database
+from .views import BLUEPRINTS
+from .extensions import babel, csrf
+
+
+def create_app(test_config=None):
+    """Build the web application. It never starts the scheduler."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=os.path.join(os.path.dirname(__file__), "..", "templates"),
+        static_folder=os.path.join(os.path.dirname(__file__), "..", "static"),
+    )
+    app.config.from_object(TestingConfig if (test_config or {}).get("TESTING") else Config)
+    if test_config:
+        app.config.update(test_config)
+
+    db.initialize(open_database(app.config["DATABASE_URL"]))
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+
+    @app.before_request
+    def _connect():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(exc):
+        if not db.is_closed():
+            db.close()
+
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    templating.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app

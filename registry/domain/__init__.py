@@ -1,0 +1,1 @@
+"""Domain rules shared by views, commands, jobs and (later) the API."""

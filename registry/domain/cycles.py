@@ -1,0 +1,155 @@
+"""Review cycles, stored as RFC 5545 recurrence rules (python-dateutil rrule).
+
+An agreement stores its cycle as rule text without a start, such as
+"FREQ=YEARLY;INTERVAL=3"; the start (the anchor) is its last review, or its
+start date. Yearly and monthly steps are computed as `anchor + n * step` with
+relativedelta, never by chaining, so 29 February and month ends stay anchored
+(2024-02-29 + 1 year = 2025-02-28, + 4 years = 2028-02-29).
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from dateutil.relativedelta import relativedelta
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrulestr
+from flask_babel import gettext as _
+
+FREQUENCIES = {"YEARLY": YEARLY, "MONTHLY": MONTHLY, "WEEKLY": WEEKLY, "DAILY": DAILY}
+UNIT_CHOICES = ("none", "years", "months")
+_UNIT_TO_FREQ = {"years": "YEARLY", "months": "MONTHLY"}
+
+
+class CycleError(ValueError):
+    """The review rule text is not a recurrence rule this product understands."""
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """A parsed review cycle: a frequency, an interval and any extra rule parts."""
+
+    freq: str
+    interval: int
+    extra: tuple = ()
+
+    @property
+    def rule(self):
+        """The canonical rule text stored in the database."""
+        parts = [f"FREQ={self.freq}", f"INTERVAL={self.interval}", *self.extra]
+        return ";".join(parts)
+
+
+def parse(rule):
+    """Parse rule text; None for an empty rule (no review cycle)."""
+    text = (rule or "").strip().upper()
+    if text.startswith("RRULE:"):
+        text = text[len("RRULE:"):]
+    if not text:
+        return None
+    parts = dict()
+    extra = []
+    for chunk in text.split(";"):
+        key, sep, value = chunk.partition("=")
+        if not sep or not value:
+            raise CycleError(_("Ogiltig regel: %(part)s", part=chunk))
+        if key in ("DTSTART", "UNTIL", "COUNT"):
+            raise CycleError(_("Regeln får inte ange %(key)s", key=key))
+        if key in ("FREQ", "INTERVAL"):
+            parts[key] = value
+        else:
+            extra.append(f"{key}={value}")
+    freq = parts.get("FREQ")
+    if freq not in FREQUENCIES:
+        raise CycleError(_("Regeln måste ange FREQ=YEARLY, MONTHLY, WEEKLY eller DAILY"))
+    try:
+        interval = int(parts.get("INTERVAL", "1"))
+    except ValueError:
+        raise CycleError(_("INTERVAL måste vara ett heltal")) from None
+    if not 1 <= interval <= 100:
+        raise CycleError(_("INTERVAL måste vara mellan 1 och 100"))
+    cycle = Cycle(freq, interval, tuple(extra))
+    try:
+        rrulestr(cycle.rule, dtstart=datetime(2000, 1, 1))
+    except (ValueError, TypeError) as exc:
+        raise CycleError(_("Ogiltig regel: %(error)s", error=exc)) from None
+    return cycle
+
+
+def normalise(rule):
+    """Canonical rule text for storage ("" for no cycle); raises CycleError."""
+    cycle = parse(rule)
+    return cycle.rule if cycle else ""
+
+
+def from_parts(unit, interval):
+    """Rule text from a form's unit ("none", "years", "months") and interval."""
+    if unit == "none" or not unit:
+        return ""
+    return Cycle(_UNIT_TO_FREQ[unit], int(interval)).rule
+
+
+def to_parts(rule):
+    """(unit, interval) for a form; ("none", 1) when there is no simple equivalent."""
+    cycle = parse(rule)
+    if cycle is None or cycle.extra:
+        return ("none", 1)
+    for unit, freq in _UNIT_TO_FREQ.items():
+        if cycle.freq == freq:
+            return (unit, cycle.interval)
+    return ("none", 1)
+
+
+def _step(cycle, anchor, n):
+    """The n-th cycle date after anchor (n >= 1), anchored on the anchor itself."""
+    k = n * cycle.interval
+    if cycle.freq == "YEARLY":
+        return anchor + relativedelta(years=k)
+    if cycle.freq == "MONTHLY":
+        return anchor + relativedelta(months=k)
+    if cycle.freq == "WEEKLY":
+        return anchor + timedelta(weeks=k)
+    return anchor + timedelta(days=k)
+
+
+def occurrences(rule, anchor, until):
+    """Review dates after anchor up to and including until, in order."""
+    cycle = parse(rule)
+    if cycle is None or anchor is None:
+        return []
+    if cycle.extra:
+        rr = rrulestr(cycle.rule, dtstart=datetime.combine(anchor, datetime.min.time()))
+        end = datetime.combine(until, datetime.min.time())
+        return [d.date() for d in rr.between(rr.dtstart, end, inc=True) if d.date() > anchor]
+    dates = []
+    n = 1
+    while (d := _step(cycle, anchor, n)) <= until:
+        dates.append(d)
+        n += 1
+    return dates
+
+
+def next_review(rule, anchor):
+    """The first review date after anchor, or None without a cycle or an anchor."""
+    cycle = parse(rule)
+    if cycle is None or anchor is None:
+        return None
+    if cycle.extra:
+        rr = rrulestr(cycle.rule, dtstart=datetime.combine(anchor, datetime.min.time()))
+        following = rr.after(rr.dtstart)
+        return following.date() if following else None
+    return _step(cycle, anchor, 1)
+
+
+def describe(rule):
+    """A short Swedish (or translated) description, e.g. "Vart 3:e år"."""
+    cycle = parse(rule)
+    if cycle is None:
+        return _("Ingen fast granskningscykel")
+    if cycle.extra:
+        return cycle.rule
+    n = cycle.interval
+    if cycle.freq == "YEARLY":
+        return _("Årligen") if n == 1 else _("Vart %(n)s:e år", n=n)
+    if cycle.freq == "MONTHLY":
+        return _("Varje månad") if n == 1 else _("Var %(n)s:e månad", n=n)
+    if cycle.freq == "WEEKLY":
+        return _("Varje vecka") if n == 1 else _("Var %(n)s:e vecka", n=n)
+    return _("Varje dag") if n == 1 else _("Var %(n)s:e dag", n=n)

@@ -1,0 +1,217 @@
+"""Reading the register: the filtered agreement list and the dashboard figures."""
+import math
+from dataclasses import dataclass, field, fields
+from datetime import timedelta
+
+from peewee import JOIN, Case, fn
+
+from ..models import Agreement, AgreementGroup, AgreementParty, Group
+from . import status as derived
+from .vocab import ACTIVE_STATUSES, AGREEMENT_KINDS, AGREEMENT_STATUSES
+
+SORTS = {
+    "title": Agreement.title,
+    "kind": Agreement.kind,
+    "group": Group.name,
+    "status": Agreement.status,
+    "expires_on": Agreement.expires_on,
+    "next_review_on": Agreement.next_review_on,
+    "updated_at": Agreement.updated_at,
+}
+DEADLINE_FILTERS = (
+    "attention",
+    derived.EXPIRED,
+    derived.EXPIRES_SOON,
+    derived.REVIEW_OVERDUE,
+    derived.REVIEW_DUE_SOON,
+)
+
+
+@dataclass
+class AgreementQuery:
+    """What the agreement list shows: search text, filters, sort and page."""
+
+    q: str = ""
+    group: int | None = None
+    party: int | None = None
+    kind: str = ""
+    status: str = ""
+    deadline: str = ""
+    sort: str = "title"
+    desc: bool = False
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args):
+        """Build from request arguments, ignoring values that make no sense."""
+
+        def as_int(name):
+            try:
+                return int(args.get(name, ""))
+            except ValueError:
+                return None
+
+        query = cls(
+            q=(args.get("q") or "").strip()[:200],
+            group=as_int("group"),
+            party=as_int("party"),
+            kind=args.get("kind") if args.get("kind") in AGREEMENT_KINDS else "",
+            status=args.get("status") if args.get("status") in AGREEMENT_STATUSES else "",
+            deadline=args.get("deadline") if args.get("deadline") in DEADLINE_FILTERS else "",
+            sort=args.get("sort") if args.get("sort") in SORTS else "title",
+            desc=args.get("desc") == "1",
+        )
+        query.page = max(as_int("page") or 1, 1)
+        return query
+
+    def args(self, **changes):
+        """URL arguments for this query with some values changed (for links)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        out = {k: v for k, v in values.items() if v not in (None, "", False)}
+        if out.get("desc"):
+            out["desc"] = 1
+        if out.get("page") == 1:
+            out.pop("page")
+        if out.get("sort") == "title":
+            out.pop("sort")
+        return out
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    page_size: int
+    pages: int = field(init=False)
+
+    def __post_init__(self):
+        self.pages = max(math.ceil(self.total / self.page_size), 1)
+
+
+def in_group(group_id):
+    """Agreements a group is responsible for or contributes to."""
+    contributing = AgreementGroup.select(AgreementGroup.agreement).where(
+        AgreementGroup.group == group_id
+    )
+    return (Agreement.responsible_group == group_id) | Agreement.id.in_(contributing)
+
+
+def with_party(organisation_id):
+    parties = AgreementParty.select(AgreementParty.agreement).where(
+        AgreementParty.organisation == organisation_id
+    )
+    return Agreement.id.in_(parties)
+
+
+def matching(text):
+    pattern = f"%{text}%"
+    return (
+        (Agreement.title ** pattern)
+        | (Agreement.short_name ** pattern)
+        | (Agreement.case_number ** pattern)
+        | (Agreement.description ** pattern)
+    )
+
+
+def filtered(query, today, window_days):
+    """The agreements matching a query's filters (unsorted, unpaginated)."""
+    select = Agreement.select(Agreement, Group).join(Group, on=Agreement.responsible_group == Group.id)
+    if query.q:
+        select = select.where(matching(query.q))
+    if query.group:
+        select = select.where(in_group(query.group))
+    if query.party:
+        select = select.where(with_party(query.party))
+    if query.kind:
+        select = select.where(Agreement.kind == query.kind)
+    if query.status:
+        select = select.where(Agreement.status == query.status)
+    if query.deadline == "attention":
+        select = select.where(derived.needs_attention(Agreement, today, window_days))
+    elif query.deadline:
+        select = select.where(derived.condition(Agreement, query.deadline, today, window_days))
+    return select
+
+
+def search(query, today, window_days, page_size):
+    """One page of the agreement list."""
+    select = filtered(query, today, window_days)
+    total = select.count()
+    column = SORTS[query.sort]
+    order = column.desc(nulls="LAST") if query.desc else column.asc(nulls="LAST")
+    items = list(select.order_by(order, Agreement.id).paginate(query.page, page_size))
+    return Page(items, total, query.page, page_size)
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """One deadline of one agreement, for the dashboard."""
+
+    agreement: Agreement
+    kind: str
+    due_on: object
+    days_left: int
+
+
+def _due_items(agreements, today, start, end):
+    items = []
+    for agreement in agreements:
+        if agreement.expires_on and start <= agreement.expires_on <= end:
+            items.append(DueItem(agreement, "expiry", agreement.expires_on, (agreement.expires_on - today).days))
+        if agreement.next_review_on and start <= agreement.next_review_on <= end:
+            items.append(
+                DueItem(agreement, "review", agreement.next_review_on, (agreement.next_review_on - today).days)
+            )
+    return sorted(items, key=lambda i: (i.due_on, i.agreement.title))
+
+
+def _with_group():
+    return Agreement.select(Agreement, Group).join(Group, on=Agreement.responsible_group == Group.id)
+
+
+def upcoming(today, window_days):
+    """Expiries and reviews from today to the end of the window, soonest first."""
+    horizon = today + timedelta(days=window_days)
+    rows = _with_group().where(
+        derived.condition(Agreement, derived.EXPIRES_SOON, today, window_days)
+        | derived.condition(Agreement, derived.REVIEW_DUE_SOON, today, window_days)
+    )
+    return _due_items(rows, today, today, horizon)
+
+
+def overdue(today):
+    """Expired agreements still in force and reviews past their date, oldest first."""
+    rows = _with_group().where(
+        derived.condition(Agreement, derived.EXPIRED, today, 0)
+        | derived.condition(Agreement, derived.REVIEW_OVERDUE, today, 0)
+    )
+    return _due_items(rows, today, today.min, today - timedelta(days=1))
+
+
+def counts_by_status():
+    """{status: count} for every status, zero included."""
+    found = dict(
+        Agreement.select(Agreement.status, fn.COUNT(Agreement.id)).group_by(Agreement.status).tuples()
+    )
+    return {code: found.get(code, 0) for code in AGREEMENT_STATUSES}
+
+
+def counts_by_group(today, window_days):
+    """Per responsible group: agreements in force and how many need attention."""
+    attention = derived.needs_attention(Agreement, today, window_days)
+    active = Agreement.status.in_(ACTIVE_STATUSES)
+    rows = (
+        Group.select(
+            Group,
+            fn.COUNT(Agreement.id).alias("total"),
+            fn.SUM(Case(None, ((active, 1),), 0)).alias("active"),
+            fn.SUM(Case(None, ((attention, 1),), 0)).alias("attention"),
+        )
+        .join(Agreement, JOIN.LEFT_OUTER, on=Agreement.responsible_group == Group.id)
+        .group_by(Group)
+        .having(fn.COUNT(Agreement.id) > 0)
+        .order_by(Group.name)
+    )
+    return list(rows)

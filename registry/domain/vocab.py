@@ -1,0 +1,61 @@
+"""Controlled vocabularies: stored codes and their user-facing labels.
+
+Codes are stored in the database and used by the API; labels are translated.
+The source strings are Swedish, the product's default language.
+"""
+from flask_babel import lazy_gettext as _l
+
+AGREEMENT_KINDS = {
+    "avtal": _l("Avtal"),
+    "overenskommelse": _l("Överenskommelse"),
+    "tillampningsanvisning": _l("Tillämpningsanvisning"),
+    "strategi": _l("Strategi"),
+    "riktlinje": _l("Riktlinje"),
+    "rutin": _l("Rutin"),
+    "handlingsplan": _l("Handlingsplan"),
+    "ovrigt": _l("Övrigt"),
+}
+
+AGREEMENT_STATUSES = {
+    "draft": _l("Utkast"),
+    "in_force": _l("Gällande"),
+    "under_revision": _l("Under revidering"),
+    "expired": _l("Upphört att gälla"),
+    "terminated": _l("Uppsagt"),
+    "replaced": _l("Ersatt"),
+}
+# Agreements in these states have deadlines; the others are history.
+ACTIVE_STATUSES = ("in_force", "under_revision")
+
+REVIEW_OUTCOMES = {
+    "unchanged": _l("Oförändrad"),
+    "to_be_revised": _l("Ska revideras"),
+    "extended": _l("Förlängd"),
+    "terminated": _l("Avslutad"),
+}
+
+GROUP_KINDS = {
+    "forum": _l("Politiskt forum"),
+    "leadership": _l("Ledningsgrupp"),
+    "strategy": _l("Strategigrupp"),
+    "steering": _l("Styrgrupp"),
+    "council": _l("Råd"),
+    "working": _l("Arbetsgrupp"),
+    "other": _l("Övrig grupp"),
+}
+
+ORGANISATION_KINDS = {
+    "region": _l("Region"),
+    "municipality": _l("Kommun"),
+    "other": _l("Annan organisation"),
+}
+
+
+def label(vocabulary, code):
+    """The label for a code, or the code itself when it is unknown."""
+    return vocabulary.get(code, code)
+
+
+def choices(vocabulary):
+    """(code, label) pairs for a form field."""
+    return list(vocabulary.items())

@@ -1,0 +1,199 @@
+"""Web forms (Flask-WTF). Field-level checks live here; rules that involve
+several fields or the database live in registry.domain.agreements."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+
+from .domain import cycles
+from .domain.vocab import (
+    AGREEMENT_KINDS,
+    AGREEMENT_STATUSES,
+    GROUP_KINDS,
+    ORGANISATION_KINDS,
+    REVIEW_OUTCOMES,
+    choices,
+)
+from .models import Agreement, Group, Organisation, Person
+
+NONE_CHOICE = ("", _l("– ingen –"))
+REVIEW_UNITS = [("none", _l("Ingen fast cykel")), ("years", _l("År")), ("months", _l("Månader"))]
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+def group_choices():
+    return [(g.id, g.name) for g in Group.select(Group.id, Group.name).order_by(Group.name)]
+
+
+def person_choices():
+    return [(p.id, f"{p.name} <{p.email}>") for p in Person.select().order_by(Person.name)]
+
+
+def organisation_choices():
+    return [(o.id, o.name) for o in Organisation.select().order_by(Organisation.kind.desc(), Organisation.name)]
+
+
+def agreement_choices(exclude=None):
+    query = Agreement.select(Agreement.id, Agreement.title, Agreement.short_name).order_by(Agreement.title)
+    if exclude is not None:
+        query = query.where(Agreement.id != exclude)
+    return [(a.id, a.short_name or a.title[:90]) for a in query]
+
+
+def parse_documents(text):
+    """Lines of "Title | https://…" (or just a URL) into (title, url) pairs."""
+    documents = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        title, sep, url = line.rpartition("|")
+        title, url = (title.strip(), url.strip()) if sep else ("", line)
+        if not url.startswith(("http://", "https://")):
+            raise ValidationError(
+                _l("Rad %(n)s: länken måste börja med http:// eller https://", n=number)
+            )
+        documents.append((title or url, url))
+    return documents
+
+
+class AgreementForm(FlaskForm):
+    title = StringField(_l("Titel"), validators=[DataRequired(_l("Titel måste anges.")), Length(max=500)])
+    short_name = StringField(_l("Kortnamn"), validators=[Length(max=100)])
+    kind = SelectField(_l("Typ"), choices=choices(AGREEMENT_KINDS))
+    case_number = StringField(_l("Diarienummer"), validators=[Length(max=100)],
+                              description=_l("Till exempel RJL 2023/1235"))
+    status = SelectField(_l("Status"), choices=choices(AGREEMENT_STATUSES), default="in_force")
+    description = TextAreaField(_l("Beskrivning"))
+    target_group = TextAreaField(_l("Målgrupp"))
+    responsible_group = SelectField(_l("Ansvarig grupp (förvaltande/uppföljande)"), coerce=_optional_int,
+                                    validate_choice=False,
+                                    validators=[DataRequired(_l("Välj ansvarig grupp."))])
+    contributing_groups = SelectMultipleField(_l("Medverkande grupper"), coerce=int, validate_choice=False)
+    owners = SelectMultipleField(_l("Ägare (personer)"), coerce=int, validate_choice=False)
+    parties = SelectMultipleField(_l("Parter"), coerce=int, validate_choice=False)
+    decision_body = SelectField(_l("Beslutande organ"), coerce=_optional_int, validate_choice=False)
+    decision_date = DateField(_l("Beslutsdatum"), validators=[Optional()])
+    decision_ref = StringField(_l("Beslutsreferens"), validators=[Length(max=255)],
+                               description=_l("Till exempel ReKo 2024-11-15 § 5"))
+    valid_from = DateField(_l("Giltig från"), validators=[Optional()])
+    expires_on = DateField(_l("Giltig till"), validators=[Optional()],
+                           description=_l("Lämna tomt om avtalet gäller tills vidare."))
+    review_unit = SelectField(_l("Granskningscykel"), choices=REVIEW_UNITS, default="none")
+    review_interval = IntegerField(_l("Var"), default=1,
+                                   validators=[Optional(), NumberRange(1, 100, _l("Ange ett tal mellan 1 och 100."))])
+    parent = SelectField(_l("Hör till avtal"), coerce=_optional_int, validate_choice=False)
+    replaced_by = SelectField(_l("Ersatt av"), coerce=_optional_int, validate_choice=False)
+    documents = TextAreaField(_l("Dokument"),
+                              description=_l("En länk per rad: Titel | https://…"))
+    notes = TextAreaField(_l("Anteckningar"))
+
+    def fill_choices(self, agreement_id=None):
+        groups = group_choices()
+        self.responsible_group.choices = [NONE_CHOICE, *groups]
+        self.contributing_groups.choices = groups
+        self.decision_body.choices = [NONE_CHOICE, *groups]
+        self.owners.choices = person_choices()
+        self.parties.choices = organisation_choices()
+        others = agreement_choices(exclude=agreement_id)
+        self.parent.choices = [NONE_CHOICE, *others]
+        self.replaced_by.choices = [NONE_CHOICE, *others]
+
+    def validate_documents(self, field):
+        field.parsed = parse_documents(field.data)
+
+    def to_data(self):
+        """The form's values in the shape registry.domain.agreements expects."""
+        data = {name: self[name].data for name in (
+            "title", "short_name", "kind", "case_number", "status", "description",
+            "target_group", "responsible_group", "contributing_groups", "owners",
+            "parties", "decision_body", "decision_date", "decision_ref", "valid_from",
+            "expires_on", "parent", "replaced_by", "notes",
+        )}
+        data["review_rule"] = cycles.from_parts(self.review_unit.data, self.review_interval.data or 1)
+        data["documents"] = getattr(self.documents, "parsed", [])
+        return data
+
+    @classmethod
+    def for_agreement(cls, agreement):
+        """A form pre-filled from an agreement (GET of the edit page)."""
+        unit, interval = cycles.to_parts(agreement.review_rule)
+        form = cls(
+            obj=agreement,
+            responsible_group=agreement.responsible_group_id,
+            decision_body=agreement.decision_body_id,
+            parent=agreement.parent_id,
+            replaced_by=agreement.replaced_by_id,
+            contributing_groups=[link.group_id for link in agreement.contributor_links],
+            owners=[link.person_id for link in agreement.owner_links],
+            parties=[link.organisation_id for link in agreement.party_links],
+            review_unit=unit,
+            review_interval=interval,
+            documents="\n".join(f"{d.title} | {d.url}" for d in agreement.documents),
+        )
+        return form
+
+
+class ReviewForm(FlaskForm):
+    reviewed_on = DateField(_l("Granskningsdatum"), validators=[DataRequired(_l("Ange granskningsdatum."))])
+    outcome = SelectField(_l("Utfall"), choices=choices(REVIEW_OUTCOMES))
+    reviewer = SelectField(_l("Granskad av (person)"), coerce=_optional_int, validate_choice=False)
+    reviewer_name = StringField(_l("… eller namn/forum"), validators=[Length(max=255)])
+    decision_ref = StringField(_l("Beslutsreferens"), validators=[Length(max=255)],
+                               description=_l("Till exempel ReKo 2024-11-15 § 5"))
+    new_expires_on = DateField(_l("Nytt slutdatum"), validators=[Optional()],
+                               description=_l("Endast när avtalet förlängs."))
+    notes = TextAreaField(_l("Anteckningar"))
+
+    def fill_choices(self):
+        self.reviewer.choices = [NONE_CHOICE, *person_choices()]
+
+    def to_data(self):
+        return {name: self[name].data for name in (
+            "reviewed_on", "outcome", "reviewer", "reviewer_name", "decision_ref", "new_expires_on", "notes",
+        )}
+
+
+class GroupForm(FlaskForm):
+    name = StringField(_l("Namn"), validators=[DataRequired(_l("Namn måste anges.")), Length(max=255)])
+    short_name = StringField(_l("Kortnamn"), validators=[Length(max=100)])
+    kind = SelectField(_l("Typ av grupp"), choices=choices(GROUP_KINDS))
+    parent = SelectField(_l("Överordnad grupp"), coerce=_optional_int, validate_choice=False)
+    chair = SelectField(_l("Ordförande"), coerce=_optional_int, validate_choice=False)
+    mailbox = StringField(_l("Funktionsbrevlåda"), validators=[Optional(), Email(_l("Ogiltig e-postadress."))])
+    description = TextAreaField(_l("Beskrivning"))
+
+    def fill_choices(self, group_id=None):
+        self.parent.choices = [NONE_CHOICE, *[c for c in group_choices() if c[0] != group_id]]
+        self.chair.choices = [NONE_CHOICE, *person_choices()]
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(_l("Namn"), validators=[DataRequired(_l("Namn måste anges.")), Length(max=255)])
+    short_name = StringField(_l("Kortnamn"), validators=[Length(max=100)])
+    kind = SelectField(_l("Typ"), choices=choices(ORGANISATION_KINDS))
+    notes = TextAreaField(_l("Anteckningar"))
+
+
+class PersonForm(FlaskForm):
+    name = StringField(_l("Namn"), validators=[DataRequired(_l("Namn måste anges.")), Length(max=255)])
+    email = StringField(_l("E-post"), validators=[DataRequired(_l("E-post måste anges.")),
+                                                  Email(_l("Ogiltig e-postadress."))])
+    title = StringField(_l("Roll/titel"), validators=[Length(max=255)])
+    organisation = SelectField(_l("Organisation"), coerce=_optional_int, validate_choice=False)
+    groups = SelectMultipleField(_l("Grupper"), coerce=int, validate_choice=False)
+
+    def fill_choices(self):
+        self.organisation.choices = [NONE_CHOICE, *organisation_choices()]
+        self.groups.choices = group_choices()
+

@@ -1,0 +1,219 @@
+"""The register's tables.
+
+Organisations are the parties (huvudmän); groups are the collaboration bodies
+(forums, ReKo, strategy and steering groups) that decide on, own and follow up
+agreements; people own agreements and sit in groups. Nothing here is specific
+to one region: the demo data for Jönköpings län lives in seed_data/.
+"""
+import datetime
+
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    Model,
+    TextField,
+)
+
+from scheduler import deadlines
+
+from . import clock
+from .db import db
+from .domain.vocab import ACTIVE_STATUSES
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class Organisation(BaseModel):
+    """A party to agreements: the region, a municipality, or another body."""
+
+    name = CharField(unique=True)
+    short_name = CharField(default="")
+    kind = CharField(default="other")
+    notes = TextField(default="")
+
+    class Meta:
+        table_name = "organisation"
+
+    def __str__(self):
+        return self.name
+
+
+class Person(BaseModel):
+    """Someone who owns agreements, chairs a group or sits in one."""
+
+    name = CharField()
+    email = CharField(unique=True)
+    title = CharField(default="")
+    organisation = ForeignKeyField(Organisation, null=True, backref="people", on_delete="SET NULL")
+    is_active = BooleanField(default=True)
+
+    def __str__(self):
+        return self.name
+
+
+class Group(BaseModel):
+    """A collaboration body: forum, leadership group, strategy or steering group."""
+
+    name = CharField(unique=True)
+    short_name = CharField(default="")
+    kind = CharField(default="other")
+    description = TextField(default="")
+    parent = ForeignKeyField("self", null=True, backref="children", on_delete="SET NULL")
+    chair = ForeignKeyField(Person, null=True, backref="chaired_groups", on_delete="SET NULL")
+    mailbox = CharField(default="")
+
+    class Meta:
+        table_name = "collab_group"
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def display_name(self):
+        return self.short_name or self.name
+
+
+class GroupMember(BaseModel):
+    group = ForeignKeyField(Group, backref="memberships", on_delete="CASCADE")
+    person = ForeignKeyField(Person, backref="memberships", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("group", "person"), True),)
+
+
+class Agreement(BaseModel):
+    """A written agreement (avtal, överenskommelse, tillämpningsanvisning, ...)."""
+
+    title = CharField(max_length=500)
+    short_name = CharField(default="")
+    kind = CharField()
+    case_number = CharField(null=True, unique=True)
+    description = TextField(default="")
+    target_group = TextField(default="")
+    responsible_group = ForeignKeyField(Group, backref="responsible_for", on_delete="RESTRICT")
+    decision_body = ForeignKeyField(Group, null=True, backref="decided", on_delete="SET NULL")
+    decision_date = DateField(null=True)
+    decision_ref = CharField(default="")
+    valid_from = DateField(null=True)
+    expires_on = DateField(null=True, index=True)
+    review_rule = CharField(default="")
+    next_review_on = DateField(null=True, index=True)
+    status = CharField(default="in_force", index=True)
+    replaced_by = ForeignKeyField("self", null=True, backref="replaces", on_delete="SET NULL")
+    parent = ForeignKeyField("self", null=True, backref="children", on_delete="SET NULL")
+    notes = TextField(default="")
+    created_at = DateTimeField(default=_now)
+    updated_at = DateTimeField(default=_now)
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_active(self):
+        return self.status in ACTIVE_STATUSES
+
+    def review_anchor(self):
+        """The date the review cycle counts from: the last review, else the start."""
+        last = (
+            Review.select(Review.reviewed_on)
+            .where(Review.agreement == self)
+            .order_by(Review.reviewed_on.desc())
+            .first()
+        )
+        if last is not None:
+            return last.reviewed_on
+        return self.valid_from or self.decision_date
+
+    def deadlines(self):
+        """Open deadlines (expiry, next review) from the deadline engine."""
+        return deadlines.deadlines(
+            self.status, self.expires_on, self.review_rule, self.review_anchor()
+        )
+
+    def recompute_next_review(self):
+        """Store the next review date, so lists can filter and sort on it."""
+        due = [d.due_on for d in self.deadlines() if d.kind == deadlines.REVIEW]
+        self.next_review_on = due[0] if due else None
+        return self.next_review_on
+
+    def days_to_expiry(self, today=None):
+        if self.expires_on is None:
+            return None
+        return (self.expires_on - (today or clock.today())).days
+
+
+class AgreementGroup(BaseModel):
+    """A group that contributes to an agreement besides the responsible one."""
+
+    agreement = ForeignKeyField(Agreement, backref="contributor_links", on_delete="CASCADE")
+    group = ForeignKeyField(Group, backref="contributes_to", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("agreement", "group"), True),)
+
+
+class AgreementOwner(BaseModel):
+    agreement = ForeignKeyField(Agreement, backref="owner_links", on_delete="CASCADE")
+    person = ForeignKeyField(Person, backref="owned", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("agreement", "person"), True),)
+
+
+class AgreementParty(BaseModel):
+    agreement = ForeignKeyField(Agreement, backref="party_links", on_delete="CASCADE")
+    organisation = ForeignKeyField(Organisation, backref="agreement_links", on_delete="RESTRICT")
+
+    class Meta:
+        indexes = ((("agreement", "organisation"), True),)
+
+
+class Document(BaseModel):
+    """A link to the agreement's text or an appendix."""
+
+    agreement = ForeignKeyField(Agreement, backref="documents", on_delete="CASCADE")
+    title = CharField()
+    url = CharField(max_length=1000)
+
+
+class Review(BaseModel):
+    """A recorded follow-up of an agreement and its outcome."""
+
+    agreement = ForeignKeyField(Agreement, backref="reviews", on_delete="CASCADE")
+    reviewed_on = DateField(index=True)
+    reviewer = ForeignKeyField(Person, null=True, backref="reviews", on_delete="SET NULL")
+    reviewer_name = CharField(default="")
+    outcome = CharField()
+    decision_ref = CharField(default="")
+    new_expires_on = DateField(null=True)
+    notes = TextField(default="")
+    created_at = DateTimeField(default=_now)
+
+    @property
+    def who(self):
+        return self.reviewer.name if self.reviewer_id else self.reviewer_name
+
+
+MODELS = [
+    Organisation,
+    Person,
+    Group,
+    GroupMember,
+    Agreement,
+    AgreementGroup,
+    AgreementOwner,
+    AgreementParty,
+    Document,
+    Review,
+]

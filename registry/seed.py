@@ -1,0 +1,144 @@
+"""Loading a region's register from a TOML file (the demo data, or another region's).
+
+Loading is idempotent: rows are matched on natural keys (organisation and group
+name, person email, agreement title and responsible group) and only what is
+missing is created, so running it twice changes nothing and never overwrites
+what users have edited since.
+"""
+import tomllib
+from pathlib import Path
+
+from .db import db
+from .domain.agreements import save_agreement
+from .models import Agreement, Group, GroupMember, Organisation, Person
+
+DEMO_FILE = Path(__file__).resolve().parent / "seed_data" / "jonkoping.toml"
+
+
+class SeedError(ValueError):
+    """The seed file refers to something it does not define."""
+
+
+def _lookup(model, field, value, what):
+    row = model.get_or_none(field == value)
+    if row is None:
+        raise SeedError(f"{what} {value!r} is not defined in the seed file or the database")
+    return row
+
+
+def _load_organisations(data, created):
+    for item in data.get("organisations", []):
+        if Organisation.get_or_none(Organisation.name == item["name"]) is None:
+            Organisation.create(
+                name=item["name"],
+                short_name=item.get("short_name", ""),
+                kind=item.get("kind", "other"),
+                notes=item.get("notes", ""),
+            )
+            created["organisations"] += 1
+
+
+def _load_people(data, created):
+    for item in data.get("people", []):
+        if Person.get_or_none(Person.email == item["email"]) is None:
+            Person.create(name=item["name"], email=item["email"], title=item.get("title", ""))
+            created["people"] += 1
+
+
+def _load_groups(data, created):
+    for item in data.get("groups", []):
+        group = Group.get_or_none(Group.name == item["name"])
+        if group is not None:
+            continue
+        parent = _lookup(Group, Group.name, item["parent"], "Group") if item.get("parent") else None
+        chair = _lookup(Person, Person.email, item["chair"], "Person") if item.get("chair") else None
+        Group.create(
+            name=item["name"],
+            short_name=item.get("short_name", ""),
+            kind=item.get("kind", "other"),
+            description=item.get("description", ""),
+            parent=parent,
+            chair=chair,
+            mailbox=item.get("mailbox", ""),
+        )
+        created["groups"] += 1
+    for item in data.get("people", []):
+        person = Person.get(Person.email == item["email"])
+        for name in item.get("groups", []):
+            group = _lookup(Group, Group.name, name, "Group")
+            _row, new = GroupMember.get_or_create(group=group, person=person)
+            created["memberships"] += int(new)
+
+
+def _agreement_ref(name):
+    """An agreement named by its title or its short name."""
+    row = Agreement.get_or_none((Agreement.title == name) | (Agreement.short_name == name))
+    if row is None:
+        raise SeedError(f"Agreement {name!r} must come earlier in the seed file")
+    return row.id
+
+
+def _agreement_data(item, data):
+    group = _lookup(Group, Group.name, item["responsible_group"], "Group")
+    notes = item.get("notes", "")
+    valid_from = item.get("valid_from")
+    if valid_from is None and data.get("default_valid_from"):
+        valid_from = data["default_valid_from"]
+        notes = "\n\n".join(filter(None, [notes, data.get("default_valid_from_note", "")]))
+    return {
+        "title": item["title"],
+        "short_name": item.get("short_name", ""),
+        "kind": item["kind"],
+        "case_number": item.get("case_number"),
+        "description": item.get("description", ""),
+        "target_group": item.get("target_group", ""),
+        "responsible_group": group.id,
+        "contributing_groups": [
+            _lookup(Group, Group.name, n, "Group").id for n in item.get("contributing_groups", [])
+        ],
+        "owners": [_lookup(Person, Person.email, e, "Person").id for e in item.get("owners", [])],
+        "parties": [
+            _lookup(Organisation, Organisation.name, n, "Organisation").id
+            for n in item.get("parties", data.get("default_parties", []))
+        ],
+        "decision_body": (
+            _lookup(Group, Group.name, item["decision_body"], "Group").id
+            if item.get("decision_body")
+            else None
+        ),
+        "decision_date": item.get("decision_date"),
+        "decision_ref": item.get("decision_ref", ""),
+        "valid_from": valid_from,
+        "expires_on": item.get("expires_on"),
+        "review_rule": item.get("review", ""),
+        "status": item.get("status", "in_force"),
+        "parent": _agreement_ref(item["parent"]) if item.get("parent") else None,
+        "replaced_by": None,
+        "notes": notes,
+        "documents": [(d["title"], d["url"]) for d in item.get("documents", [])],
+    }
+
+
+def _load_agreements(data, created):
+    for item in data.get("agreements", []):
+        group = _lookup(Group, Group.name, item["responsible_group"], "Group")
+        exists = Agreement.select().where(
+            (Agreement.title == item["title"]) & (Agreement.responsible_group == group)
+        )
+        if exists.exists():
+            continue
+        save_agreement(_agreement_data(item, data))
+        created["agreements"] += 1
+
+
+def load(path=DEMO_FILE):
+    """Load a seed file; return how many rows of each kind were created."""
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    created = dict.fromkeys(("organisations", "people", "groups", "memberships", "agreements"), 0)
+    with db.atomic():
+        _load_organisations(data, created)
+        _load_people(data, created)
+        _load_groups(data, created)
+        _load_agreements(data, created)
+    return created

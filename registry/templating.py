@@ -1,0 +1,62 @@
+"""Template helpers: labels, dates, derived flags and list links."""
+from flask import request, url_for
+from flask_babel import format_date, get_locale
+
+from . import clock
+from .domain import cycles, status
+from .domain.vocab import (
+    AGREEMENT_KINDS,
+    AGREEMENT_STATUSES,
+    GROUP_KINDS,
+    ORGANISATION_KINDS,
+    REVIEW_OUTCOMES,
+    label,
+)
+
+VOCABULARIES = {
+    "kind": AGREEMENT_KINDS,
+    "status": AGREEMENT_STATUSES,
+    "outcome": REVIEW_OUTCOMES,
+    "group_kind": GROUP_KINDS,
+    "organisation_kind": ORGANISATION_KINDS,
+}
+
+
+def iso(value):
+    """Dates as YYYY-MM-DD, the Swedish convention; empty for None."""
+    return value.isoformat() if value else ""
+
+
+def long_date(value):
+    return format_date(value, "long") if value else ""
+
+
+def list_url(query, **changes):
+    """The agreement list URL for a query with some arguments changed."""
+    return url_for("agreements.index", **query.args(**changes))
+
+
+def init_app(app):
+    app.jinja_env.filters["iso"] = iso
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["cycle"] = cycles.describe
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def _helpers():
+        def vocab(name, code):
+            return label(VOCABULARIES[name], code)
+
+        def flags(agreement):
+            return status.flags(agreement, clock.today(), app.config["DEADLINE_WINDOW_DAYS"])
+
+        return {
+            "vocab": vocab,
+            "vocabularies": VOCABULARIES,
+            "flags": flags,
+            "today": clock.today(),
+            "list_url": list_url,
+            "locale": str(get_locale()),
+            "current_path": request.path if request else "/",
+        }

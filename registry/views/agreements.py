@@ -1,0 +1,102 @@
+"""The agreement list, the agreement page, and the forms that change agreements."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..domain import queries
+from ..domain.agreements import ValidationError, record_review, save_agreement
+from ..forms import AgreementForm, ReviewForm
+from ..models import Agreement, Group, Organisation, Review
+from .helpers import apply_errors, get_or_404, today, window_days
+
+bp = Blueprint("agreements", __name__, url_prefix="/agreements")
+
+
+@bp.get("")
+def index():
+    """Search, filter, sort and page through the register."""
+    query = queries.AgreementQuery.from_args(request.args)
+    page = queries.search(query, today(), window_days(), current_app.config["PAGE_SIZE"])
+    return render_template(
+        "agreements/index.html",
+        query=query,
+        page=page,
+        groups=Group.select().order_by(Group.name),
+        organisations=Organisation.select().order_by(Organisation.kind.desc(), Organisation.name),
+        window=window_days(),
+    )
+
+
+@bp.get("/<int:agreement_id>")
+def show(agreement_id):
+    """Every fact about one agreement, its parties, reviews and coming deadlines."""
+    agreement = get_or_404(Agreement, agreement_id)
+    reviews = (
+        Review.select().where(Review.agreement == agreement).order_by(Review.reviewed_on.desc(), Review.id.desc())
+    )
+    return render_template(
+        "agreements/show.html",
+        agreement=agreement,
+        reviews=list(reviews),
+        deadlines=agreement.deadlines(),
+        window=window_days(),
+    )
+
+
+def _save(form, agreement=None):
+    """Validate and save; return the saved agreement, or None with errors on the form."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        return save_agreement(form.to_data(), agreement)
+    except ValidationError as exc:
+        for message in apply_errors(form, exc.errors):
+            flash(message, "error")
+        return None
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    """Register a new agreement."""
+    form = AgreementForm()
+    form.fill_choices()
+    saved = _save(form)
+    if saved:
+        flash(_("Avtalet har registrerats."), "success")
+        return redirect(url_for(".show", agreement_id=saved.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("agreements/form.html", form=form, agreement=None), status
+
+
+@bp.route("/<int:agreement_id>/edit", methods=["GET", "POST"])
+def edit(agreement_id):
+    """Change an agreement's facts."""
+    agreement = get_or_404(Agreement, agreement_id)
+    form = AgreementForm() if request.method == "POST" else AgreementForm.for_agreement(agreement)
+    form.fill_choices(agreement.id)
+    saved = _save(form, agreement)
+    if saved:
+        flash(_("Ändringarna har sparats."), "success")
+        return redirect(url_for(".show", agreement_id=saved.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("agreements/form.html", form=form, agreement=agreement), status
+
+
+@bp.route("/<int:agreement_id>/reviews/new", methods=["GET", "POST"])
+def new_review(agreement_id):
+    """Record a review; the next review date is recomputed from it."""
+    agreement = get_or_404(Agreement, agreement_id)
+    form = ReviewForm()
+    form.fill_choices()
+    if request.method == "GET":
+        form.reviewed_on.data = today()
+    if form.validate_on_submit():
+        try:
+            record_review(agreement, form.to_data(), today())
+        except ValidationError as exc:
+            for message in apply_errors(form, exc.errors):
+                flash(message, "error")
+        else:
+            flash(_("Granskningen har registrerats."), "success")
+            return redirect(url_for(".show", agreement_id=agreement.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("agreements/review_form.html", form=form, agreement=agreement), status

@@ -1,0 +1,171 @@
+"""Pages for groups, organisations and people: lists, detail pages and forms."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from peewee import JOIN, fn
+
+from ..domain import directory, queries
+from ..domain.agreements import ValidationError
+from ..forms import GroupForm, OrganisationForm, PersonForm
+from ..models import Agreement, AgreementOwner, Group, GroupMember, Organisation, Person
+from .helpers import apply_errors, get_or_404, today, window_days
+
+groups_bp = Blueprint("groups", __name__, url_prefix="/groups")
+organisations_bp = Blueprint("organisations", __name__, url_prefix="/organisations")
+people_bp = Blueprint("people", __name__, url_prefix="/people")
+
+
+def _form_page(bp_name, form, save, row, template, prepare=None):
+    """Shared create/edit flow: validate, save through the domain, redirect or re-show."""
+    if prepare:
+        prepare(form)
+    if form.validate_on_submit():
+        try:
+            saved = save(form.data, row)
+        except ValidationError as exc:
+            for message in apply_errors(form, exc.errors):
+                flash(message, "error")
+        else:
+            flash(_("Uppgifterna har sparats."), "success")
+            return redirect(url_for(f"{bp_name}.show", pk=saved.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template(template, form=form, row=row), status
+
+
+def _agreements_of(condition):
+    return list(
+        Agreement.select(Agreement, Group)
+        .join(Group, on=Agreement.responsible_group == Group.id)
+        .where(condition)
+        .order_by(Agreement.title)
+    )
+
+
+# --- groups ---------------------------------------------------------------
+
+@groups_bp.get("", endpoint="index")
+def group_index():
+    """All groups, with how many agreements each is responsible for."""
+    groups = (
+        Group.select(Group, fn.COUNT(Agreement.id).alias("agreement_count"))
+        .join(Agreement, on=(Agreement.responsible_group == Group.id), join_type=JOIN.LEFT_OUTER)
+        .group_by(Group)
+        .order_by(Group.name)
+    )
+    return render_template("groups/index.html", groups=list(groups))
+
+
+@groups_bp.get("/<int:pk>", endpoint="show")
+def group_show(pk):
+    """A group: its place in the structure, members, and the agreements it owns or contributes to."""
+    group = get_or_404(Group, pk)
+    members = (
+        Person.select().join(GroupMember).where(GroupMember.group == group).order_by(Person.name)
+    )
+    return render_template(
+        "groups/show.html",
+        group=group,
+        members=list(members),
+        agreements=_agreements_of(queries.in_group(group.id)),
+        today=today(),
+        window=window_days(),
+    )
+
+
+def _group_prepare(row):
+    return lambda form: form.fill_choices(row.id if row else None)
+
+
+@groups_bp.route("/new", methods=["GET", "POST"], endpoint="create")
+def group_create():
+    """Add a group."""
+    return _form_page("groups", GroupForm(), directory.save_group, None, "groups/form.html", _group_prepare(None))
+
+
+@groups_bp.route("/<int:pk>/edit", methods=["GET", "POST"], endpoint="edit")
+def group_edit(pk):
+    """Change a group."""
+    group = get_or_404(Group, pk)
+    form = GroupForm(obj=group, parent=group.parent_id, chair=group.chair_id) if request.method == "GET" else GroupForm()
+    return _form_page("groups", form, directory.save_group, group, "groups/form.html", _group_prepare(group))
+
+
+# --- organisations ----------------------------------------------------------
+
+@organisations_bp.get("", endpoint="index")
+def organisation_index():
+    """All parties."""
+    organisations = Organisation.select().order_by(Organisation.kind.desc(), Organisation.name)
+    return render_template("organisations/index.html", organisations=list(organisations))
+
+
+@organisations_bp.get("/<int:pk>", endpoint="show")
+def organisation_show(pk):
+    """A party and the agreements it is party to."""
+    organisation = get_or_404(Organisation, pk)
+    return render_template(
+        "organisations/show.html",
+        organisation=organisation,
+        agreements=_agreements_of(queries.with_party(organisation.id)),
+        today=today(),
+        window=window_days(),
+    )
+
+
+@organisations_bp.route("/new", methods=["GET", "POST"], endpoint="create")
+def organisation_create():
+    """Add a party."""
+    return _form_page("organisations", OrganisationForm(), directory.save_organisation, None, "organisations/form.html")
+
+
+@organisations_bp.route("/<int:pk>/edit", methods=["GET", "POST"], endpoint="edit")
+def organisation_edit(pk):
+    """Change a party."""
+    organisation = get_or_404(Organisation, pk)
+    form = OrganisationForm(obj=organisation) if request.method == "GET" else OrganisationForm()
+    return _form_page("organisations", form, directory.save_organisation, organisation, "organisations/form.html")
+
+
+# --- people -----------------------------------------------------------------
+
+@people_bp.get("", endpoint="index")
+def person_index():
+    """Everyone who owns agreements or sits in groups."""
+    return render_template("people/index.html", people=list(Person.select().order_by(Person.name)))
+
+
+@people_bp.get("/<int:pk>", endpoint="show")
+def person_show(pk):
+    """A person: groups and owned agreements."""
+    person = get_or_404(Person, pk)
+    owned = Agreement.id.in_(AgreementOwner.select(AgreementOwner.agreement).where(AgreementOwner.person == person))
+    groups = Group.select().join(GroupMember).where(GroupMember.person == person).order_by(Group.name)
+    return render_template(
+        "people/show.html",
+        person=person,
+        groups=list(groups),
+        agreements=_agreements_of(owned),
+        today=today(),
+        window=window_days(),
+    )
+
+
+def _person_prepare(form):
+    form.fill_choices()
+
+
+@people_bp.route("/new", methods=["GET", "POST"], endpoint="create")
+def person_create():
+    """Add a person."""
+    return _form_page("people", PersonForm(), directory.save_person, None, "people/form.html", _person_prepare)
+
+
+@people_bp.route("/<int:pk>/edit", methods=["GET", "POST"], endpoint="edit")
+def person_edit(pk):
+    """Change a person."""
+    person = get_or_404(Person, pk)
+    if request.method == "GET":
+        form = PersonForm(obj=person, organisation=person.organisation_id,
+                          groups=[m.group_id for m in person.memberships])
+    else:
+        form = PersonForm()
+    return _form_page("people", form, directory.save_person, person, "people/form.html", _person_prepare)

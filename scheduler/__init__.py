@@ -1,0 +1,1 @@
+"""The deadline engine and (from the reminders issue on) the reminder jobs."""

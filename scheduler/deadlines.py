@@ -1,0 +1,34 @@
+"""Deadlines of an agreement, as pure functions of dates and agreement facts."""
+from dataclasses import dataclass
+from datetime import date
+
+from registry.domain import cycles
+from registry.domain.vocab import ACTIVE_STATUSES
+
+EXPIRY = "expiry"
+REVIEW = "review"
+
+
+@dataclass(frozen=True, order=True)
+class Deadline:
+    due_on: date
+    kind: str
+
+
+def deadlines(status, expires_on, review_rule, review_anchor):
+    """The agreement's open deadlines: its expiry and its next review, in date order.
+
+    Agreements that are not in force (draft, terminated, replaced, expired)
+    have none. A review due after the expiry is dropped: an agreement that has
+    run out is decided on, not reviewed. Only the next review is a deadline;
+    later ones count from whenever that review is recorded.
+    """
+    if status not in ACTIVE_STATUSES:
+        return []
+    found = []
+    if expires_on is not None:
+        found.append(Deadline(expires_on, EXPIRY))
+    review_on = cycles.next_review(review_rule, review_anchor)
+    if review_on is not None and (expires_on is None or review_on < expires_on):
+        found.append(Deadline(review_on, REVIEW))
+    return sorted(found)
