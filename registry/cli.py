@@ -3,6 +3,7 @@ import sys
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from . import seed as seeding
 from .db import db, pending, upgrade
@@ -20,6 +21,7 @@ def _connect():
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command():
     """Create the database schema, or upgrade it to the newest version."""
     _connect()
@@ -30,6 +32,7 @@ def init_db_command():
 
 
 @click.command("seed")
+@with_appcontext
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="A seed file (TOML); default: the Jönköpings län demo data.")
 @click.option("--if-empty", is_flag=True, help="Load only when the register has no agreements.")

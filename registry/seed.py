@@ -26,6 +26,30 @@ def _lookup(model, field, value, what):
     return row
 
 
+class _Ids:
+    """Name -> id maps for one load, so each agreement costs no look-up queries."""
+
+    def __init__(self):
+        self.groups = dict(Group.select(Group.name, Group.id).tuples())
+        self.people = dict(Person.select(Person.email, Person.id).tuples())
+        self.organisations = dict(Organisation.select(Organisation.name, Organisation.id).tuples())
+
+    @staticmethod
+    def _get(mapping, key, what):
+        if key not in mapping:
+            raise SeedError(f"{what} {key!r} is not defined in the seed file or the database")
+        return mapping[key]
+
+    def group(self, name):
+        return self._get(self.groups, name, "Group")
+
+    def person(self, email):
+        return self._get(self.people, email, "Person")
+
+    def organisation(self, name):
+        return self._get(self.organisations, name, "Organisation")
+
+
 def _load_organisations(data, created):
     for item in data.get("organisations", []):
         if Organisation.get_or_none(Organisation.name == item["name"]) is None:
@@ -78,8 +102,7 @@ def _agreement_ref(name):
     return row.id
 
 
-def _agreement_data(item, data):
-    group = _lookup(Group, Group.name, item["responsible_group"], "Group")
+def _agreement_data(item, data, ids):
     notes = item.get("notes", "")
     valid_from = item.get("valid_from")
     if valid_from is None and data.get("default_valid_from"):
@@ -92,20 +115,11 @@ def _agreement_data(item, data):
         "case_number": item.get("case_number"),
         "description": item.get("description", ""),
         "target_group": item.get("target_group", ""),
-        "responsible_group": group.id,
-        "contributing_groups": [
-            _lookup(Group, Group.name, n, "Group").id for n in item.get("contributing_groups", [])
-        ],
-        "owners": [_lookup(Person, Person.email, e, "Person").id for e in item.get("owners", [])],
-        "parties": [
-            _lookup(Organisation, Organisation.name, n, "Organisation").id
-            for n in item.get("parties", data.get("default_parties", []))
-        ],
-        "decision_body": (
-            _lookup(Group, Group.name, item["decision_body"], "Group").id
-            if item.get("decision_body")
-            else None
-        ),
+        "responsible_group": ids.group(item["responsible_group"]),
+        "contributing_groups": [ids.group(n) for n in item.get("contributing_groups", [])],
+        "owners": [ids.person(e) for e in item.get("owners", [])],
+        "parties": [ids.organisation(n) for n in item.get("parties", data.get("default_parties", []))],
+        "decision_body": ids.group(item["decision_body"]) if item.get("decision_body") else None,
         "decision_date": item.get("decision_date"),
         "decision_ref": item.get("decision_ref", ""),
         "valid_from": valid_from,
@@ -120,14 +134,12 @@ def _agreement_data(item, data):
 
 
 def _load_agreements(data, created):
+    ids = _Ids()
+    existing = set(Agreement.select(Agreement.title, Agreement.responsible_group).tuples())
     for item in data.get("agreements", []):
-        group = _lookup(Group, Group.name, item["responsible_group"], "Group")
-        exists = Agreement.select().where(
-            (Agreement.title == item["title"]) & (Agreement.responsible_group == group)
-        )
-        if exists.exists():
+        if (item["title"], ids.group(item["responsible_group"])) in existing:
             continue
-        save_agreement(_agreement_data(item, data))
+        save_agreement(_agreement_data(item, data, ids))
         created["agreements"] += 1
 
 

@@ -1,0 +1,88 @@
+"""Schema migrations: a database at an older version upgrades with its data intact."""
+import datetime
+
+from registry.db import db, migration_runner, pending, upgrade
+from registry.models import Agreement, Document, Review
+from tests.conftest import make_app
+
+
+def _insert_v1_rows():
+    """Rows written by hand as a version-1 application would have stored them."""
+    now = datetime.datetime(2024, 5, 1, 12, 0)
+    db.execute_sql("INSERT INTO collab_group (name, short_name, kind, description, mailbox) "
+                   "VALUES ('ReKo', '', 'leadership', '', 'reko@example.org')")
+    group_id = db.execute_sql("SELECT id FROM collab_group").fetchone()[0]
+    db.execute_sql(
+        "INSERT INTO agreement (title, short_name, kind, description, target_group, responsible_group_id,"
+        " decision_ref, valid_from, review_rule, next_review_on, status, notes, created_at, updated_at)"
+        " VALUES (%s, '', 'avtal', '', '', %s, '', %s, 'FREQ=YEARLY;INTERVAL=1', %s, 'in_force', '', %s, %s)"
+        .replace("%s", db.param),
+        ("KomHem-avtal", group_id, datetime.date(2024, 2, 29), datetime.date(2025, 2, 28), now, now),
+    )
+    agreement_id = db.execute_sql("SELECT id FROM agreement").fetchone()[0]
+    db.execute_sql(
+        "INSERT INTO review (agreement_id, reviewed_on, reviewer_name, outcome, decision_ref, notes, created_at)"
+        " VALUES (%s, %s, 'ReKo', 'unchanged', 'ReKo 2024-11-15 § 5', '', %s)".replace("%s", db.param),
+        (agreement_id, datetime.date(2024, 11, 15), now),
+    )
+    return agreement_id
+
+
+def test_old_database_upgrades_with_data_intact(database_url):
+    app = make_app(database_url)
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        runner = migration_runner()
+        assert runner.up(target="0001_initial") == ["0001_initial"]
+        assert pending() == ["0002_documents"]
+        agreement_id = _insert_v1_rows()
+
+        assert upgrade() == ["0002_documents"]
+        assert pending() == []
+        agreement = Agreement.get_by_id(agreement_id)
+        assert agreement.title == "KomHem-avtal"
+        assert agreement.valid_from == datetime.date(2024, 2, 29)
+        old_review = Review.get(Review.agreement == agreement)
+        assert old_review.decision_ref == "ReKo 2024-11-15 § 5"
+        assert old_review.new_expires_on is None
+        # The new schema is usable.
+        Document.create(agreement=agreement, title="Avtalstext", url="https://example.org/komhem.pdf")
+        assert agreement.documents.count() == 1
+        db.close()
+
+
+def test_upgrade_is_repeatable_and_down_works(database_url):
+    app = make_app(database_url)
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        assert upgrade() == ["0001_initial", "0002_documents"]
+        assert upgrade() == []
+        assert migration_runner().down() == ["0002_documents"]
+        assert "document" not in db.get_tables()
+        assert upgrade() == ["0002_documents"]
+        db.close()
+
+
+def test_init_db_command_creates_then_reports_up_to_date(database_url):
+    app = make_app(database_url)
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["init-db"])
+    assert first.exit_code == 0, first.output
+    assert "applied migration 0002_documents" in first.output
+    second = runner.invoke(args=["init-db"])
+    assert second.exit_code == 0
+    assert "already up to date" in second.output
+
+
+def test_seed_refuses_an_unmigrated_database(database_url):
+    app = make_app(database_url)
+    result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code != 0
+    assert "init-db" in result.output
+
+
+def test_init_db_reports_unreachable_database(tmp_path):
+    app = make_app("postgresql://nobody@127.0.0.1:1/none")
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code != 0
+    assert "Cannot connect to the database" in result.output

@@ -1,0 +1,138 @@
+"""The Jönköpings län demo data: faithful to the sources, and idempotent."""
+from datetime import date
+
+from registry import seed
+from registry.domain import queries
+from registry.models import MODELS, Agreement, Group, Organisation, Person
+
+MUNICIPALITIES = {
+    "Aneby kommun", "Eksjö kommun", "Gislaveds kommun", "Gnosjö kommun", "Habo kommun",
+    "Jönköpings kommun", "Mullsjö kommun", "Nässjö kommun", "Sävsjö kommun", "Tranås kommun",
+    "Vaggeryds kommun", "Vetlanda kommun", "Värnamo kommun",
+}
+
+
+def _titles_in_group(name):
+    group = Group.get(Group.name == name)
+    return [a.title for a in Agreement.select().where(queries.in_group(group.id))]
+
+
+def _agreement(fragment):
+    return Agreement.get(Agreement.title.contains(fragment))
+
+
+def test_parties_are_the_region_and_thirteen_municipalities(seeded):
+    municipalities = {o.name for o in Organisation.select().where(Organisation.kind == "municipality")}
+    assert municipalities == MUNICIPALITIES
+    assert Organisation.get(Organisation.kind == "region").name == "Region Jönköpings län"
+    lakar = _agreement("Läkaruppdrag och medicinsk samverkan")
+    assert {link.organisation.name for link in lakar.party_links} == MUNICIPALITIES | {"Region Jönköpings län"}
+
+
+def test_strategy_groups_have_their_lists(seeded):
+    assert len(_titles_in_group("Strategigrupp Barn och unga")) == 11
+    assert len(_titles_in_group("Strategigrupp Psykiatri och missbruk")) == 3
+    assert len(_titles_in_group("Strategigrupp Äldre")) == 7
+    reko = Agreement.select().join(Group, on=Agreement.responsible_group).where(Group.name == "ReKo")
+    assert reko.count() == 9
+
+
+def test_lakaruppdrag_expires_end_of_2026_under_reko(seeded):
+    lakar = _agreement("Läkaruppdrag och medicinsk samverkan")
+    assert lakar.expires_on == date(2026, 12, 31)
+    assert lakar.responsible_group.name == "ReKo"
+    assert lakar.kind == "avtal"
+    assert lakar.status == "in_force"
+
+
+def test_review_cycles_follow_the_sources(seeded):
+    barn = Group.get(Group.name == "Strategigrupp Barn och unga")
+    rules = {a.review_rule for a in Agreement.select().where(Agreement.responsible_group == barn)}
+    assert rules == {"FREQ=YEARLY;INTERVAL=1"}
+    ehealth = _agreement("e-hälsostrategi")
+    assert ehealth.review_rule == "FREQ=YEARLY;INTERVAL=3"
+    assert ehealth.next_review_on == date(2028, 1, 1)
+    assert ehealth.decision_body.name == "ReKo"
+    assert ehealth.responsible_group.name == "Styrgrupp för E-hälsorådet"
+
+
+def test_tillampningsanvisningar_belong_to_komhem(seeded):
+    komhem = Agreement.get(Agreement.short_name == "KomHem-avtal")
+    children = {c.kind for c in komhem.children}
+    assert "tillampningsanvisning" in children
+
+
+def test_group_structure(seeded):
+    reko = Group.get(Group.name == "ReKo")
+    assert reko.parent.name == "Kommunalt forum"
+    assert {g.name for g in reko.children} >= {
+        "Strategigrupp Barn och unga", "Strategigrupp Psykiatri och missbruk", "Strategigrupp Äldre",
+        "Styrgrupp för E-hälsorådet", "Styrgruppen för hjälpmedelsverksamheten",
+    }
+    assert all(g.chair is not None and g.mailbox for g in Group.select())
+
+
+def test_only_placeholder_addresses(seeded):
+    addresses = [p.email for p in Person.select()] + [g.mailbox for g in Group.select()]
+    assert addresses and all(a.endswith("@example.org") for a in addresses)
+
+
+def test_every_agreement_has_an_owner_and_parties(seeded):
+    for agreement in Agreement.select():
+        assert agreement.owner_links.count() >= 1, agreement.title
+        assert agreement.party_links.count() == 14, agreement.title
+
+
+def _snapshot():
+    return {model.__name__: model.select().count() for model in MODELS}
+
+
+def test_seeding_twice_changes_nothing(seeded):
+    before = _snapshot()
+    lakar = _agreement("Läkaruppdrag")
+    lakar.notes = "Ändrad av användare"
+    lakar.save()
+    created = seed.load()
+    assert set(created.values()) == {0}
+    assert _snapshot() == before
+    assert _agreement("Läkaruppdrag").notes == "Ändrad av användare"
+
+
+def test_seed_command(runner):
+    first = runner.invoke(args=["seed"])
+    assert first.exit_code == 0, first.output
+    assert "28 agreements" in first.output
+    again = runner.invoke(args=["seed", "--if-empty"])
+    assert again.exit_code == 0
+    assert "not empty" in again.output
+
+
+def test_seed_file_with_unknown_group_is_refused(runner, tmp_path):
+    bad = tmp_path / "other-region.toml"
+    bad.write_text(
+        '[[agreements]]\ntitle = "Familjecentral"\nkind = "overenskommelse"\n'
+        'responsible_group = "Folkhälsorådet"\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(args=["seed", "--file", str(bad)])
+    assert result.exit_code == 1
+    assert "Folkhälsorådet" in result.output
+
+
+def test_another_region_loads_its_own_file(runner, app, tmp_path):
+    other = tmp_path / "orebro.toml"
+    other.write_text(
+        'default_parties = ["Region Örebro län", "Örebro kommun"]\n'
+        '[[organisations]]\nname = "Region Örebro län"\nkind = "region"\n'
+        '[[organisations]]\nname = "Örebro kommun"\nkind = "municipality"\n'
+        '[[groups]]\nname = "KCRD"\nkind = "leadership"\n'
+        '[[agreements]]\ntitle = "Regional samverkan för familjecentral"\nkind = "overenskommelse"\n'
+        'responsible_group = "KCRD"\nstatus = "under_revision"\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(args=["seed", "--file", str(other)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        agreement = Agreement.get(Agreement.title == "Regional samverkan för familjecentral")
+        assert {link.organisation.name for link in agreement.party_links} == {"Region Örebro län", "Örebro kommun"}
+        assert not Organisation.select().where(Organisation.name == "Region Jönköpings län").exists()
