@@ -1,4 +1,5 @@
 """Överenskommelseregistret: the Flask application factory."""
+
 import os
 
 from flask import Flask
@@ -7,8 +8,8 @@ from config import Config, TestingConfig
 
 from . import cli, errors, i18n, templating
 from .db import db, open_database
-from .views import BLUEPRINTS
 from .extensions import babel, csrf
+from .views import BLUEPRINTS
 
 
 def create_app(test_config=None):

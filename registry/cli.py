@@ -1,4 +1,5 @@
 """Command-line interface: `flask --app wsgi init-db`, `flask --app wsgi seed`."""
+
 import sys
 
 import click
@@ -33,8 +34,13 @@ def init_db_command():
 
 @click.command("seed")
 @with_appcontext
-@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="A seed file (TOML); default: the Jönköpings län demo data.")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="A seed file (TOML); default: the Jönköpings län demo data.",
+)
 @click.option("--if-empty", is_flag=True, help="Load only when the register has no agreements.")
 def seed_command(path, if_empty):
     """Load demo (or another region's) data; loading twice changes nothing."""

@@ -1,4 +1,5 @@
 """The one place that knows what day it is (injectable for tests and demos)."""
+
 import datetime
 from zoneinfo import ZoneInfo
 

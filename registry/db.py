@@ -1,4 +1,5 @@
 """The database handle: a proxy bound to a real database by the app factory."""
+
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -26,7 +27,7 @@ def open_database(url):
     """Return an unconnected peewee database for a `sqlite:///` or `postgresql://` URL."""
     scheme = urlparse(url).scheme
     if scheme == "sqlite":
-        path = url[len("sqlite:///"):]
+        path = url[len("sqlite:///") :]
         if not path:
             raise DatabaseURLError("DATABASE_URL sqlite:/// needs a file path")
         if path != ":memory:":
@@ -36,9 +37,7 @@ def open_database(url):
         database = connect(url.replace("postgres://", "postgresql://", 1))
         assert isinstance(database, PostgresqlDatabase)
         return database
-    raise DatabaseURLError(
-        f"DATABASE_URL must start with sqlite:/// or postgresql://, got {url!r}"
-    )
+    raise DatabaseURLError(f"DATABASE_URL must start with sqlite:/// or postgresql://, got {url!r}")
 
 
 def migration_runner(database=None):

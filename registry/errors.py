@@ -1,4 +1,5 @@
 """Error pages: a clear message in the user's language, never a stack trace."""
+
 import logging
 
 from flask import render_template

@@ -1,4 +1,5 @@
 """Flask extensions, created unbound and initialised by the app factory."""
+
 from flask_babel import Babel
 from flask_wtf import CSRFProtect
 

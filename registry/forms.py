@@ -1,5 +1,6 @@
 """Web forms (Flask-WTF). Field-level checks live here; rules that involve
 several fields or the database live in registry.domain.agreements."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -13,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from .domain import cycles
+from .domain.collation import sorted_organisations, sv_key
 from .domain.vocab import (
     AGREEMENT_KINDS,
     AGREEMENT_STATUSES,
@@ -40,14 +42,20 @@ def person_choices():
 
 
 def organisation_choices():
-    return [(o.id, o.name) for o in Organisation.select().order_by(Organisation.kind.desc(), Organisation.name)]
+    return [(o.id, o.name) for o in sorted_organisations(Organisation.select())]
 
 
 def agreement_choices(exclude=None):
-    query = Agreement.select(Agreement.id, Agreement.title, Agreement.short_name).order_by(Agreement.title)
+    query = Agreement.select(Agreement.id, Agreement.title, Agreement.short_name)
     if exclude is not None:
         query = query.where(Agreement.id != exclude)
-    return [(a.id, a.short_name or a.title[:90]) for a in query]
+    labelled = [(a.id, a.short_name or a.title[:90]) for a in query]
+    return sorted(labelled, key=lambda choice: sv_key(choice[1]))
+
+
+def prefilled(form_cls, row, **extra):
+    """A form showing a row's stored values (foreign keys as ids) plus extra values."""
+    return form_cls(data={**row.__data__, **extra})
 
 
 def parse_documents(text):
@@ -60,9 +68,7 @@ def parse_documents(text):
         title, sep, url = line.rpartition("|")
         title, url = (title.strip(), url.strip()) if sep else ("", line)
         if not url.startswith(("http://", "https://")):
-            raise ValidationError(
-                _l("Rad %(n)s: länken måste börja med http:// eller https://", n=number)
-            )
+            raise ValidationError(_l("Rad %(n)s: länken måste börja med http:// eller https://", n=number))
         documents.append((title or url, url))
     return documents
 
@@ -71,31 +77,37 @@ class AgreementForm(FlaskForm):
     title = StringField(_l("Titel"), validators=[DataRequired(_l("Titel måste anges.")), Length(max=500)])
     short_name = StringField(_l("Kortnamn"), validators=[Length(max=100)])
     kind = SelectField(_l("Typ"), choices=choices(AGREEMENT_KINDS))
-    case_number = StringField(_l("Diarienummer"), validators=[Length(max=100)],
-                              description=_l("Till exempel RJL 2023/1235"))
+    case_number = StringField(
+        _l("Diarienummer"), validators=[Length(max=100)], description=_l("Till exempel RJL 2023/1235")
+    )
     status = SelectField(_l("Status"), choices=choices(AGREEMENT_STATUSES), default="in_force")
     description = TextAreaField(_l("Beskrivning"))
     target_group = TextAreaField(_l("Målgrupp"))
-    responsible_group = SelectField(_l("Ansvarig grupp (förvaltande/uppföljande)"), coerce=_optional_int,
-                                    validate_choice=False,
-                                    validators=[DataRequired(_l("Välj ansvarig grupp."))])
+    responsible_group = SelectField(
+        _l("Ansvarig grupp (förvaltande/uppföljande)"),
+        coerce=_optional_int,
+        validate_choice=False,
+        validators=[DataRequired(_l("Välj ansvarig grupp."))],
+    )
     contributing_groups = SelectMultipleField(_l("Medverkande grupper"), coerce=int, validate_choice=False)
     owners = SelectMultipleField(_l("Ägare (personer)"), coerce=int, validate_choice=False)
     parties = SelectMultipleField(_l("Parter"), coerce=int, validate_choice=False)
     decision_body = SelectField(_l("Beslutande organ"), coerce=_optional_int, validate_choice=False)
     decision_date = DateField(_l("Beslutsdatum"), validators=[Optional()])
-    decision_ref = StringField(_l("Beslutsreferens"), validators=[Length(max=255)],
-                               description=_l("Till exempel ReKo 2024-11-15 § 5"))
+    decision_ref = StringField(
+        _l("Beslutsreferens"), validators=[Length(max=255)], description=_l("Till exempel ReKo 2024-11-15 § 5")
+    )
     valid_from = DateField(_l("Giltig från"), validators=[Optional()])
-    expires_on = DateField(_l("Giltig till"), validators=[Optional()],
-                           description=_l("Lämna tomt om avtalet gäller tills vidare."))
+    expires_on = DateField(
+        _l("Giltig till"), validators=[Optional()], description=_l("Lämna tomt om avtalet gäller tills vidare.")
+    )
     review_unit = SelectField(_l("Granskningscykel"), choices=REVIEW_UNITS, default="none")
-    review_interval = IntegerField(_l("Var"), default=1,
-                                   validators=[Optional(), NumberRange(1, 100, _l("Ange ett tal mellan 1 och 100."))])
+    review_interval = IntegerField(
+        _l("Var"), default=1, validators=[Optional(), NumberRange(1, 100, _l("Ange ett tal mellan 1 och 100."))]
+    )
     parent = SelectField(_l("Hör till avtal"), coerce=_optional_int, validate_choice=False)
     replaced_by = SelectField(_l("Ersatt av"), coerce=_optional_int, validate_choice=False)
-    documents = TextAreaField(_l("Dokument"),
-                              description=_l("En länk per rad: Titel | https://…"))
+    documents = TextAreaField(_l("Dokument"), description=_l("En länk per rad: Titel | https://…"))
     notes = TextAreaField(_l("Anteckningar"))
 
     def fill_choices(self, agreement_id=None):
@@ -114,12 +126,30 @@ class AgreementForm(FlaskForm):
 
     def to_data(self):
         """The form's values in the shape registry.domain.agreements expects."""
-        data = {name: self[name].data for name in (
-            "title", "short_name", "kind", "case_number", "status", "description",
-            "target_group", "responsible_group", "contributing_groups", "owners",
-            "parties", "decision_body", "decision_date", "decision_ref", "valid_from",
-            "expires_on", "parent", "replaced_by", "notes",
-        )}
+        data = {
+            name: self[name].data
+            for name in (
+                "title",
+                "short_name",
+                "kind",
+                "case_number",
+                "status",
+                "description",
+                "target_group",
+                "responsible_group",
+                "contributing_groups",
+                "owners",
+                "parties",
+                "decision_body",
+                "decision_date",
+                "decision_ref",
+                "valid_from",
+                "expires_on",
+                "parent",
+                "replaced_by",
+                "notes",
+            )
+        }
         data["review_rule"] = cycles.from_parts(self.review_unit.data, self.review_interval.data or 1)
         data["documents"] = getattr(self.documents, "parsed", [])
         return data
@@ -128,12 +158,9 @@ class AgreementForm(FlaskForm):
     def for_agreement(cls, agreement):
         """A form pre-filled from an agreement (GET of the edit page)."""
         unit, interval = cycles.to_parts(agreement.review_rule)
-        form = cls(
-            obj=agreement,
-            responsible_group=agreement.responsible_group_id,
-            decision_body=agreement.decision_body_id,
-            parent=agreement.parent_id,
-            replaced_by=agreement.replaced_by_id,
+        return prefilled(
+            cls,
+            agreement,
             contributing_groups=[link.group_id for link in agreement.contributor_links],
             owners=[link.person_id for link in agreement.owner_links],
             parties=[link.organisation_id for link in agreement.party_links],
@@ -141,7 +168,6 @@ class AgreementForm(FlaskForm):
             review_interval=interval,
             documents="\n".join(f"{d.title} | {d.url}" for d in agreement.documents),
         )
-        return form
 
 
 class ReviewForm(FlaskForm):
@@ -149,19 +175,30 @@ class ReviewForm(FlaskForm):
     outcome = SelectField(_l("Utfall"), choices=choices(REVIEW_OUTCOMES))
     reviewer = SelectField(_l("Granskad av (person)"), coerce=_optional_int, validate_choice=False)
     reviewer_name = StringField(_l("… eller namn/forum"), validators=[Length(max=255)])
-    decision_ref = StringField(_l("Beslutsreferens"), validators=[Length(max=255)],
-                               description=_l("Till exempel ReKo 2024-11-15 § 5"))
-    new_expires_on = DateField(_l("Nytt slutdatum"), validators=[Optional()],
-                               description=_l("Endast när avtalet förlängs."))
+    decision_ref = StringField(
+        _l("Beslutsreferens"), validators=[Length(max=255)], description=_l("Till exempel ReKo 2024-11-15 § 5")
+    )
+    new_expires_on = DateField(
+        _l("Nytt slutdatum"), validators=[Optional()], description=_l("Endast när avtalet förlängs.")
+    )
     notes = TextAreaField(_l("Anteckningar"))
 
     def fill_choices(self):
         self.reviewer.choices = [NONE_CHOICE, *person_choices()]
 
     def to_data(self):
-        return {name: self[name].data for name in (
-            "reviewed_on", "outcome", "reviewer", "reviewer_name", "decision_ref", "new_expires_on", "notes",
-        )}
+        return {
+            name: self[name].data
+            for name in (
+                "reviewed_on",
+                "outcome",
+                "reviewer",
+                "reviewer_name",
+                "decision_ref",
+                "new_expires_on",
+                "notes",
+            )
+        }
 
 
 class GroupForm(FlaskForm):
@@ -187,8 +224,9 @@ class OrganisationForm(FlaskForm):
 
 class PersonForm(FlaskForm):
     name = StringField(_l("Namn"), validators=[DataRequired(_l("Namn måste anges.")), Length(max=255)])
-    email = StringField(_l("E-post"), validators=[DataRequired(_l("E-post måste anges.")),
-                                                  Email(_l("Ogiltig e-postadress."))])
+    email = StringField(
+        _l("E-post"), validators=[DataRequired(_l("E-post måste anges.")), Email(_l("Ogiltig e-postadress."))]
+    )
     title = StringField(_l("Roll/titel"), validators=[Length(max=255)])
     organisation = SelectField(_l("Organisation"), coerce=_optional_int, validate_choice=False)
     groups = SelectMultipleField(_l("Grupper"), coerce=int, validate_choice=False)
@@ -196,4 +234,3 @@ class PersonForm(FlaskForm):
     def fill_choices(self):
         self.organisation.choices = [NONE_CHOICE, *organisation_choices()]
         self.groups.choices = group_choices()
-

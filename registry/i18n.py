@@ -3,6 +3,7 @@
 The English catalogue is completed with the languages issue; until then the
 browser's language is not consulted, so no page mixes two languages.
 """
+
 from flask import current_app, has_request_context, request, session
 
 LANGUAGES = ("sv", "en")

@@ -5,6 +5,7 @@ Organisations are the parties (huvudmän); groups are the collaboration bodies
 agreements; people own agreements and sit in groups. Nothing here is specific
 to one region: the demo data for Jönköpings län lives in seed_data/.
 """
+
 import datetime
 
 from peewee import (
@@ -24,8 +25,8 @@ from .db import db
 from .domain.vocab import ACTIVE_STATUSES
 
 
-def _now():
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+def utcnow():
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 class BaseModel(Model):
@@ -113,8 +114,8 @@ class Agreement(BaseModel):
     replaced_by = ForeignKeyField("self", null=True, backref="replaces", on_delete="SET NULL")
     parent = ForeignKeyField("self", null=True, backref="children", on_delete="SET NULL")
     notes = TextField(default="")
-    created_at = DateTimeField(default=_now)
-    updated_at = DateTimeField(default=_now)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
 
     def __str__(self):
         return self.title
@@ -137,9 +138,7 @@ class Agreement(BaseModel):
 
     def deadlines(self):
         """Open deadlines (expiry, next review) from the deadline engine."""
-        return deadlines.deadlines(
-            self.status, self.expires_on, self.review_rule, self.review_anchor()
-        )
+        return deadlines.deadlines(self.status, self.expires_on, self.review_rule, self.review_anchor())
 
     def recompute_next_review(self):
         """Store the next review date, so lists can filter and sort on it."""
@@ -198,7 +197,7 @@ class Review(BaseModel):
     decision_ref = CharField(default="")
     new_expires_on = DateField(null=True)
     notes = TextField(default="")
-    created_at = DateTimeField(default=_now)
+    created_at = DateTimeField(default=utcnow)
 
     @property
     def who(self):

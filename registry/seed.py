@@ -5,6 +5,7 @@ name, person email, agreement title and responsible group) and only what is
 missing is created, so running it twice changes nothing and never overwrites
 what users have edited since.
 """
+
 import tomllib
 from pathlib import Path
 

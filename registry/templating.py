@@ -1,4 +1,5 @@
 """Template helpers: labels, dates, derived flags and list links."""
+
 from flask import request, url_for
 from flask_babel import format_date, get_locale
 

@@ -75,3 +75,10 @@ def test_describe_in_swedish(plain_ctx):
     assert cycles.describe("FREQ=YEARLY;INTERVAL=3") == "Vart 3:e år"
     assert cycles.describe("FREQ=MONTHLY;INTERVAL=6") == "Var 6:e månad"
     assert cycles.describe("") == "Ingen fast granskningscykel"
+
+
+def test_swedish_alphabetical_order():
+    from registry.domain.collation import sv_key
+
+    names = ["Överenskommelse", "avtal", "Ändring", "Zon", "Åtgärd", "Bedömning"]
+    assert sorted(names, key=sv_key) == ["avtal", "Bedömning", "Zon", "Åtgärd", "Ändring", "Överenskommelse"]

@@ -4,7 +4,6 @@ Views, commands and (later) the API call these functions; they never write
 agreements directly. Errors come back as {field: message} so a form can show
 each message beside its field and nothing is saved.
 """
-import datetime
 
 from flask_babel import gettext as _
 from peewee import IntegrityError
@@ -20,6 +19,7 @@ from ..models import (
     Organisation,
     Person,
     Review,
+    utcnow,
 )
 from . import cycles
 from .vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES, REVIEW_OUTCOMES
@@ -150,7 +150,7 @@ def save_agreement(data, agreement=None):
             agreement.decision_body = data.get("decision_body") or None
             agreement.parent = data.get("parent") or None
             agreement.replaced_by = data.get("replaced_by") or None
-            agreement.updated_at = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+            agreement.updated_at = utcnow()
             agreement.save()
             _replace_links(agreement, AgreementGroup, "group", data.get("contributing_groups"))
             _replace_links(agreement, AgreementOwner, "person", data.get("owners"))

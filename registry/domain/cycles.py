@@ -6,6 +6,7 @@ start date. Yearly and monthly steps are computed as `anchor + n * step` with
 relativedelta, never by chaining, so 29 February and month ends stay anchored
 (2024-02-29 + 1 year = 2025-02-28, + 4 years = 2028-02-29).
 """
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -39,7 +40,7 @@ def parse(rule):
     """Parse rule text; None for an empty rule (no review cycle)."""
     text = (rule or "").strip().upper()
     if text.startswith("RRULE:"):
-        text = text[len("RRULE:"):]
+        text = text[len("RRULE:") :]
     if not text:
         return None
     parts = {}

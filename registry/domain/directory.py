@@ -1,4 +1,5 @@
 """Writing groups, organisations and people, with their uniqueness rules."""
+
 from flask_babel import gettext as _
 
 from ..db import db
@@ -47,8 +48,9 @@ def save_group(data, group=None):
 def save_organisation(data, organisation=None):
     organisation = organisation or Organisation()
     name = data["name"].strip()
-    errors = _unique(Organisation, Organisation.name, name, organisation,
-                     _("Det finns redan en organisation med det namnet."))
+    errors = _unique(
+        Organisation, Organisation.name, name, organisation, _("Det finns redan en organisation med det namnet.")
+    )
     if errors:
         raise ValidationError(errors)
     organisation.name = name

@@ -1,4 +1,5 @@
 """Reading the register: the filtered agreement list and the dashboard figures."""
+
 import math
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
@@ -92,26 +93,22 @@ class Page:
 
 def in_group(group_id):
     """Agreements a group is responsible for or contributes to."""
-    contributing = AgreementGroup.select(AgreementGroup.agreement).where(
-        AgreementGroup.group == group_id
-    )
+    contributing = AgreementGroup.select(AgreementGroup.agreement).where(AgreementGroup.group == group_id)
     return (Agreement.responsible_group == group_id) | Agreement.id.in_(contributing)
 
 
 def with_party(organisation_id):
-    parties = AgreementParty.select(AgreementParty.agreement).where(
-        AgreementParty.organisation == organisation_id
-    )
+    parties = AgreementParty.select(AgreementParty.agreement).where(AgreementParty.organisation == organisation_id)
     return Agreement.id.in_(parties)
 
 
 def matching(text):
     pattern = f"%{text}%"
     return (
-        (Agreement.title ** pattern)
-        | (Agreement.short_name ** pattern)
-        | (Agreement.case_number ** pattern)
-        | (Agreement.description ** pattern)
+        (Agreement.title**pattern)
+        | (Agreement.short_name**pattern)
+        | (Agreement.case_number**pattern)
+        | (Agreement.description**pattern)
     )
 
 
@@ -192,9 +189,7 @@ def overdue(today):
 
 def counts_by_status():
     """{status: count} for every status, zero included."""
-    found = dict(
-        Agreement.select(Agreement.status, fn.COUNT(Agreement.id)).group_by(Agreement.status).tuples()
-    )
+    found = dict(Agreement.select(Agreement.status, fn.COUNT(Agreement.id)).group_by(Agreement.status).tuples())
     return {code: found.get(code, 0) for code in AGREEMENT_STATUSES}
 
 

@@ -4,6 +4,7 @@ The same rule is given twice, once for one agreement in Python (`flags`) and
 once as SQL conditions for lists and counts (`condition`); tests hold the two
 in agreement.
 """
+
 from dataclasses import dataclass
 from datetime import timedelta
 

@@ -3,6 +3,7 @@
 Codes are stored in the database and used by the API; labels are translated.
 The source strings are Swedish, the product's default language.
 """
+
 from flask_babel import lazy_gettext as _l
 
 AGREEMENT_KINDS = {

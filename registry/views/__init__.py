@@ -1,4 +1,5 @@
 """Blueprints, one per area of the register."""
+
 from .agreements import bp as agreements_bp
 from .directory import groups_bp, organisations_bp, people_bp
 from .main import bp as main_bp

@@ -1,9 +1,11 @@
 """The agreement list, the agreement page, and the forms that change agreements."""
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..domain import queries
 from ..domain.agreements import ValidationError, record_review, save_agreement
+from ..domain.collation import organisation_key, sorted_organisations
 from ..forms import AgreementForm, ReviewForm
 from ..models import Agreement, Group, Organisation, Review
 from .helpers import apply_errors, get_or_404, today, window_days
@@ -21,7 +23,7 @@ def index():
         query=query,
         page=page,
         groups=Group.select().order_by(Group.name),
-        organisations=Organisation.select().order_by(Organisation.kind.desc(), Organisation.name),
+        organisations=sorted_organisations(Organisation.select()),
         window=window_days(),
     )
 
@@ -30,14 +32,13 @@ def index():
 def show(agreement_id):
     """Every fact about one agreement, its parties, reviews and coming deadlines."""
     agreement = get_or_404(Agreement, agreement_id)
-    reviews = (
-        Review.select().where(Review.agreement == agreement).order_by(Review.reviewed_on.desc(), Review.id.desc())
-    )
+    reviews = Review.select().where(Review.agreement == agreement).order_by(Review.reviewed_on.desc(), Review.id.desc())
     return render_template(
         "agreements/show.html",
         agreement=agreement,
         reviews=list(reviews),
         deadlines=agreement.deadlines(),
+        parties=sorted((link.organisation for link in agreement.party_links), key=organisation_key),
         window=window_days(),
     )
 

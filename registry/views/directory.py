@@ -1,11 +1,13 @@
 """Pages for groups, organisations and people: lists, detail pages and forms."""
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from peewee import JOIN, fn
 
 from ..domain import directory, queries
 from ..domain.agreements import ValidationError
-from ..forms import GroupForm, OrganisationForm, PersonForm
+from ..domain.collation import sorted_organisations
+from ..forms import GroupForm, OrganisationForm, PersonForm, prefilled
 from ..models import Agreement, AgreementOwner, Group, GroupMember, Organisation, Person
 from .helpers import apply_errors, get_or_404, today, window_days
 
@@ -42,6 +44,7 @@ def _agreements_of(condition):
 
 # --- groups ---------------------------------------------------------------
 
+
 @groups_bp.get("", endpoint="index")
 def group_index():
     """All groups, with how many agreements each is responsible for."""
@@ -58,9 +61,7 @@ def group_index():
 def group_show(pk):
     """A group: its place in the structure, members, and the agreements it owns or contributes to."""
     group = get_or_404(Group, pk)
-    members = (
-        Person.select().join(GroupMember).where(GroupMember.group == group).order_by(Person.name)
-    )
+    members = Person.select().join(GroupMember).where(GroupMember.group == group).order_by(Person.name)
     return render_template(
         "groups/show.html",
         group=group,
@@ -85,17 +86,20 @@ def group_create():
 def group_edit(pk):
     """Change a group."""
     group = get_or_404(Group, pk)
-    form = GroupForm(obj=group, parent=group.parent_id, chair=group.chair_id) if request.method == "GET" else GroupForm()
+    if request.method == "GET":
+        form = prefilled(GroupForm, group)
+    else:
+        form = GroupForm()
     return _form_page("groups", form, directory.save_group, group, "groups/form.html", _group_prepare(group))
 
 
 # --- organisations ----------------------------------------------------------
 
+
 @organisations_bp.get("", endpoint="index")
 def organisation_index():
     """All parties."""
-    organisations = Organisation.select().order_by(Organisation.kind.desc(), Organisation.name)
-    return render_template("organisations/index.html", organisations=list(organisations))
+    return render_template("organisations/index.html", organisations=sorted_organisations(Organisation.select()))
 
 
 @organisations_bp.get("/<int:pk>", endpoint="show")
@@ -121,11 +125,12 @@ def organisation_create():
 def organisation_edit(pk):
     """Change a party."""
     organisation = get_or_404(Organisation, pk)
-    form = OrganisationForm(obj=organisation) if request.method == "GET" else OrganisationForm()
+    form = prefilled(OrganisationForm, organisation) if request.method == "GET" else OrganisationForm()
     return _form_page("organisations", form, directory.save_organisation, organisation, "organisations/form.html")
 
 
 # --- people -----------------------------------------------------------------
+
 
 @people_bp.get("", endpoint="index")
 def person_index():
@@ -164,8 +169,7 @@ def person_edit(pk):
     """Change a person."""
     person = get_or_404(Person, pk)
     if request.method == "GET":
-        form = PersonForm(obj=person, organisation=person.organisation_id,
-                          groups=[m.group_id for m in person.memberships])
+        form = prefilled(PersonForm, person, groups=[m.group_id for m in person.memberships])
     else:
         form = PersonForm()
     return _form_page("people", form, directory.save_person, person, "people/form.html", _person_prepare)

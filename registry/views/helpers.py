@@ -1,4 +1,5 @@
 """Small helpers shared by the views."""
+
 from flask import abort, current_app
 
 from .. import clock

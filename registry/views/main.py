@@ -1,4 +1,5 @@
 """The dashboard: what ReKo looks at first."""
+
 from flask import Blueprint, render_template
 
 from ..domain import queries
