@@ -3,6 +3,7 @@
 Every setting an operator may change is an environment variable of the same
 name; see docs/configuration.md for the list.
 """
+
 import os
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """Deadlines of an agreement, as pure functions of dates and agreement facts."""
+
 from dataclasses import dataclass
 from datetime import date
 
