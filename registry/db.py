@@ -19,6 +19,10 @@ SQLITE_PRAGMAS = {
 }
 
 
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 class DatabaseURLError(ValueError):
     """DATABASE_URL names no database this product can use."""
 
@@ -32,7 +36,11 @@ def open_database(url):
             raise DatabaseURLError("DATABASE_URL sqlite:/// needs a file path")
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS)
+        database = SqliteDatabase(path, pragmas=SQLITE_PRAGMAS)
+        # SQLite's own lower() folds only A-Z; searches must fold å, ä, ö too,
+        # as PostgreSQL's lower() does.
+        database.register_function(_lower, "lower", 1, deterministic=True)
+        return database
     if scheme in ("postgres", "postgresql"):
         database = connect(url.replace("postgres://", "postgresql://", 1))
         assert isinstance(database, PostgresqlDatabase)

@@ -11,7 +11,8 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from .domain import cycles
 from .domain.collation import sorted_organisations, sv_key
@@ -21,36 +22,47 @@ from .domain.vocab import (
     GROUP_KINDS,
     ORGANISATION_KINDS,
     REVIEW_OUTCOMES,
-    choices,
 )
 from .models import Agreement, Group, Organisation, Person
 
-NONE_CHOICE = ("", _l("– ingen –"))
-REVIEW_UNITS = [("none", _l("Ingen fast cykel")), ("years", _l("År")), ("months", _l("Månader"))]
+
+def options(pairs):
+    """(value, label) pairs as WTForms select options."""
+    return [SelectChoice(value=value, label=label) for value, label in pairs]
+
+
+NONE_CHOICE = SelectChoice(value="", label=_l("– ingen –"))
+REVIEW_UNITS = options([("none", _l("Ingen fast cykel")), ("years", _l("År")), ("months", _l("Månader"))])
 
 
 def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-def group_choices():
-    return [(g.id, g.name) for g in Group.select(Group.id, Group.name).order_by(Group.name)]
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def group_choices(exclude=None):
+    groups = sorted(Group.select(Group.id, Group.name), key=lambda g: sv_key(g.name))
+    return options((g.id, g.name) for g in groups if g.id != exclude)
 
 
 def person_choices():
-    return [(p.id, f"{p.name} <{p.email}>") for p in Person.select().order_by(Person.name)]
+    people = sorted(Person.select(), key=lambda p: sv_key(p.name))
+    return options((p.id, f"{p.name} <{p.email}>") for p in people)
 
 
 def organisation_choices():
-    return [(o.id, o.name) for o in sorted_organisations(Organisation.select())]
+    return options((o.id, o.name) for o in sorted_organisations(Organisation.select()))
 
 
 def agreement_choices(exclude=None):
     query = Agreement.select(Agreement.id, Agreement.title, Agreement.short_name)
     if exclude is not None:
         query = query.where(Agreement.id != exclude)
-    labelled = [(a.id, a.short_name or a.title[:90]) for a in query]
-    return sorted(labelled, key=lambda choice: sv_key(choice[1]))
+    labelled = sorted(((a.id, a.short_name or a.title[:90]) for a in query), key=lambda c: sv_key(c[1]))
+    return options(labelled)
 
 
 def prefilled(form_cls, row, **extra):
@@ -76,11 +88,11 @@ def parse_documents(text):
 class AgreementForm(FlaskForm):
     title = StringField(_l("Titel"), validators=[DataRequired(_l("Titel måste anges.")), Length(max=500)])
     short_name = StringField(_l("Kortnamn"), validators=[Length(max=100)])
-    kind = SelectField(_l("Typ"), choices=choices(AGREEMENT_KINDS))
+    kind = SelectField(_l("Typ"), choices=options(AGREEMENT_KINDS.items()))
     case_number = StringField(
         _l("Diarienummer"), validators=[Length(max=100)], description=_l("Till exempel RJL 2023/1235")
     )
-    status = SelectField(_l("Status"), choices=choices(AGREEMENT_STATUSES), default="in_force")
+    status = SelectField(_l("Status"), choices=options(AGREEMENT_STATUSES.items()), default="in_force")
     description = TextAreaField(_l("Beskrivning"))
     target_group = TextAreaField(_l("Målgrupp"))
     responsible_group = SelectField(
@@ -171,8 +183,8 @@ class AgreementForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    reviewed_on = DateField(_l("Granskningsdatum"), validators=[DataRequired(_l("Ange granskningsdatum."))])
-    outcome = SelectField(_l("Utfall"), choices=choices(REVIEW_OUTCOMES))
+    reviewed_on = DateField(_l("Granskningsdatum"), validators=[InputRequired(_l("Ange granskningsdatum."))])
+    outcome = SelectField(_l("Utfall"), choices=options(REVIEW_OUTCOMES.items()))
     reviewer = SelectField(_l("Granskad av (person)"), coerce=_optional_int, validate_choice=False)
     reviewer_name = StringField(_l("… eller namn/forum"), validators=[Length(max=255)])
     decision_ref = StringField(
@@ -204,28 +216,32 @@ class ReviewForm(FlaskForm):
 class GroupForm(FlaskForm):
     name = StringField(_l("Namn"), validators=[DataRequired(_l("Namn måste anges.")), Length(max=255)])
     short_name = StringField(_l("Kortnamn"), validators=[Length(max=100)])
-    kind = SelectField(_l("Typ av grupp"), choices=choices(GROUP_KINDS))
+    kind = SelectField(_l("Typ av grupp"), choices=options(GROUP_KINDS.items()))
     parent = SelectField(_l("Överordnad grupp"), coerce=_optional_int, validate_choice=False)
     chair = SelectField(_l("Ordförande"), coerce=_optional_int, validate_choice=False)
-    mailbox = StringField(_l("Funktionsbrevlåda"), validators=[Optional(), Email(_l("Ogiltig e-postadress."))])
+    mailbox = StringField(
+        _l("Funktionsbrevlåda"), filters=[_strip], validators=[Optional(), Email(_l("Ogiltig e-postadress."))]
+    )
     description = TextAreaField(_l("Beskrivning"))
 
     def fill_choices(self, group_id=None):
-        self.parent.choices = [NONE_CHOICE, *[c for c in group_choices() if c[0] != group_id]]
+        self.parent.choices = [NONE_CHOICE, *group_choices(exclude=group_id)]
         self.chair.choices = [NONE_CHOICE, *person_choices()]
 
 
 class OrganisationForm(FlaskForm):
     name = StringField(_l("Namn"), validators=[DataRequired(_l("Namn måste anges.")), Length(max=255)])
     short_name = StringField(_l("Kortnamn"), validators=[Length(max=100)])
-    kind = SelectField(_l("Typ"), choices=choices(ORGANISATION_KINDS))
+    kind = SelectField(_l("Typ"), choices=options(ORGANISATION_KINDS.items()))
     notes = TextAreaField(_l("Anteckningar"))
 
 
 class PersonForm(FlaskForm):
     name = StringField(_l("Namn"), validators=[DataRequired(_l("Namn måste anges.")), Length(max=255)])
     email = StringField(
-        _l("E-post"), validators=[DataRequired(_l("E-post måste anges.")), Email(_l("Ogiltig e-postadress."))]
+        _l("E-post"),
+        filters=[_strip],
+        validators=[DataRequired(_l("E-post måste anges.")), Email(_l("Ogiltig e-postadress."))],
     )
     title = StringField(_l("Roll/titel"), validators=[Length(max=255)])
     organisation = SelectField(_l("Organisation"), coerce=_optional_int, validate_choice=False)

@@ -5,6 +5,7 @@ SQLite file and once in a new PostgreSQL schema. PostgreSQL is at
 127.0.0.1:5432, database `test`, unless TEST_DATABASE_URL says otherwise; when
 it is down those tests fail with a message saying so, they never pass silently.
 """
+
 import datetime
 import os
 import uuid

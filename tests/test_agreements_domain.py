@@ -1,4 +1,5 @@
 """Writing agreements and reviews through the domain layer: rules and their errors."""
+
 from datetime import date
 
 import pytest

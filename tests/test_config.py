@@ -1,4 +1,5 @@
 """Configuration from the environment, and database URLs."""
+
 import importlib
 
 import pytest

@@ -1,4 +1,5 @@
 """Review cycles: rrule text, and next review dates that stay anchored."""
+
 from datetime import date
 
 import pytest
@@ -53,8 +54,16 @@ def test_normalise(text, canonical):
 
 @pytest.mark.parametrize(
     "bad",
-    ["FREQ=HOURLY", "INTERVAL=2", "FREQ=YEARLY;INTERVAL=0", "FREQ=YEARLY;INTERVAL=x",
-     "FREQ=YEARLY;COUNT=3", "FREQ=YEARLY;BYMONTH=11", "FREQ=YEARLY;", "nonsense"],
+    [
+        "FREQ=HOURLY",
+        "INTERVAL=2",
+        "FREQ=YEARLY;INTERVAL=0",
+        "FREQ=YEARLY;INTERVAL=x",
+        "FREQ=YEARLY;COUNT=3",
+        "FREQ=YEARLY;BYMONTH=11",
+        "FREQ=YEARLY;",
+        "nonsense",
+    ],
 )
 def test_bad_rules_are_refused_with_a_message(plain_ctx, bad):
     with pytest.raises(cycles.CycleError) as info:

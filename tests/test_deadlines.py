@@ -1,4 +1,5 @@
 """The deadline engine: expiry and next review of one agreement."""
+
 from datetime import date
 
 import pytest

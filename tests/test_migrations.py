@@ -1,4 +1,5 @@
 """Schema migrations: a database at an older version upgrades with its data intact."""
+
 import datetime
 
 from registry.db import db, migration_runner, pending, upgrade
@@ -9,14 +10,17 @@ from tests.conftest import make_app
 def _insert_v1_rows():
     """Rows written by hand as a version-1 application would have stored them."""
     now = datetime.datetime(2024, 5, 1, 12, 0)
-    db.execute_sql("INSERT INTO collab_group (name, short_name, kind, description, mailbox) "
-                   "VALUES ('ReKo', '', 'leadership', '', 'reko@example.org')")
+    db.execute_sql(
+        "INSERT INTO collab_group (name, short_name, kind, description, mailbox) "
+        "VALUES ('ReKo', '', 'leadership', '', 'reko@example.org')"
+    )
     group_id = db.execute_sql("SELECT id FROM collab_group").fetchone()[0]
     db.execute_sql(
         "INSERT INTO agreement (title, short_name, kind, description, target_group, responsible_group_id,"
         " decision_ref, valid_from, review_rule, next_review_on, status, notes, created_at, updated_at)"
-        " VALUES (%s, '', 'avtal', '', '', %s, '', %s, 'FREQ=YEARLY;INTERVAL=1', %s, 'in_force', '', %s, %s)"
-        .replace("%s", db.param),
+        " VALUES (%s, '', 'avtal', '', '', %s, '', %s, 'FREQ=YEARLY;INTERVAL=1', %s, 'in_force', '', %s, %s)".replace(
+            "%s", db.param
+        ),
         ("KomHem-avtal", group_id, datetime.date(2024, 2, 29), datetime.date(2025, 2, 28), now, now),
     )
     agreement_id = db.execute_sql("SELECT id FROM agreement").fetchone()[0]

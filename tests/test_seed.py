@@ -1,4 +1,5 @@
 """The Jönköpings län demo data: faithful to the sources, and idempotent."""
+
 from datetime import date
 
 from registry import seed
@@ -6,9 +7,19 @@ from registry.domain import queries
 from registry.models import MODELS, Agreement, Group, Organisation, Person
 
 MUNICIPALITIES = {
-    "Aneby kommun", "Eksjö kommun", "Gislaveds kommun", "Gnosjö kommun", "Habo kommun",
-    "Jönköpings kommun", "Mullsjö kommun", "Nässjö kommun", "Sävsjö kommun", "Tranås kommun",
-    "Vaggeryds kommun", "Vetlanda kommun", "Värnamo kommun",
+    "Aneby kommun",
+    "Eksjö kommun",
+    "Gislaveds kommun",
+    "Gnosjö kommun",
+    "Habo kommun",
+    "Jönköpings kommun",
+    "Mullsjö kommun",
+    "Nässjö kommun",
+    "Sävsjö kommun",
+    "Tranås kommun",
+    "Vaggeryds kommun",
+    "Vetlanda kommun",
+    "Värnamo kommun",
 }
 
 
@@ -66,8 +77,11 @@ def test_group_structure(seeded):
     reko = Group.get(Group.name == "ReKo")
     assert reko.parent.name == "Kommunalt forum"
     assert {g.name for g in reko.children} >= {
-        "Strategigrupp Barn och unga", "Strategigrupp Psykiatri och missbruk", "Strategigrupp Äldre",
-        "Styrgrupp för E-hälsorådet", "Styrgruppen för hjälpmedelsverksamheten",
+        "Strategigrupp Barn och unga",
+        "Strategigrupp Psykiatri och missbruk",
+        "Strategigrupp Äldre",
+        "Styrgrupp för E-hälsorådet",
+        "Styrgruppen för hjälpmedelsverksamheten",
     }
     assert all(g.chair is not None and g.mailbox for g in Group.select())
 
@@ -110,8 +124,7 @@ def test_seed_command(runner):
 def test_seed_file_with_unknown_group_is_refused(runner, tmp_path):
     bad = tmp_path / "other-region.toml"
     bad.write_text(
-        '[[agreements]]\ntitle = "Familjecentral"\nkind = "overenskommelse"\n'
-        'responsible_group = "Folkhälsorådet"\n',
+        '[[agreements]]\ntitle = "Familjecentral"\nkind = "overenskommelse"\nresponsible_group = "Folkhälsorådet"\n',
         encoding="utf-8",
     )
     result = runner.invoke(args=["seed", "--file", str(bad)])

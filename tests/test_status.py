@@ -1,4 +1,5 @@
 """Derived status: the Python rule and the SQL rule agree, and the dashboard uses them."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -47,8 +48,14 @@ def test_python_and_sql_rules_agree(seeded):
     ]
     group = Agreement.select().first().responsible_group
     for title, state, expires_on, review_on in extra:
-        Agreement.create(title=title, kind="avtal", status=state, responsible_group=group,
-                         expires_on=expires_on, next_review_on=review_on)
+        Agreement.create(
+            title=title,
+            kind="avtal",
+            status=state,
+            responsible_group=group,
+            expires_on=expires_on,
+            next_review_on=review_on,
+        )
     for window in (0, 30, 90, 400):
         for code in CODES:
             in_sql = {a.id for a in Agreement.select().where(status.condition(Agreement, code, TODAY, window))}

@@ -48,12 +48,13 @@ class AgreementQuery:
 
         def as_int(name):
             try:
-                return int(args.get(name, ""))
+                value = int(args.get(name, ""))
             except ValueError:
                 return None
+            return value if 0 < value <= MAX_ID else None
 
         query = cls(
-            q=(args.get("q") or "").strip()[:200],
+            q=(args.get("q") or "").replace("\x00", "").strip()[:200],
             group=as_int("group"),
             party=as_int("party"),
             kind=args.get("kind") if args.get("kind") in AGREEMENT_KINDS else "",
@@ -102,14 +103,17 @@ def with_party(organisation_id):
     return Agreement.id.in_(parties)
 
 
+SEARCHED = (Agreement.title, Agreement.short_name, Agreement.case_number, Agreement.description)
+MAX_ID = 2**31 - 1  # ids and page numbers beyond this are garbage, not a crash
+
+
 def matching(text):
-    pattern = f"%{text}%"
-    return (
-        (Agreement.title**pattern)
-        | (Agreement.short_name**pattern)
-        | (Agreement.case_number**pattern)
-        | (Agreement.description**pattern)
-    )
+    """Case-insensitive substring search; % and _ in the text are literal."""
+    needle = text.lower()
+    condition = fn.LOWER(SEARCHED[0]).contains(needle)
+    for column in SEARCHED[1:]:
+        condition |= fn.LOWER(column).contains(needle)
+    return condition
 
 
 def filtered(query, today, window_days):

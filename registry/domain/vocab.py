@@ -55,8 +55,3 @@ ORGANISATION_KINDS = {
 def label(vocabulary, code):
     """The label for a code, or the code itself when it is unknown."""
     return vocabulary.get(code, code)
-
-
-def choices(vocabulary):
-    """(code, label) pairs for a form field."""
-    return list(vocabulary.items())

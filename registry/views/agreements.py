@@ -43,43 +43,36 @@ def show(agreement_id):
     )
 
 
-def _save(form, agreement=None):
-    """Validate and save; return the saved agreement, or None with errors on the form."""
-    if not form.validate_on_submit():
-        return None
-    try:
-        return save_agreement(form.to_data(), agreement)
-    except ValidationError as exc:
-        for message in apply_errors(form, exc.errors):
-            flash(message, "error")
-        return None
+def _agreement_form(agreement, done_message):
+    """Shared create/edit flow: validate, save through the domain, redirect or re-show with errors."""
+    if request.method == "POST" or agreement is None:
+        form = AgreementForm()
+    else:
+        form = AgreementForm.for_agreement(agreement)
+    form.fill_choices(agreement.id if agreement else None)
+    if form.validate_on_submit():
+        try:
+            saved = save_agreement(form.to_data(), agreement)
+        except ValidationError as exc:
+            for message in apply_errors(form, exc.errors):
+                flash(message, "error")
+        else:
+            flash(done_message, "success")
+            return redirect(url_for(".show", agreement_id=saved.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("agreements/form.html", form=form, agreement=agreement), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
 def create():
     """Register a new agreement."""
-    form = AgreementForm()
-    form.fill_choices()
-    saved = _save(form)
-    if saved:
-        flash(_("Avtalet har registrerats."), "success")
-        return redirect(url_for(".show", agreement_id=saved.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("agreements/form.html", form=form, agreement=None), status
+    return _agreement_form(None, _("Avtalet har registrerats."))
 
 
 @bp.route("/<int:agreement_id>/edit", methods=["GET", "POST"])
 def edit(agreement_id):
     """Change an agreement's facts."""
-    agreement = get_or_404(Agreement, agreement_id)
-    form = AgreementForm() if request.method == "POST" else AgreementForm.for_agreement(agreement)
-    form.fill_choices(agreement.id)
-    saved = _save(form, agreement)
-    if saved:
-        flash(_("Ändringarna har sparats."), "success")
-        return redirect(url_for(".show", agreement_id=saved.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("agreements/form.html", form=form, agreement=agreement), status
+    return _agreement_form(get_or_404(Agreement, agreement_id), _("Ändringarna har sparats."))
 
 
 @bp.route("/<int:agreement_id>/reviews/new", methods=["GET", "POST"])

@@ -3,11 +3,12 @@
 from flask import abort, current_app
 
 from .. import clock
+from ..domain.queries import MAX_ID
 
 
 def get_or_404(model, pk):
     """The row with this primary key, or a 404 page."""
-    row = model.get_or_none(model.id == pk)
+    row = model.get_or_none(model.id == pk) if 0 < pk <= MAX_ID else None
     if row is None:
         abort(404)
     return row
