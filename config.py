@@ -11,6 +11,17 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 
 
+def _bool(name, default=False):
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise RuntimeError(f"{name} must be true or false, got {value!r}")
+
+
 def _int(name, default):
     value = os.environ.get(name)
     if value in (None, ""):
@@ -32,11 +43,31 @@ class Config:
     PAGE_SIZE = _int("PAGE_SIZE", 50)
     BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "sv")
     BABEL_DEFAULT_TIMEZONE = os.environ.get("BABEL_DEFAULT_TIMEZONE", "Europe/Stockholm")
-    # Used by the clock when no fixed date is configured.
-    TIMEZONE = os.environ.get("SCHEDULER_TIMEZONE", "Europe/Stockholm")
     # A fixed "today" (YYYY-MM-DD) for demonstrations and tests; empty means the real date.
     TODAY = os.environ.get("REGISTRY_TODAY") or None
     WTF_CSRF_TIME_LIMIT = None
+
+    # Mail (Flask-Mail). With no MAIL_SERVER, `make run` starts a local sink and points here.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or "127.0.0.1"
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Överenskommelseregistret <noreply@localhost>")
+    MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 30)
+    # Links in emails point here.
+    APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # The local mail sink's folder: when set, /mail shows what was "sent" there.
+    MAIL_SINK_DIR = os.environ.get("MAIL_SINK_DIR") or None
+
+    # The scheduler process.
+    REMINDER_SEND_TIME = os.environ.get("REMINDER_SEND_TIME", "07:00")
+    # Decides what "today" is, for pages and reminders alike.
+    SCHEDULER_TIMEZONE = os.environ.get("SCHEDULER_TIMEZONE", "Europe/Stockholm")
+    REMINDER_RETRY_MINUTES = _int("REMINDER_RETRY_MINUTES", 15)
+    # First retry of a failed send after this many minutes, doubling up to a day.
+    REMINDER_BACKOFF_MINUTES = _int("REMINDER_BACKOFF_MINUTES", 10)
 
 
 class TestingConfig(Config):
@@ -45,3 +76,6 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing"
     WTF_CSRF_ENABLED = False
+    MAIL_SUPPRESS_SEND = False  # tests send to a real SMTP server on loopback
+    MAIL_DEFAULT_SENDER = "Överenskommelseregistret <registret@example.org>"
+    APP_BASE_URL = "https://registret.example.org"

@@ -8,7 +8,7 @@ from config import Config, TestingConfig
 
 from . import cli, errors, i18n, templating
 from .db import db, open_database
-from .extensions import babel, csrf
+from .extensions import babel, csrf, mail
 from .views import BLUEPRINTS
 
 
@@ -27,6 +27,7 @@ def create_app(test_config=None):
     db.initialize(open_database(app.config["DATABASE_URL"]))
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
+    mail.init_app(app)
 
     @app.before_request
     def _connect():

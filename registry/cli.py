@@ -12,7 +12,7 @@ from .domain.agreements import ValidationError
 from .models import Agreement
 
 
-def _connect():
+def connect_or_fail():
     try:
         db.connect(reuse_if_open=True)
     except Exception as exc:  # the driver's own error names the cause
@@ -25,7 +25,7 @@ def _connect():
 @with_appcontext
 def init_db_command():
     """Create the database schema, or upgrade it to the newest version."""
-    _connect()
+    connect_or_fail()
     applied = upgrade()
     for name in applied:
         click.echo(f"applied migration {name}")
@@ -44,7 +44,7 @@ def init_db_command():
 @click.option("--if-empty", is_flag=True, help="Load only when the register has no agreements.")
 def seed_command(path, if_empty):
     """Load demo (or another region's) data; loading twice changes nothing."""
-    _connect()
+    connect_or_fail()
     if pending():
         raise click.ClickException("The database schema is not up to date: run `flask --app wsgi init-db` first.")
     if if_empty and Agreement.select().exists():
@@ -60,5 +60,8 @@ def seed_command(path, if_empty):
 
 
 def init_app(app):
+    from scheduler import cli as scheduler_cli
+
     app.cli.add_command(init_db_command)
     app.cli.add_command(seed_command)
+    scheduler_cli.init_app(app)

@@ -12,7 +12,7 @@ def today():
         fixed = current_app.config.get("TODAY")
         if fixed:
             return fixed if isinstance(fixed, datetime.date) else datetime.date.fromisoformat(fixed)
-        zone = current_app.config.get("TIMEZONE", "Europe/Stockholm")
+        zone = current_app.config.get("SCHEDULER_TIMEZONE", "Europe/Stockholm")
     else:
         zone = "Europe/Stockholm"
     return datetime.datetime.now(ZoneInfo(zone)).date()

@@ -14,6 +14,7 @@ from peewee import (
     DateField,
     DateTimeField,
     ForeignKeyField,
+    IntegerField,
     Model,
     TextField,
 )
@@ -58,6 +59,8 @@ class Person(BaseModel):
     title = CharField(default="")
     organisation = ForeignKeyField(Organisation, null=True, backref="people", on_delete="SET NULL")
     is_active = BooleanField(default=True)
+    # The secretary of the leading group (ReKo's secretary): receives every escalation.
+    is_secretary = BooleanField(default=False)
 
     def __str__(self):
         return self.name
@@ -73,6 +76,12 @@ class Group(BaseModel):
     parent = ForeignKeyField("self", null=True, backref="children", on_delete="SET NULL")
     chair = ForeignKeyField(Person, null=True, backref="chaired_groups", on_delete="SET NULL")
     mailbox = CharField(default="")
+    # Material for a decision must be ready this many days before the meeting.
+    lead_time_days = IntegerField(default=14)
+    # Reminder policy for the group's agreements; empty = the product's defaults.
+    expiry_offsets = CharField(default="")
+    review_offsets = CharField(default="")
+    overdue_every_days = IntegerField(null=True)
 
     class Meta:
         table_name = "collab_group"
@@ -114,6 +123,10 @@ class Agreement(BaseModel):
     replaced_by = ForeignKeyField("self", null=True, backref="replaces", on_delete="SET NULL")
     parent = ForeignKeyField("self", null=True, backref="children", on_delete="SET NULL")
     notes = TextField(default="")
+    # Reminder policy for this agreement; empty = the responsible group's policy.
+    expiry_offsets = CharField(default="")
+    review_offsets = CharField(default="")
+    overdue_every_days = IntegerField(null=True)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
 
@@ -135,6 +148,11 @@ class Agreement(BaseModel):
         if last is not None:
             return last.reviewed_on
         return self.valid_from or self.decision_date
+
+    @property
+    def deciding_group(self):
+        """The group whose meeting decides on this agreement."""
+        return self.decision_body or self.responsible_group
 
     def deadlines(self):
         """Open deadlines (expiry, next review) from the deadline engine."""
@@ -204,6 +222,67 @@ class Review(BaseModel):
         return self.reviewer.name if self.reviewer_id else self.reviewer_name
 
 
+class GroupMeeting(BaseModel):
+    """A meeting date of a group; deadlines are decided at the last one before them."""
+
+    group = ForeignKeyField(Group, backref="meetings", on_delete="CASCADE")
+    meets_on = DateField()
+    note = CharField(default="")
+
+    class Meta:
+        indexes = ((("group", "meets_on"), True),)
+
+
+class Reminder(BaseModel):
+    """The delivery log: one reminder of one deadline stage to one recipient.
+
+    The unique key (agreement, kind, deadline, stage, recipient) makes a second
+    send of the same reminder impossible, whatever runs at the same time.
+    """
+
+    agreement = ForeignKeyField(Agreement, backref="reminders", on_delete="CASCADE")
+    kind = CharField()  # expiry | review
+    deadline_on = DateField()
+    stage = CharField()  # "before:180", "overdue:1", "overdue:8", ...
+    recipient = CharField()
+    role = CharField(default="owner")  # owner | mailbox | chair | secretary
+    send_on = DateField(index=True)
+    state = CharField(default="pending", index=True)  # pending | sending | sent | skipped | failed
+    attempts = IntegerField(default=0)
+    last_error = TextField(default="")
+    next_attempt_at = DateTimeField(null=True)
+    message_id = CharField(default="")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("agreement", "kind", "deadline_on", "stage", "recipient"), True),)
+
+
+class SchedulerRun(BaseModel):
+    """One reminder pass: when, for which day, and what came of it."""
+
+    started_at = DateTimeField(default=utcnow, index=True)
+    finished_at = DateTimeField(null=True)
+    run_for = DateField()
+    trigger = CharField(default="cli")  # cli | startup | daily | retry
+    sent = IntegerField(default=0)
+    skipped = IntegerField(default=0)
+    failed = IntegerField(default=0)
+    error = TextField(default="")
+
+
+class SchedulerLease(BaseModel):
+    """Named locks for SQLite (PostgreSQL uses advisory locks), and the scheduler's heartbeat."""
+
+    name = CharField(primary_key=True)
+    holder = CharField(default="")
+    host = CharField(default="")
+    pid = IntegerField(null=True)
+    heartbeat_at = DateTimeField(null=True)
+    next_run_at = DateTimeField(null=True)
+
+
 MODELS = [
     Organisation,
     Person,
@@ -215,4 +294,8 @@ MODELS = [
     AgreementParty,
     Document,
     Review,
+    GroupMeeting,
+    Reminder,
+    SchedulerRun,
+    SchedulerLease,
 ]

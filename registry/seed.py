@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .db import db
 from .domain.agreements import save_agreement
-from .models import Agreement, Group, GroupMember, Organisation, Person
+from .models import Agreement, Group, GroupMeeting, GroupMember, Organisation, Person
 
 DEMO_FILE = Path(__file__).resolve().parent / "seed_data" / "jonkoping.toml"
 
@@ -66,7 +66,12 @@ def _load_organisations(data, created):
 def _load_people(data, created):
     for item in data.get("people", []):
         if Person.get_or_none(Person.email == item["email"]) is None:
-            Person.create(name=item["name"], email=item["email"], title=item.get("title", ""))
+            Person.create(
+                name=item["name"],
+                email=item["email"],
+                title=item.get("title", ""),
+                is_secretary=item.get("is_secretary", False),
+            )
             created["people"] += 1
 
 
@@ -85,8 +90,14 @@ def _load_groups(data, created):
             parent=parent,
             chair=chair,
             mailbox=item.get("mailbox", ""),
+            lead_time_days=item.get("lead_time_days", 14),
         )
         created["groups"] += 1
+    for item in data.get("groups", []):
+        group = Group.get(Group.name == item["name"])
+        for day in item.get("meetings", []):
+            _row, new = GroupMeeting.get_or_create(group=group, meets_on=day)
+            created["meetings"] += int(new)
     for item in data.get("people", []):
         person = Person.get(Person.email == item["email"])
         for name in item.get("groups", []):
@@ -148,7 +159,7 @@ def load(path=DEMO_FILE):
     """Load a seed file; return how many rows of each kind were created."""
     with open(path, "rb") as fh:
         data = tomllib.load(fh)
-    created = dict.fromkeys(("organisations", "people", "groups", "memberships", "agreements"), 0)
+    created = dict.fromkeys(("organisations", "people", "groups", "memberships", "meetings", "agreements"), 0)
     with db.atomic():
         _load_organisations(data, created)
         _load_people(data, created)

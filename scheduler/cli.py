@@ -1,0 +1,72 @@
+"""`flask --app wsgi reminders run` and `flask --app wsgi scheduler`."""
+
+import datetime
+import sys
+
+import click
+from flask.cli import AppGroup, with_appcontext
+
+from registry import clock
+from registry.cli import connect_or_fail
+
+from . import locks, reminders, service
+
+reminders_cli = AppGroup("reminders", help="Reminder passes: what is due, and sending it.")
+
+
+def _day(value):
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _print_digest(digest):
+    click.echo(f"To: {digest.recipient}")
+    click.echo(f"Subject: {digest.subject}")
+    for item in digest.items:
+        agreement = item.agreement
+        click.echo(
+            f"  - {item.reminder.deadline_on.isoformat()} {item.reminder.kind} "
+            f"[{item.reminder.stage}] ({item.days_left} days) {agreement.short_name or agreement.title}"
+        )
+
+
+@reminders_cli.command("run")
+@click.option("--today", "today", metavar="YYYY-MM-DD", help="Run as if today were this date.")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; record and send nothing.")
+def run_command(today, dry_run):
+    """Run one reminder pass: plan what is due, send digests, record the outcome."""
+    connect_or_fail()
+    day = _day(today) if today else clock.today()
+    if dry_run:
+        result = reminders.dry_run(day)
+        for digest in result.digests:
+            _print_digest(digest)
+        click.echo(f"dry run {result.summary().replace(' sent', ' would be sent')}")
+        return
+    try:
+        result = reminders.run_pass(day, trigger="cli")
+    except locks.LockBusy:
+        click.echo("Another reminder pass is still running; try again when it has finished.", err=True)
+        sys.exit(3)
+    for digest in result.digests:
+        _print_digest(digest)
+    for error in result.errors:
+        click.echo(f"FAILED {error}", err=True)
+    click.echo(result.summary())
+    if result.failed:
+        sys.exit(1)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """Run the reminder scheduler (blocking): a catch-up pass now, then daily and retry passes."""
+    connect_or_fail()
+    service.run_forever()
+
+
+def init_app(app):
+    app.cli.add_command(reminders_cli)
+    app.cli.add_command(scheduler_command)

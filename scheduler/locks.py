@@ -1,0 +1,127 @@
+"""Database locks that keep one reminder pass and one scheduler active at a time.
+
+PostgreSQL: session advisory locks, released by the server when the holding
+connection dies (kill -9 included). SQLite: a lease row taken inside
+`BEGIN IMMEDIATE`; a lease whose holder process is gone (same host) or whose
+heartbeat is older than LEASE_TTL (another host) is free again.
+"""
+
+import os
+import socket
+import time
+import uuid
+import zlib
+from contextlib import contextmanager
+from datetime import timedelta
+
+from peewee import PostgresqlDatabase
+
+from registry.db import db
+from registry.models import SchedulerLease, utcnow
+
+LEASE_TTL = timedelta(seconds=90)
+HOST = socket.gethostname()
+# One id per process: a lease survives only as long as this process does.
+HOLDER = f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+PASS_LOCK = "reminder-pass"
+SCHEDULER_LOCK = "scheduler"
+
+
+class LockBusy(RuntimeError):
+    """Another process holds the lock."""
+
+
+def _is_postgres():
+    return isinstance(db.obj, PostgresqlDatabase)
+
+
+def _key(name):
+    return zlib.crc32(f"overenskommelseregistret:{name}".encode())
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _lease_free(row, now):
+    if row is None or not row.holder or row.holder == HOLDER:
+        return True
+    if row.host == HOST and row.pid is not None:
+        return not _pid_alive(row.pid)
+    return row.heartbeat_at is None or now - row.heartbeat_at > LEASE_TTL
+
+
+def holder_of(name):
+    """Who holds a SQLite lease (for messages); None on PostgreSQL or when free."""
+    if _is_postgres():
+        return None
+    row = SchedulerLease.get_or_none(SchedulerLease.name == name)
+    return row.holder if row is not None and not _lease_free(row, utcnow()) else None
+
+
+def try_acquire(name):
+    """Take the lock if it is free; True on success."""
+    if _is_postgres():
+        return bool(db.execute_sql("SELECT pg_try_advisory_lock(%s)", (_key(name),)).fetchone()[0])
+    now = utcnow()
+    with db.atomic(lock_type="IMMEDIATE"):
+        row = SchedulerLease.get_or_none(SchedulerLease.name == name)
+        if not _lease_free(row, now):
+            return False
+        values = {"holder": HOLDER, "host": HOST, "pid": os.getpid(), "heartbeat_at": now}
+        if row is None:
+            SchedulerLease.create(name=name, **values)
+        else:
+            SchedulerLease.update(**values).where(SchedulerLease.name == name).execute()
+    return True
+
+
+def release(name):
+    if _is_postgres():
+        db.execute_sql("SELECT pg_advisory_unlock(%s)", (_key(name),))
+        return
+    (
+        SchedulerLease.update(holder="", pid=None)
+        .where((SchedulerLease.name == name) & (SchedulerLease.holder == HOLDER))
+        .execute()
+    )
+
+
+def heartbeat(name, next_run_at=None):
+    """Record that the holder is alive (and when it runs next) for the status page and leases."""
+    now = utcnow()
+    updated = (
+        SchedulerLease.update(heartbeat_at=now, next_run_at=next_run_at, host=HOST, pid=os.getpid())
+        .where(SchedulerLease.name == name)
+        .execute()
+    )
+    if not updated:
+        SchedulerLease.insert(
+            name=name,
+            holder=HOLDER if not _is_postgres() else "",
+            host=HOST,
+            pid=os.getpid(),
+            heartbeat_at=now,
+            next_run_at=next_run_at,
+        ).on_conflict_ignore().execute()
+
+
+@contextmanager
+def held(name, wait_seconds=0.0, poll=0.2):
+    """Hold a lock for the duration of a block; wait up to `wait_seconds` for it."""
+    deadline = time.monotonic() + wait_seconds
+    while not try_acquire(name):
+        if time.monotonic() >= deadline:
+            raise LockBusy(name)
+        time.sleep(poll)
+    try:
+        yield
+    finally:
+        release(name)

@@ -1,0 +1,141 @@
+"""The scheduler process: the only place where reminder jobs are scheduled.
+
+Started by `flask --app wsgi scheduler`, never by the web app. It takes the
+scheduler lock (a second process started by mistake waits as a standby and
+takes over when the first one stops), runs a catch-up pass at once, then a pass
+every day at REMINDER_SEND_TIME and a retry pass every REMINDER_RETRY_MINUTES.
+The database, not APScheduler's in-memory job store, is the source of truth: a
+pass asks "what is due and not yet sent?", so nothing is lost while the
+process is down.
+"""
+
+import datetime
+import logging
+import signal
+import time
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import current_app
+
+from registry.db import db
+from registry.models import utcnow
+
+from . import locks, reminders
+
+log = logging.getLogger("scheduler")
+HEARTBEAT_SECONDS = 30
+STANDBY_POLL_SECONDS = 15
+
+
+def send_time(app=None):
+    app = app or current_app
+    hours, _, minutes = app.config["REMINDER_SEND_TIME"].partition(":")
+    try:
+        return datetime.time(int(hours), int(minutes or 0))
+    except ValueError:
+        raise RuntimeError(f"REMINDER_SEND_TIME must be HH:MM, got {app.config['REMINDER_SEND_TIME']!r}") from None
+
+
+def effective_day(now, at):
+    """The day a pass at `now` works for: today from the send time on, else yesterday."""
+    return now.date() if now.time() >= at else now.date() - datetime.timedelta(days=1)
+
+
+def tick(app, trigger):
+    """One pass in its own app context and connection; errors are logged, never fatal."""
+    with app.app_context():
+        try:
+            db.connect(reuse_if_open=True)
+            zone = ZoneInfo(app.config["SCHEDULER_TIMEZONE"])
+            day = effective_day(datetime.datetime.now(zone), send_time(app))
+            result = reminders.run_pass(day, trigger=trigger)
+            log.info("reminder pass (%s) %s", trigger, result.summary())
+        except locks.LockBusy:
+            log.warning("reminder pass (%s) skipped: another pass is running", trigger)
+        except Exception:
+            log.exception("reminder pass (%s) failed; the next pass retries", trigger)
+        finally:
+            if not db.is_closed():
+                db.close()
+
+
+def _heartbeat(app, scheduler):
+    with app.app_context():
+        try:
+            db.connect(reuse_if_open=True)
+            job = scheduler.get_job("daily-reminders")
+            next_run = job.next_run_time.astimezone(datetime.UTC).replace(tzinfo=None) if job else None
+            locks.heartbeat(locks.SCHEDULER_LOCK, next_run)
+        except Exception:
+            log.exception("heartbeat failed")
+        finally:
+            if not db.is_closed():
+                db.close()
+
+
+def _wait_for_leadership():
+    """Block until this process holds the scheduler lock (on the main thread's connection)."""
+    announced = False
+    while not locks.try_acquire(locks.SCHEDULER_LOCK):
+        if not announced:
+            holder = locks.holder_of(locks.SCHEDULER_LOCK) or "another process"
+            log.warning("another scheduler is active (%s); standing by", holder)
+            announced = True
+        time.sleep(STANDBY_POLL_SECONDS)
+    log.info("this process is the active scheduler")
+
+
+def run_forever():
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = current_app._get_current_object()
+    at = send_time(app)
+    _wait_for_leadership()
+    zone = ZoneInfo(app.config["SCHEDULER_TIMEZONE"])
+    scheduler = BlockingScheduler(
+        timezone=zone,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
+    )
+    scheduler.add_job(
+        tick,
+        CronTrigger(hour=at.hour, minute=at.minute, timezone=zone),
+        args=(app, "daily"),
+        id="daily-reminders",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        tick,
+        IntervalTrigger(minutes=app.config["REMINDER_RETRY_MINUTES"], timezone=zone),
+        args=(app, "retry"),
+        id="retry-reminders",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        _heartbeat,
+        IntervalTrigger(seconds=HEARTBEAT_SECONDS, timezone=zone),
+        args=(app, scheduler),
+        id="heartbeat",
+        replace_existing=True,
+        next_run_time=datetime.datetime.now(zone),
+    )
+    scheduler.add_job(tick, args=(app, "startup"), id="catch-up", next_run_time=datetime.datetime.now(zone))
+
+    def stop(signum, frame):
+        log.info("stopping (signal %s)", signum)
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info(
+        "scheduler started: daily pass at %s %s, retries every %s min",
+        at.strftime("%H:%M"),
+        zone.key,
+        app.config["REMINDER_RETRY_MINUTES"],
+    )
+    try:
+        scheduler.start()
+    finally:
+        locks.release(locks.SCHEDULER_LOCK)
+        log.info("scheduler stopped at %s", utcnow().isoformat(timespec="seconds"))
