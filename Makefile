@@ -34,9 +34,9 @@ db: install
 	$(BIN)/flask init-db
 	$(BIN)/flask seed --if-empty
 
+# Web (gunicorn), scheduler and, without MAIL_SERVER, a local mail sink shown at /mail.
 run: db
-	@echo "Överenskommelseregistret: http://127.0.0.1:$(PORT)"
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - wsgi:app
+	PORT=$(PORT) VENV=$(VENV) scripts/run-dev.sh
 
 test: install-dev chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

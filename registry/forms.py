@@ -4,7 +4,9 @@ several fields or the database live in registry.domain.agreements."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
+    Form,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -65,6 +67,26 @@ def agreement_choices(exclude=None):
     return options(labelled)
 
 
+class PolicyFields(Form):
+    """Reminder policy fields shared by the agreement and group forms."""
+
+    expiry_offsets = StringField(
+        _l("Påminn före slutdatum (dagar)"),
+        filters=[_strip],
+        description=_l("T.ex. 180, 90, 30, 7. Tomt = ärvs (standard 180, 90, 30, 7)."),
+    )
+    review_offsets = StringField(
+        _l("Påminn före granskning (dagar)"),
+        filters=[_strip],
+        description=_l("T.ex. 60, 14. Tomt = ärvs (standard 60, 14)."),
+    )
+    overdue_every_days = IntegerField(
+        _l("Upprepa försenat var (dagar)"),
+        validators=[Optional()],
+        description=_l("Tomt = ärvs (standard 7)."),
+    )
+
+
 def prefilled(form_cls, row, **extra):
     """A form showing a row's stored values (foreign keys as ids) plus extra values."""
     return form_cls(data={**row.__data__, **extra})
@@ -85,7 +107,7 @@ def parse_documents(text):
     return documents
 
 
-class AgreementForm(FlaskForm):
+class AgreementForm(FlaskForm, PolicyFields):
     title = StringField(_l("Titel"), validators=[DataRequired(_l("Titel måste anges.")), Length(max=500)])
     short_name = StringField(_l("Kortnamn"), validators=[Length(max=100)])
     kind = SelectField(_l("Typ"), choices=options(AGREEMENT_KINDS.items()))
@@ -160,6 +182,9 @@ class AgreementForm(FlaskForm):
                 "parent",
                 "replaced_by",
                 "notes",
+                "expiry_offsets",
+                "review_offsets",
+                "overdue_every_days",
             )
         }
         data["review_rule"] = cycles.from_parts(self.review_unit.data, self.review_interval.data or 1)
@@ -213,7 +238,7 @@ class ReviewForm(FlaskForm):
         }
 
 
-class GroupForm(FlaskForm):
+class GroupForm(FlaskForm, PolicyFields):
     name = StringField(_l("Namn"), validators=[DataRequired(_l("Namn måste anges.")), Length(max=255)])
     short_name = StringField(_l("Kortnamn"), validators=[Length(max=100)])
     kind = SelectField(_l("Typ av grupp"), choices=options(GROUP_KINDS.items()))
@@ -223,6 +248,12 @@ class GroupForm(FlaskForm):
         _l("Funktionsbrevlåda"), filters=[_strip], validators=[Optional(), Email(_l("Ogiltig e-postadress."))]
     )
     description = TextAreaField(_l("Beskrivning"))
+    lead_time_days = IntegerField(
+        _l("Underlag klart före möte (dagar)"),
+        default=14,
+        validators=[Optional()],
+        description=_l("Hur många dagar före gruppens möte underlaget ska vara klart."),
+    )
 
     def fill_choices(self, group_id=None):
         self.parent.choices = [NONE_CHOICE, *group_choices(exclude=group_id)]
@@ -246,7 +277,13 @@ class PersonForm(FlaskForm):
     title = StringField(_l("Roll/titel"), validators=[Length(max=255)])
     organisation = SelectField(_l("Organisation"), coerce=_optional_int, validate_choice=False)
     groups = SelectMultipleField(_l("Grupper"), coerce=int, validate_choice=False)
+    is_secretary = BooleanField(_l("Sekreterare för ledningsgruppen (får alla eskaleringar)"))
 
     def fill_choices(self):
         self.organisation.choices = [NONE_CHOICE, *organisation_choices()]
         self.groups.choices = group_choices()
+
+
+class MeetingForm(FlaskForm):
+    meets_on = DateField(_l("Mötesdatum"), validators=[InputRequired(_l("Ange mötesdatum."))])
+    note = StringField(_l("Anteckning"), validators=[Length(max=255)])

@@ -1,6 +1,9 @@
 """Template helpers: labels, dates, derived flags and list links."""
 
-from flask import request, url_for
+import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, request, url_for
 from flask_babel import format_date, get_locale
 
 from . import clock
@@ -10,6 +13,7 @@ from .domain.vocab import (
     AGREEMENT_STATUSES,
     GROUP_KINDS,
     ORGANISATION_KINDS,
+    REMINDER_STATES,
     REVIEW_OUTCOMES,
     label,
 )
@@ -20,12 +24,21 @@ VOCABULARIES = {
     "outcome": REVIEW_OUTCOMES,
     "group_kind": GROUP_KINDS,
     "organisation_kind": ORGANISATION_KINDS,
+    "reminder_state": REMINDER_STATES,
 }
 
 
 def iso(value):
     """Dates as YYYY-MM-DD, the Swedish convention; empty for None."""
     return value.isoformat() if value else ""
+
+
+def local_time(value):
+    """A naive UTC timestamp as local time (SCHEDULER_TIMEZONE), to the minute."""
+    if not value:
+        return ""
+    zone = ZoneInfo(current_app.config["SCHEDULER_TIMEZONE"])
+    return value.replace(tzinfo=datetime.UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def long_date(value):
@@ -40,6 +53,7 @@ def list_url(query, **changes):
 def init_app(app):
     app.jinja_env.filters["iso"] = iso
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["utc"] = local_time
     app.jinja_env.filters["cycle"] = cycles.describe
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -60,4 +74,5 @@ def init_app(app):
             "list_url": list_url,
             "locale": str(get_locale()),
             "current_path": request.path if request else "/",
+            "mail_sink": bool(app.config.get("MAIL_SINK_DIR")),
         }

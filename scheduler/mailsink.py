@@ -42,7 +42,10 @@ def main():
     parser.add_argument("--port", type=int, default=8025)
     parser.add_argument("--dir", default="instance/mail")
     args = parser.parse_args()
-    controller = serve(args.dir, args.host, args.port)
+    try:
+        controller = serve(args.dir, args.host, args.port)
+    except OSError as exc:
+        raise SystemExit(f"mail sink: cannot listen on {args.host}:{args.port}: {exc}") from None
     print(f"mail sink: smtp://{args.host}:{args.port} -> {args.dir}", flush=True)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())

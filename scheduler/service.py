@@ -90,6 +90,7 @@ def _wait_for_leadership():
 
 def run_forever():
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     app = current_app._get_current_object()
     at = send_time(app)
     _wait_for_leadership()

@@ -8,6 +8,8 @@ each message beside its field and nothing is saved.
 from flask_babel import gettext as _
 from peewee import IntegrityError
 
+from scheduler import policy
+
 from ..db import db
 from ..models import (
     Agreement,
@@ -38,6 +40,9 @@ SCALAR_FIELDS = (
     "review_rule",
     "status",
     "notes",
+    "expiry_offsets",
+    "review_offsets",
+    "overdue_every_days",
 )
 
 
@@ -113,6 +118,9 @@ def validate(data, agreement=None):
             errors[field] = _("Okänt avtal.")
     if data.get("status") == "replaced" and not data.get("replaced_by"):
         errors["replaced_by"] = _("Ange vilket avtal som ersätter detta.")
+    reminder_policy, policy_errors = policy.clean(data)
+    errors.update(policy_errors)
+    data.update(reminder_policy)
     if data["case_number"]:
         clash = Agreement.select().where(Agreement.case_number == data["case_number"])
         if agreement is not None:

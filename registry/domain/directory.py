@@ -2,8 +2,10 @@
 
 from flask_babel import gettext as _
 
+from scheduler import policy
+
 from ..db import db
-from ..models import Group, GroupMember, Organisation, Person
+from ..models import Group, GroupMeeting, GroupMember, Organisation, Person
 from .agreements import ValidationError
 
 
@@ -32,6 +34,11 @@ def save_group(data, group=None):
     errors = _unique(Group, Group.name, name, group, _("Det finns redan en grupp med det namnet."))
     if data.get("parent") and _parent_loops(group, data["parent"]):
         errors["parent"] = _("En grupp kan inte ligga under sig själv.")
+    reminder_policy, policy_errors = policy.clean(data)
+    errors.update(policy_errors)
+    lead_time = data.get("lead_time_days")
+    if lead_time is not None and not 0 <= lead_time <= 365:
+        errors["lead_time_days"] = _("Ange ett antal dagar mellan 0 och 365.")
     if errors:
         raise ValidationError(errors)
     group.name = name
@@ -41,6 +48,9 @@ def save_group(data, group=None):
     group.chair = data.get("chair") or None
     group.mailbox = (data.get("mailbox") or "").strip()
     group.description = (data.get("description") or "").strip()
+    group.lead_time_days = 14 if lead_time is None else lead_time
+    for name, value in reminder_policy.items():
+        setattr(group, name, value)
     group.save()
     return group
 
@@ -72,8 +82,17 @@ def save_person(data, person=None):
         person.email = email
         person.title = (data.get("title") or "").strip()
         person.organisation = data.get("organisation") or None
+        person.is_secretary = bool(data.get("is_secretary"))
         person.save()
         GroupMember.delete().where(GroupMember.person == person).execute()
         for group_id in dict.fromkeys(data.get("groups") or ()):
             GroupMember.create(person=person, group=group_id)
     return person
+
+
+def add_meeting(group, meets_on, note=""):
+    """Add a meeting date to a group; a date it already has is refused."""
+    clash = GroupMeeting.select().where((GroupMeeting.group == group) & (GroupMeeting.meets_on == meets_on))
+    if clash.exists():
+        raise ValidationError({"meets_on": _("Gruppen har redan ett möte det datumet.")})
+    return GroupMeeting.create(group=group, meets_on=meets_on, note=(note or "").strip())

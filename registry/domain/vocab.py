@@ -55,3 +55,12 @@ ORGANISATION_KINDS = {
 def label(vocabulary, code):
     """The label for a code, or the code itself when it is unknown."""
     return vocabulary.get(code, code)
+
+
+REMINDER_STATES = {
+    "pending": _l("Väntar"),
+    "sending": _l("Skickas"),
+    "sent": _l("Skickad"),
+    "skipped": _l("Hoppades över"),
+    "failed": _l("Misslyckades"),
+}

@@ -3,14 +3,17 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from scheduler import policy
+
 from ..domain import queries
 from ..domain.agreements import ValidationError, record_review, save_agreement
 from ..domain.collation import organisation_key, sorted_organisations
 from ..forms import AgreementForm, ReviewForm
-from ..models import Agreement, Group, Organisation, Review
+from ..models import Agreement, Group, Organisation, Reminder, Review
 from .helpers import apply_errors, get_or_404, today, window_days
 
 bp = Blueprint("agreements", __name__, url_prefix="/agreements")
+REMINDER_HISTORY_ROWS = 100
 
 
 @bp.get("")
@@ -33,9 +36,17 @@ def show(agreement_id):
     """Every fact about one agreement, its parties, reviews and coming deadlines."""
     agreement = get_or_404(Agreement, agreement_id)
     reviews = Review.select().where(Review.agreement == agreement).order_by(Review.reviewed_on.desc(), Review.id.desc())
+    reminders = (
+        Reminder.select()
+        .where(Reminder.agreement == agreement)
+        .order_by(Reminder.send_on.desc(), Reminder.id.desc())
+        .limit(REMINDER_HISTORY_ROWS)
+    )
     return render_template(
         "agreements/show.html",
         agreement=agreement,
+        reminders=list(reminders),
+        policy=policy.resolve(agreement, agreement.responsible_group),
         reviews=list(reviews),
         deadlines=agreement.deadlines(),
         parties=sorted((link.organisation for link in agreement.party_links), key=organisation_key),

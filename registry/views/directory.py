@@ -1,14 +1,16 @@
 """Pages for groups, organisations and people: lists, detail pages and forms."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from peewee import JOIN, fn
+
+from scheduler import policy
 
 from ..domain import directory, queries
 from ..domain.agreements import ValidationError
 from ..domain.collation import sorted_organisations
-from ..forms import GroupForm, OrganisationForm, PersonForm, prefilled
-from ..models import Agreement, AgreementOwner, Group, GroupMember, Organisation, Person
+from ..forms import GroupForm, MeetingForm, OrganisationForm, PersonForm, prefilled
+from ..models import Agreement, AgreementOwner, Group, GroupMeeting, GroupMember, Organisation, Person
 from .helpers import apply_errors, get_or_404, today, window_days
 
 groups_bp = Blueprint("groups", __name__, url_prefix="/groups")
@@ -67,9 +69,43 @@ def group_show(pk):
         group=group,
         members=list(members),
         agreements=_agreements_of(queries.in_group(group.id)),
-        today=today(),
+        meetings=list(group.meetings.order_by(GroupMeeting.meets_on.desc())),
+        meeting_form=MeetingForm(),
+        policy=policy.resolve(None, group),
         window=window_days(),
     )
+
+
+@groups_bp.post("/<int:pk>/meetings", endpoint="add_meeting")
+def group_add_meeting(pk):
+    """Add a meeting date to a group."""
+    group = get_or_404(Group, pk)
+    form = MeetingForm()
+    if form.validate_on_submit():
+        try:
+            directory.add_meeting(group, form.meets_on.data, form.note.data)
+        except ValidationError as exc:
+            for message in exc.errors.values():
+                flash(message, "error")
+        else:
+            flash(_("Mötet har lagts till."), "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    return redirect(url_for("groups.show", pk=group.id) + "#meetings")
+
+
+@groups_bp.post("/<int:pk>/meetings/<int:meeting_id>/delete", endpoint="delete_meeting")
+def group_delete_meeting(pk, meeting_id):
+    """Remove a meeting date from a group."""
+    group = get_or_404(Group, pk)
+    meeting = get_or_404(GroupMeeting, meeting_id)
+    if meeting.group_id != group.id:
+        abort(404)
+    meeting.delete_instance()
+    flash(_("Mötet har tagits bort."), "success")
+    return redirect(url_for("groups.show", pk=group.id) + "#meetings")
 
 
 def _group_prepare(row):

@@ -1,0 +1,394 @@
+"""Reminder stages: send dates on working days, overdue repeats, catch-up, deciding meetings."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from registry.domain.cycles import next_review
+from scheduler.deadlines import EXPIRY, REVIEW, Deadline, deadlines
+from scheduler.policy import Policy
+from scheduler.stages import Stage, catch_up, deciding_meeting, stages
+from scheduler.workdays import is_working_day
+
+DEFAULT = Policy()
+DAY = timedelta(days=1)
+
+# Läkaruppdrag expires on nyårsafton 2026.
+NEW_YEARS_EVE = date(2026, 12, 31)
+NEW_YEARS_EVE_SENDS = {
+    180: date(2026, 7, 3),  # nominal 2026-07-04 is a Saturday
+    90: date(2026, 10, 2),
+    30: date(2026, 12, 1),
+    7: date(2026, 12, 23),  # nominal 2026-12-24 is julafton
+}
+MIDSOMMARAFTON = date(2026, 6, 19)
+
+
+def codes(found):
+    return [s.code for s in found]
+
+
+def sends(found):
+    return {s.code: s.send_on for s in found}
+
+
+def before(offsets_to_dates):
+    return {f"before:{offset}": day for offset, day in offsets_to_dates.items()}
+
+
+def only_overdue(found):
+    return [(s.code, s.send_on) for s in found if s.overdue]
+
+
+# --- before:N ----------------------------------------------------------------
+
+
+def test_all_before_stages_of_an_expiry_in_send_order():
+    assert stages(EXPIRY, NEW_YEARS_EVE, DEFAULT, NEW_YEARS_EVE) == [
+        Stage(f"before:{offset}", day, False) for offset, day in NEW_YEARS_EVE_SENDS.items()
+    ]
+
+
+def test_nothing_due_the_day_before_the_first_stage():
+    assert stages(EXPIRY, NEW_YEARS_EVE, DEFAULT, date(2026, 7, 2)) == []
+
+
+@pytest.mark.parametrize("until", [date(2026, 7, 3), date(2026, 7, 4), date(2026, 10, 1)], ids=str)
+def test_only_the_first_stage_until_the_second_is_due(until):
+    assert stages(EXPIRY, NEW_YEARS_EVE, DEFAULT, until) == [Stage("before:180", date(2026, 7, 3), False)]
+
+
+@pytest.mark.parametrize(("offset", "send_on"), NEW_YEARS_EVE_SENDS.items(), ids=str)
+def test_each_stage_appears_on_its_send_day_and_not_the_day_before(offset, send_on):
+    code = f"before:{offset}"
+    assert code in codes(stages(EXPIRY, NEW_YEARS_EVE, DEFAULT, send_on))
+    assert code not in codes(stages(EXPIRY, NEW_YEARS_EVE, DEFAULT, send_on - DAY))
+    assert stages(EXPIRY, NEW_YEARS_EVE, DEFAULT, send_on)[-1] == Stage(code, send_on, False)
+
+
+@pytest.mark.parametrize("kind", [EXPIRY, REVIEW])
+@pytest.mark.parametrize("offset", [1, 7, 30, 90, 180])
+def test_a_send_date_on_midsommarafton_moves_to_the_thursday_before(kind, offset):
+    due = MIDSOMMARAFTON + timedelta(days=offset)
+    policy = Policy(expiry=(offset,), review=(offset,))
+    assert stages(kind, due, policy, due) == [Stage(f"before:{offset}", date(2026, 6, 18), False)]
+
+
+@pytest.mark.parametrize(
+    ("due", "offset", "send_on"),
+    [
+        (date(2027, 3, 31), 30, date(2027, 3, 1)),
+        (date(2027, 3, 31), 31, date(2027, 2, 26)),  # 2027-02-28 is a Sunday
+        (date(2026, 3, 31), 30, date(2026, 2, 27)),  # 2026-03-01 is a Sunday
+        (date(2028, 3, 31), 30, date(2028, 3, 1)),  # leap year: 31 days back is 29 Feb
+        (date(2028, 3, 30), 30, date(2028, 2, 29)),
+        (date(2027, 5, 31), 30, date(2027, 4, 30)),  # 2027-05-01: 1 maj and a Saturday
+        (date(2027, 1, 31), 31, date(2026, 12, 30)),  # nyårsafton
+    ],
+    ids=str,
+)
+def test_month_ends(due, offset, send_on):
+    assert sends(stages(EXPIRY, due, Policy(expiry=(offset,)), due)) == {f"before:{offset}": send_on}
+
+
+def test_leap_day_deadline():
+    due = date(2028, 2, 29)
+    assert sends(stages(EXPIRY, due, DEFAULT, due)) == before(
+        {
+            180: date(2027, 9, 2),
+            90: date(2027, 12, 1),
+            30: date(2028, 1, 28),  # nominal 2028-01-30 is a Sunday
+            7: date(2028, 2, 22),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("rule", "due", "expected"),
+    [
+        ("FREQ=YEARLY", date(2025, 2, 28), {60: date(2024, 12, 30), 14: date(2025, 2, 14)}),
+        ("FREQ=MONTHLY;INTERVAL=12", date(2025, 2, 28), {60: date(2024, 12, 30), 14: date(2025, 2, 14)}),
+        # nominal 2027-12-31 is nyårsafton
+        ("FREQ=YEARLY;INTERVAL=4", date(2028, 2, 29), {60: date(2027, 12, 30), 14: date(2028, 2, 15)}),
+    ],
+)
+def test_review_cycle_anchored_on_leap_day(rule, due, expected):
+    review_on = next_review(rule, date(2024, 2, 29))
+    assert review_on == due
+    assert sends(stages(REVIEW, review_on, DEFAULT, review_on)) == before(expected)
+
+
+def test_review_deadlines_use_the_review_offsets():
+    due = date(2027, 6, 1)
+    assert codes(stages(REVIEW, due, DEFAULT, due)) == ["before:60", "before:14"]
+    custom = Policy(expiry=(100, 50), review=(45,))
+    assert codes(stages(REVIEW, due, custom, due)) == ["before:45"]
+    assert codes(stages(EXPIRY, due, custom, due)) == ["before:100", "before:50"]
+
+
+def test_stage_order_does_not_depend_on_the_order_of_the_offsets():
+    due = date(2027, 6, 1)
+    assert stages(EXPIRY, due, Policy(expiry=(7, 180, 30, 90)), due) == stages(EXPIRY, due, DEFAULT, due)
+
+
+def _days(start, end):
+    day = start
+    while day <= end:
+        yield day
+        day += DAY
+
+
+@pytest.mark.parametrize("year", [2026, 2027])
+def test_every_send_date_is_the_closest_working_day_on_the_right_side(year):
+    """For deadlines on every day of a year: before-stages go out on the last working day on or
+    before the nominal date, overdue stages on the first working day on or after it."""
+    policy = Policy(expiry=(180, 90, 30, 7, 3, 1), overdue_every=3)
+    for due in _days(date(year, 1, 1), date(year, 12, 31)):
+        for stage in stages(EXPIRY, due, policy, due + timedelta(days=20)):
+            kind, _, days = stage.code.partition(":")
+            assert is_working_day(stage.send_on), (due, stage)
+            if kind == "before":
+                nominal = due - timedelta(days=int(days))
+                assert stage.send_on <= nominal
+                gap = _days(stage.send_on + DAY, nominal)
+            else:
+                nominal = due + timedelta(days=int(days))
+                assert nominal <= stage.send_on
+                gap = _days(nominal, stage.send_on - DAY)
+            assert not any(is_working_day(d) for d in gap), (due, stage)
+
+
+# --- overdue:N ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("due", "every", "until", "expected"),
+    [
+        # Deadline on a Friday: overdue:1 is the Saturday, sent on Monday.
+        (
+            date(2026, 11, 13),
+            7,
+            date(2026, 11, 30),
+            [("overdue:1", date(2026, 11, 16)), ("overdue:8", date(2026, 11, 23)), ("overdue:15", date(2026, 11, 30))],
+        ),
+        # Deadline the day before nyårsafton: 12-31 and 01-01 are holidays, then a weekend.
+        (
+            date(2026, 12, 30),
+            7,
+            date(2027, 1, 20),
+            [("overdue:1", date(2027, 1, 4)), ("overdue:8", date(2027, 1, 7)), ("overdue:15", date(2027, 1, 14))],
+        ),
+        # A custom interval: every 14 days, the fourth one on julafton moves past Christmas.
+        (
+            date(2026, 11, 11),
+            14,
+            date(2026, 12, 28),
+            [
+                ("overdue:1", date(2026, 11, 12)),
+                ("overdue:15", date(2026, 11, 26)),
+                ("overdue:29", date(2026, 12, 10)),
+                ("overdue:43", date(2026, 12, 28)),
+            ],
+        ),
+        # Daily reminders over a weekend: three stages on the Monday.
+        (
+            date(2026, 11, 13),
+            1,
+            date(2026, 11, 17),
+            [
+                ("overdue:1", date(2026, 11, 16)),
+                ("overdue:2", date(2026, 11, 16)),
+                ("overdue:3", date(2026, 11, 16)),
+                ("overdue:4", date(2026, 11, 17)),
+            ],
+        ),
+        # After a leap day.
+        (date(2028, 2, 29), 7, date(2028, 3, 7), [("overdue:1", date(2028, 3, 1))]),
+    ],
+    ids=["friday", "new-year", "every-14", "daily", "leap-day"],
+)
+def test_overdue_stages(due, every, until, expected):
+    found = stages(EXPIRY, due, Policy(overdue_every=every), until)
+    assert only_overdue(found) == expected
+    assert all(s.overdue == s.code.startswith("overdue:") for s in found)
+
+
+@pytest.mark.parametrize(
+    "until", [date(2026, 11, 13), date(2026, 11, 14), date(2026, 11, 15)], ids=["deadline", "saturday", "sunday"]
+)
+def test_no_overdue_stage_before_the_next_working_day_after_the_deadline(until):
+    assert only_overdue(stages(EXPIRY, date(2026, 11, 13), DEFAULT, until)) == []
+
+
+def test_overdue_stages_do_not_count_from_the_moved_send_date():
+    """overdue:8 is 8 days after the deadline, not 7 days after a postponed overdue:1."""
+    found = stages(EXPIRY, date(2026, 12, 30), DEFAULT, date(2027, 1, 10))
+    assert only_overdue(found) == [("overdue:1", date(2027, 1, 4)), ("overdue:8", date(2027, 1, 7))]
+
+
+def test_review_deadlines_repeat_when_overdue_too():
+    due = date(2026, 11, 11)
+    found = stages(REVIEW, due, Policy(review=(30,), overdue_every=10), date(2026, 12, 1))
+    assert codes(found) == ["before:30", "overdue:1", "overdue:11"]
+
+
+def test_overdue_stages_come_after_all_before_stages():
+    found = stages(EXPIRY, NEW_YEARS_EVE, DEFAULT, date(2027, 2, 1))
+    assert codes(found)[:4] == [f"before:{o}" for o in NEW_YEARS_EVE_SENDS]
+    assert all(s.overdue for s in found[4:]) and len(found) > 4
+    assert [s.send_on for s in found] == sorted(s.send_on for s in found)
+
+
+# --- catch_up ----------------------------------------------------------------
+
+DUE_ON_DECEMBER_1 = stages(EXPIRY, NEW_YEARS_EVE, DEFAULT, date(2026, 12, 1))
+S180, S90, S30 = DUE_ON_DECEMBER_1
+
+
+def test_fixture_for_catch_up():
+    assert codes(DUE_ON_DECEMBER_1) == ["before:180", "before:90", "before:30"]
+
+
+@pytest.mark.parametrize(
+    ("due", "recorded", "send", "skip"),
+    [
+        ([], set(), None, []),
+        ([], {"before:30"}, None, []),
+        ([S180], set(), S180, []),
+        ([S180], {"before:180"}, None, []),
+        (DUE_ON_DECEMBER_1, set(), S30, [S180, S90]),
+        (DUE_ON_DECEMBER_1, {"before:30"}, None, [S180, S90]),
+        (DUE_ON_DECEMBER_1, {"before:180"}, S30, [S90]),
+        (DUE_ON_DECEMBER_1, {"before:180", "before:90"}, S30, []),
+        (DUE_ON_DECEMBER_1, {"before:180", "before:30"}, None, [S90]),
+        (DUE_ON_DECEMBER_1, {"before:180", "before:90", "before:30"}, None, []),
+        (DUE_ON_DECEMBER_1, {"overdue:1", "before:7"}, S30, [S180, S90]),
+    ],
+    ids=[
+        "nothing-due",
+        "nothing-due-something-recorded",
+        "one-due",
+        "one-due-recorded",
+        "several-due-none-recorded",
+        "latest-recorded",
+        "oldest-recorded",
+        "all-older-recorded",
+        "latest-and-oldest-recorded",
+        "all-recorded",
+        "other-codes-recorded",
+    ],
+)
+def test_catch_up(due, recorded, send, skip):
+    assert catch_up(due, recorded) == (send, skip)
+
+
+@pytest.mark.parametrize("offsets", [(7, 6), (6, 7)], ids=["descending", "ascending"])
+def test_same_send_day_sends_the_stage_with_fewer_days_left(offsets):
+    # Both nominal dates (julafton, juldagen) move back to 2026-12-23.
+    due = stages(EXPIRY, NEW_YEARS_EVE, Policy(expiry=offsets), date(2026, 12, 23))
+    assert due == [Stage("before:7", date(2026, 12, 23), False), Stage("before:6", date(2026, 12, 23), False)]
+    assert catch_up(due, set()) == (due[1], [due[0]])
+
+
+def test_same_send_day_before_a_weekend_deadline():
+    # Tuesday deadline: 3 days before is Saturday, 2 is Sunday; both go out on the Friday.
+    due = stages(EXPIRY, date(2026, 11, 17), Policy(expiry=(3, 2)), date(2026, 11, 13))
+    send, skip = catch_up(due, set())
+    assert send == Stage("before:2", date(2026, 11, 13), False)
+    assert skip == [Stage("before:3", date(2026, 11, 13), False)]
+
+
+def test_same_send_day_overdue_sends_the_most_overdue():
+    due = stages(EXPIRY, date(2026, 11, 13), Policy(expiry=(30,), overdue_every=1), date(2026, 11, 16))
+    send, skip = catch_up(due, set())
+    assert send == Stage("overdue:3", date(2026, 11, 16), True)
+    assert codes(skip) == ["before:30", "overdue:1", "overdue:2"]
+
+
+# --- deciding_meeting --------------------------------------------------------
+
+MEETINGS = [date(2026, 9, 10), date(2026, 11, 12), date(2027, 1, 14)]
+
+
+@pytest.mark.parametrize(
+    ("meetings", "due", "lead", "expected"),
+    [
+        (MEETINGS, NEW_YEARS_EVE, 14, (date(2026, 11, 12), date(2026, 10, 29))),
+        (list(reversed(MEETINGS)), NEW_YEARS_EVE, 14, (date(2026, 11, 12), date(2026, 10, 29))),
+        (MEETINGS, NEW_YEARS_EVE, 0, (date(2026, 11, 12), date(2026, 11, 12))),
+        # A meeting on the deadline day is too late.
+        (MEETINGS + [NEW_YEARS_EVE], NEW_YEARS_EVE, 14, (date(2026, 11, 12), date(2026, 10, 29))),
+        ([date(2026, 12, 30)], NEW_YEARS_EVE, 1, (date(2026, 12, 30), date(2026, 12, 29))),
+        # Material due on nyårsdagen moves back past nyårsafton.
+        ([date(2027, 1, 8)], date(2027, 1, 31), 7, (date(2027, 1, 8), date(2026, 12, 30))),
+        # Material due on midsommardagen moves back past midsommarafton.
+        ([date(2026, 6, 22)], date(2026, 7, 1), 2, (date(2026, 6, 22), date(2026, 6, 18))),
+        # Material due on a Sunday.
+        ([date(2026, 11, 12)], NEW_YEARS_EVE, 4, (date(2026, 11, 12), date(2026, 11, 6))),
+        ([date(2026, 11, 12), date(2026, 11, 12)], NEW_YEARS_EVE, 14, (date(2026, 11, 12), date(2026, 10, 29))),
+        (MEETINGS, date(2026, 9, 11), 14, (date(2026, 9, 10), date(2026, 8, 27))),
+        # No meeting before the deadline.
+        (MEETINGS, date(2026, 9, 10), 14, None),
+        (MEETINGS, date(2026, 9, 1), 14, None),
+        ([NEW_YEARS_EVE], NEW_YEARS_EVE, 14, None),
+        ([], NEW_YEARS_EVE, 14, None),
+    ],
+    ids=[
+        "last-before",
+        "unsorted",
+        "no-lead-time",
+        "meeting-on-deadline-ignored",
+        "day-before-deadline",
+        "material-on-nyarsdagen",
+        "material-on-midsommardagen",
+        "material-on-sunday",
+        "duplicate-meetings",
+        "day-after-first-meeting",
+        "deadline-on-first-meeting",
+        "all-after",
+        "only-on-deadline",
+        "no-meetings",
+    ],
+)
+def test_deciding_meeting(meetings, due, lead, expected):
+    assert deciding_meeting(meetings, due, lead) == expected
+
+
+# --- deadlines(): cases not in test_deadlines.py ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expires_on", "expected"),
+    [
+        # A review on the expiry day is not a separate deadline: the expiry decides.
+        (date(2027, 5, 1), [Deadline(date(2027, 5, 1), EXPIRY)]),
+        (date(2027, 5, 2), [Deadline(date(2027, 5, 1), REVIEW), Deadline(date(2027, 5, 2), EXPIRY)]),
+    ],
+    ids=["review-on-expiry-day", "review-day-before-expiry"],
+)
+def test_review_on_or_just_before_the_expiry(expires_on, expected):
+    assert deadlines("in_force", expires_on, "FREQ=YEARLY", date(2026, 5, 1)) == expected
+
+
+@pytest.mark.parametrize("status", ["in_force", "under_revision"])
+def test_review_from_a_leap_day_anchor(status):
+    assert deadlines(status, None, "FREQ=YEARLY", date(2024, 2, 29)) == [Deadline(date(2025, 2, 28), REVIEW)]
+
+
+def test_cycle_without_an_anchor_gives_only_the_expiry():
+    assert deadlines("in_force", date(2027, 1, 1), "FREQ=YEARLY", None) == [Deadline(date(2027, 1, 1), EXPIRY)]
+
+
+def test_only_the_next_review_is_a_deadline():
+    found = deadlines("in_force", None, "FREQ=MONTHLY", date(2026, 1, 31))
+    assert found == [Deadline(date(2026, 2, 28), REVIEW)]
+
+
+def test_deadline_kinds_select_the_matching_offsets():
+    """deadlines() and stages() agree on the kind names: a review gets review reminders."""
+    policy = Policy(expiry=(100,), review=(20,))
+    found = deadlines("in_force", date(2030, 1, 1), "FREQ=YEARLY", date(2026, 5, 1))
+    assert {d.kind: codes(stages(d.kind, d.due_on, policy, d.due_on)) for d in found} == {
+        REVIEW: ["before:20"],
+        EXPIRY: ["before:100"],
+    }
