@@ -20,8 +20,8 @@ def deadlines(status, expires_on, review_rule, review_anchor):
     """The agreement's open deadlines: its expiry and its next review, in date order.
 
     Agreements that are not in force (draft, terminated, replaced, expired)
-    have none. A review due after the expiry is dropped: an agreement that has
-    run out is decided on, not reviewed. Only the next review is a deadline;
+    have none. A review due on or after the expiry date is dropped: an
+    agreement that runs out is decided on, not reviewed. Only the next review is a deadline;
     later ones count from whenever that review is recorded.
     """
     if status not in ACTIVE_STATUSES:

@@ -51,7 +51,8 @@ def resolve(agreement, group):
         policy = Policy(
             expiry=parse_offsets(source.expiry_offsets) or policy.expiry,
             review=parse_offsets(source.review_offsets) or policy.review,
-            overdue_every=source.overdue_every_days or policy.overdue_every,
+            # 0, negative or empty inherits: a non-positive interval would never advance.
+            overdue_every=source.overdue_every_days if (source.overdue_every_days or 0) > 0 else policy.overdue_every,
         )
     return policy
 

@@ -3,7 +3,7 @@
 import datetime
 
 from registry.db import db, migration_runner, pending, upgrade
-from registry.models import Agreement, Document, Review
+from registry.models import Agreement, Document, Reminder, Review
 from tests.conftest import make_app
 
 
@@ -38,10 +38,10 @@ def test_old_database_upgrades_with_data_intact(database_url):
         db.connect(reuse_if_open=True)
         runner = migration_runner()
         assert runner.up(target="0001_initial") == ["0001_initial"]
-        assert pending() == ["0002_documents"]
+        assert pending() == ["0002_documents", "0003_reminders"]
         agreement_id = _insert_v1_rows()
 
-        assert upgrade() == ["0002_documents"]
+        assert upgrade() == ["0002_documents", "0003_reminders"]
         assert pending() == []
         agreement = Agreement.get_by_id(agreement_id)
         assert agreement.title == "KomHem-avtal"
@@ -52,6 +52,10 @@ def test_old_database_upgrades_with_data_intact(database_url):
         # The new schema is usable.
         Document.create(agreement=agreement, title="Avtalstext", url="https://example.org/komhem.pdf")
         assert agreement.documents.count() == 1
+        # Columns added by 0003 have their defaults on old rows.
+        assert agreement.responsible_group.lead_time_days == 14
+        assert (agreement.expiry_offsets, agreement.overdue_every_days) == ("", None)
+        assert Reminder.select().count() == 0
         db.close()
 
 
@@ -59,11 +63,13 @@ def test_upgrade_is_repeatable_and_down_works(database_url):
     app = make_app(database_url)
     with app.app_context():
         db.connect(reuse_if_open=True)
-        assert upgrade() == ["0001_initial", "0002_documents"]
+        assert upgrade() == ["0001_initial", "0002_documents", "0003_reminders"]
         assert upgrade() == []
+        assert migration_runner().down() == ["0003_reminders"]
+        assert "reminder" not in db.get_tables()
         assert migration_runner().down() == ["0002_documents"]
         assert "document" not in db.get_tables()
-        assert upgrade() == ["0002_documents"]
+        assert upgrade() == ["0002_documents", "0003_reminders"]
         db.close()
 
 
@@ -72,7 +78,7 @@ def test_init_db_command_creates_then_reports_up_to_date(database_url):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["init-db"])
     assert first.exit_code == 0, first.output
-    assert "applied migration 0002_documents" in first.output
+    assert "applied migration 0003_reminders" in first.output
     second = runner.invoke(args=["init-db"])
     assert second.exit_code == 0
     assert "already up to date" in second.output

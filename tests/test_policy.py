@@ -175,3 +175,12 @@ def test_resolve_does_not_mutate_its_sources():
 def test_resolve_rejects_invalid_stored_offsets(agreement, group):
     with pytest.raises(PolicyError):
         resolve(agreement, group)
+
+
+def test_non_positive_overdue_interval_inherits():
+    from types import SimpleNamespace
+
+    from scheduler.policy import DEFAULT_OVERDUE_EVERY_DAYS, resolve
+
+    broken = SimpleNamespace(expiry_offsets="", review_offsets="", overdue_every_days=-3)
+    assert resolve(broken, None).overdue_every == DEFAULT_OVERDUE_EVERY_DAYS

@@ -149,3 +149,14 @@ def test_another_region_loads_its_own_file(runner, app, tmp_path):
         agreement = Agreement.get(Agreement.title == "Regional samverkan för familjecentral")
         assert {link.organisation.name for link in agreement.party_links} == {"Region Örebro län", "Örebro kommun"}
         assert not Organisation.select().where(Organisation.name == "Region Jönköpings län").exists()
+
+
+def test_secretary_and_meetings_from_the_sources(seeded):
+    from registry.models import GroupMeeting
+
+    assert [p.email for p in Person.select().where(Person.is_secretary)] == ["sekreterare.reko@example.org"]
+    forum = Group.get(Group.name == "Kommunalt forum")
+    assert [m.meets_on for m in forum.meetings.order_by(GroupMeeting.meets_on)] == [
+        date(2023, 4, 14),
+        date(2025, 5, 9),
+    ]

@@ -241,12 +241,9 @@ def test_overdue_stages_come_after_all_before_stages():
 
 # --- catch_up ----------------------------------------------------------------
 
-DUE_ON_DECEMBER_1 = stages(EXPIRY, NEW_YEARS_EVE, DEFAULT, date(2026, 12, 1))
-S180, S90, S30 = DUE_ON_DECEMBER_1
-
-
-def test_fixture_for_catch_up():
-    assert codes(DUE_ON_DECEMBER_1) == ["before:180", "before:90", "before:30"]
+# What stages() gives for the nyårsafton expiry on 2026-12-01 (see the tests above).
+S180, S90, S30 = (Stage(f"before:{o}", NEW_YEARS_EVE_SENDS[o], False) for o in (180, 90, 30))
+DUE_ON_DECEMBER_1 = [S180, S90, S30]
 
 
 @pytest.mark.parametrize(
@@ -280,6 +277,12 @@ def test_fixture_for_catch_up():
 )
 def test_catch_up(due, recorded, send, skip):
     assert catch_up(due, recorded) == (send, skip)
+
+
+def test_catch_up_on_the_stages_of_a_real_deadline():
+    due = stages(EXPIRY, NEW_YEARS_EVE, DEFAULT, date(2026, 12, 1))
+    assert catch_up(due, set()) == (S30, [S180, S90])
+    assert catch_up(due, {"before:30"}) == (None, [S180, S90])
 
 
 @pytest.mark.parametrize("offsets", [(7, 6), (6, 7)], ids=["descending", "ascending"])
