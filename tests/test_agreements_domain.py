@@ -62,6 +62,9 @@ def test_create_stores_links_and_next_review(basics):
         ({"contributing_groups": [99999]}, "contributing_groups"),
         ({"parent": 99999}, "parent"),
         ({"status": "replaced"}, "replaced_by"),
+        ({"expiry_offsets": "180, snart"}, "expiry_offsets"),
+        ({"review_offsets": "0"}, "review_offsets"),
+        ({"overdue_every_days": 0}, "overdue_every_days"),
     ],
 )
 def test_invalid_data_is_refused_and_nothing_saved(basics, changes, field):
@@ -163,3 +166,24 @@ def test_reviewer_as_person(basics):
     agreement = save_agreement(valid(basics))
     done = record_review(agreement, review(reviewer=basics["owner"].id, reviewer_name=""), TODAY)
     assert done.who == "Ägare Exempel"
+
+
+def test_reminder_policy_is_normalised(basics):
+    agreement = save_agreement(valid(basics, expiry_offsets="30;90, 90", review_offsets="", overdue_every_days=14))
+    stored = Agreement.get_by_id(agreement.id)
+    assert (stored.expiry_offsets, stored.review_offsets, stored.overdue_every_days) == ("90, 30", "", 14)
+
+
+def test_group_policy_and_lead_time(basics):
+    from registry.domain.directory import add_meeting, save_group
+
+    data = {"name": "ReKo", "kind": "leadership", "lead_time_days": 21, "expiry_offsets": "120,60"}
+    group = save_group(data, basics["other"])
+    assert (group.lead_time_days, group.expiry_offsets) == (21, "120, 60")
+    with pytest.raises(ValidationError) as info:
+        save_group({**data, "lead_time_days": 400, "review_offsets": "x"}, basics["other"])
+    assert set(info.value.errors) == {"lead_time_days", "review_offsets"}
+    add_meeting(group, date(2026, 11, 20), "Beslut om Läkaruppdrag")
+    with pytest.raises(ValidationError) as info:
+        add_meeting(group, date(2026, 11, 20))
+    assert "meets_on" in info.value.errors
