@@ -345,8 +345,14 @@ def _mark_failed(ids, error, now):
 
 
 def _send_all(digests, result):
-    """Send each digest over one connection; reconnect once after a connection failure."""
+    """Send each digest over one reused connection.
+
+    A refused message fails alone and the next digest reconnects; when the
+    server cannot be reached at all, the remaining digests fail with the same
+    error at once instead of each waiting for its own timeout.
+    """
     connection = None
+    unreachable = None
     try:
         for digest in digests:
             ids = [item.reminder.id for item in digest.items]
@@ -355,18 +361,23 @@ def _send_all(digests, result):
             if not digest.items:
                 continue
             ids = [item.reminder.id for item in digest.items]
+            if unreachable is not None:
+                _fail(digest, ids, unreachable, result)
+                continue
             msgid = mailer.message_id([f"{digest.recipient}:{i}" for i in ids])
             text, html = render(digest)
             message = mailer.build(digest.recipient, digest.subject, text, html, msgid)
-            try:
-                if connection is None:
+            if connection is None:
+                try:
                     connection = mailer.connect().__enter__()
+                except Exception as exc:  # refused, timed out, TLS or login failure
+                    unreachable = exc
+                    _fail(digest, ids, exc, result)
+                    continue
+            try:
                 connection.send(message)
-            except Exception as exc:  # SMTP refusals, timeouts, connection errors
-                log.warning("sending to %s failed: %s", digest.recipient, exc)
-                _mark_failed(ids, f"{exc.__class__.__name__}: {exc}", utcnow())
-                result.failed += len(ids)
-                result.errors.append(f"{digest.recipient}: {exc}")
+            except Exception as exc:  # a refusal (4xx/5xx) or a dropped connection
+                _fail(digest, ids, exc, result)
                 connection = _drop(connection)
                 continue
             _mark_sent(ids, msgid)
@@ -374,6 +385,13 @@ def _send_all(digests, result):
             result.digests.append(digest)
     finally:
         _drop(connection)
+
+
+def _fail(digest, ids, exc, result):
+    log.warning("sending to %s failed: %s", digest.recipient, exc)
+    _mark_failed(ids, f"{exc.__class__.__name__}: {exc}", utcnow())
+    result.failed += len(ids)
+    result.errors.append(f"{digest.recipient}: {exc}")
 
 
 def _drop(connection):
