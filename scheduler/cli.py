@@ -36,7 +36,10 @@ def _print_digest(digest):
 @click.option("--today", "today", metavar="YYYY-MM-DD", help="Run as if today were this date.")
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; record and send nothing.")
 def run_command(today, dry_run):
-    """Run one reminder pass: plan what is due, send digests, record the outcome."""
+    """Run one reminder pass: plan what is due, send digests, record the outcome.
+
+    Failed sends are retried at once (the scheduler waits for their backoff).
+    """
     connect_or_fail()
     day = _day(today) if today else clock.today()
     if dry_run:
@@ -46,7 +49,7 @@ def run_command(today, dry_run):
         click.echo(f"dry run {result.summary().replace(' sent', ' would be sent')}")
         return
     try:
-        result = reminders.run_pass(day, trigger="cli")
+        result = reminders.run_pass(day, trigger="cli", retry_failed_now=True)
     except locks.LockBusy:
         click.echo("Another reminder pass is still running; try again when it has finished.", err=True)
         sys.exit(3)

@@ -11,6 +11,7 @@ it was recorded).
 
 import logging
 from collections import defaultdict
+import datetime
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -248,6 +249,7 @@ def _still_applies(reminder, agreement):
 
 
 def _sendable(now):
+    """Pending rows, and failed rows whose next attempt is due by `now`."""
     return list(
         Reminder.select(Reminder, Agreement)
         .join(Agreement)
@@ -403,8 +405,13 @@ def _drop(connection):
     return None
 
 
-def run_pass(day, trigger="cli"):
-    """One reminder pass as if today were `day`. Returns a PassResult."""
+def run_pass(day, trigger="cli", retry_failed_now=False):
+    """One reminder pass as if today were `day`. Returns a PassResult.
+
+    Failed sends are retried once their backoff has passed; `retry_failed_now`
+    (a person running the command after fixing the mail server) retries them
+    all at once.
+    """
     result = PassResult(day)
     with locks.held(locks.PASS_LOCK, wait_seconds=PASS_LOCK_WAIT_SECONDS):
         run = SchedulerRun.create(run_for=day, trigger=trigger)
@@ -417,7 +424,7 @@ def run_pass(day, trigger="cli"):
                 result.skipped = _record(to_skip, "skipped")
             now = utcnow()
             sendable = []
-            for reminder in _sendable(now):
+            for reminder in _sendable(datetime.datetime.max if retry_failed_now else now):
                 if _still_applies(reminder, reminder.agreement):
                     sendable.append(reminder)
                 else:
