@@ -9,9 +9,9 @@ a duplicate can arise (the server accepted the message, the kill came before
 it was recorded).
 """
 
+import datetime
 import logging
 from collections import defaultdict
-import datetime
 from dataclasses import dataclass, field
 from datetime import timedelta
 

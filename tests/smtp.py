@@ -60,8 +60,8 @@ def parse(mail_from, rcpt_tos, data):
         recipients=[r.lower() for r in rcpt_tos],
         subject=str(msg["Subject"] or ""),
         message_id=str(msg["Message-ID"] or "").strip(),
-        text=text.get_content() if text is not None else "",
-        html=html.get_content() if html is not None else "",
+        text=text.get_content().replace("\r\n", "\n") if text is not None else "",
+        html=html.get_content().replace("\r\n", "\n") if html is not None else "",
         headers={k: str(v) for k, v in msg.items()},
     )
 
