@@ -8,6 +8,7 @@ heartbeat is older than LEASE_TTL (another host) is free again.
 
 import os
 import socket
+import threading
 import time
 import uuid
 import zlib
@@ -21,8 +22,13 @@ from registry.models import SchedulerLease, utcnow
 
 LEASE_TTL = timedelta(seconds=90)
 HOST = socket.gethostname()
-# One id per process: a lease survives only as long as this process does.
-HOLDER = f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+_PROCESS = uuid.uuid4().hex[:8]
+
+
+def _holder():
+    """This thread's holder id: a lease belongs to one thread of one live process."""
+    return f"{HOST}:{os.getpid()}:{threading.get_ident()}:{_PROCESS}"
+
 
 PASS_LOCK = "reminder-pass"
 SCHEDULER_LOCK = "scheduler"
@@ -51,7 +57,7 @@ def _pid_alive(pid):
 
 
 def _lease_free(row, now):
-    if row is None or not row.holder or row.holder == HOLDER:
+    if row is None or not row.holder or row.holder == _holder():
         return True
     if row.host == HOST and row.pid is not None:
         return not _pid_alive(row.pid)
@@ -75,7 +81,7 @@ def try_acquire(name):
         row = SchedulerLease.get_or_none(SchedulerLease.name == name)
         if not _lease_free(row, now):
             return False
-        values = {"holder": HOLDER, "host": HOST, "pid": os.getpid(), "heartbeat_at": now}
+        values = {"holder": _holder(), "host": HOST, "pid": os.getpid(), "heartbeat_at": now}
         if row is None:
             SchedulerLease.create(name=name, **values)
         else:
@@ -89,7 +95,7 @@ def release(name):
         return
     (
         SchedulerLease.update(holder="", pid=None)
-        .where((SchedulerLease.name == name) & (SchedulerLease.holder == HOLDER))
+        .where((SchedulerLease.name == name) & (SchedulerLease.holder == _holder()))
         .execute()
     )
 
@@ -105,7 +111,7 @@ def heartbeat(name, next_run_at=None):
     if not updated:
         SchedulerLease.insert(
             name=name,
-            holder=HOLDER if not _is_postgres() else "",
+            holder="",
             host=HOST,
             pid=os.getpid(),
             heartbeat_at=now,

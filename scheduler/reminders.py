@@ -214,9 +214,12 @@ def plan(day):
             if not due:
                 continue
             done = recorded[(agreement.id, kind, due_on)]
+            owners = {email for email, _role in ahead}
             for email, role in late if due[-1].overdue else ahead:
                 mine = {stage for (recipient, stage) in done if recipient == email}
-                send, skip = stages.catch_up(due, mine)
+                # Escalation recipients hear only of overdue stages, never of advance ones.
+                theirs = due if email in owners else [s for s in due if s.overdue]
+                send, skip = stages.catch_up(theirs, mine)
                 row = {"agreement": agreement.id, "kind": kind, "deadline_on": due_on, "recipient": email, "role": role}
                 if send is not None:
                     to_send.append({**row, "stage": send.code, "send_on": send.send_on})
@@ -224,18 +227,41 @@ def plan(day):
     return to_send, to_skip
 
 
+RECORD_BATCH = 500
+
+
 def _record(rows, state):
     """Insert rows, ignoring any another pass recorded first; return how many were new."""
     now = utcnow()
     created = 0
-    for row in rows:
-        created += (
-            Reminder.insert(**row, state=state, created_at=now, updated_at=now)
-            .on_conflict_ignore()
-            .as_rowcount()
+    for start in range(0, len(rows), RECORD_BATCH):
+        batch = [
+            {**row, "state": state, "created_at": now, "updated_at": now} for row in rows[start : start + RECORD_BATCH]
+        ]
+        created += Reminder.insert_many(batch).on_conflict_ignore().as_rowcount().execute()
+    return created
+
+
+def _latest_per_deadline(reminders, now):
+    """Keep one row per (agreement, deadline, recipient): the latest stage.
+
+    A failed stage that a later stage has replaced is marked skipped, so a
+    recipient never hears of one deadline twice in one email.
+    """
+    latest = {}
+    for reminder in reminders:
+        key = (reminder.agreement.id, reminder.kind, reminder.deadline_on, reminder.recipient)
+        current = latest.get(key)
+        if current is None or (reminder.send_on, reminder.id) > (current.send_on, current.id):
+            latest[key] = reminder
+    superseded = [r.id for r in reminders if latest[(r.agreement.id, r.kind, r.deadline_on, r.recipient)] is not r]
+    if superseded:
+        (
+            Reminder.update(state="skipped", last_error="superseded by a later stage", updated_at=now)
+            .where(Reminder.id.in_(superseded))
             .execute()
         )
-    return created
+    return list(latest.values()), len(superseded)
 
 
 # --- sending ----------------------------------------------------------------
@@ -434,6 +460,8 @@ def run_pass(day, trigger="cli", retry_failed_now=False):
                         .execute()
                     )
                     result.stale += 1
+            sendable, superseded = _latest_per_deadline(sendable, now)
+            result.stale += superseded
             _send_all(_digests(sendable, day), result)
         except Exception as exc:
             run.error = f"{exc.__class__.__name__}: {exc}"

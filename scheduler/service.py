@@ -12,7 +12,7 @@ process is down.
 import datetime
 import logging
 import signal
-import time
+import threading
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -76,16 +76,22 @@ def _heartbeat(app, scheduler):
                 db.close()
 
 
-def _wait_for_leadership():
-    """Block until this process holds the scheduler lock (on the main thread's connection)."""
+def _wait_for_leadership(stopping):
+    """Block until this process holds the scheduler lock (on the main thread's connection).
+
+    Returns False if the process was asked to stop while standing by.
+    """
     announced = False
     while not locks.try_acquire(locks.SCHEDULER_LOCK):
         if not announced:
             holder = locks.holder_of(locks.SCHEDULER_LOCK) or "another process"
             log.warning("another scheduler is active (%s); standing by", holder)
             announced = True
-        time.sleep(STANDBY_POLL_SECONDS)
+        if stopping.wait(STANDBY_POLL_SECONDS):
+            log.info("stopping while standing by")
+            return False
     log.info("this process is the active scheduler")
+    return True
 
 
 def run_forever():
@@ -93,7 +99,19 @@ def run_forever():
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     app = current_app._get_current_object()
     at = send_time(app)
-    _wait_for_leadership()
+    stopping = threading.Event()
+    scheduler = None
+
+    def stop(signum, frame):
+        log.info("stopping (signal %s)", signum)
+        stopping.set()
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if not _wait_for_leadership(stopping):
+        return
     zone = ZoneInfo(app.config["SCHEDULER_TIMEZONE"])
     scheduler = BlockingScheduler(
         timezone=zone,
@@ -123,12 +141,9 @@ def run_forever():
     )
     scheduler.add_job(tick, args=(app, "startup"), id="catch-up", next_run_time=datetime.datetime.now(zone))
 
-    def stop(signum, frame):
-        log.info("stopping (signal %s)", signum)
-        scheduler.shutdown(wait=False)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    if stopping.is_set():
+        locks.release(locks.SCHEDULER_LOCK)
+        return
     log.info(
         "scheduler started: daily pass at %s %s, retries every %s min",
         at.strftime("%H:%M"),

@@ -3,7 +3,9 @@
 `SMTPServer` keeps every message it accepts, parsed: envelope recipients,
 subject, Message-ID, and the text and HTML parts. It can refuse messages with
 a temporary error (`server.refuse = "451 4.3.0 try later"`), slow down each
-message (`server.delay = 0.2`), and be stopped and started again on the same
+message (`server.delay = 0.2`), hold every message until released
+(`server.hold()`, `server.wait_held(n)`, `server.release()`: the sender is
+stuck in the middle of a send), and be stopped and started again on the same
 port (`server.stop()` / `server.start()`: the server is down in between).
 
 Fixtures: `smtp_server` (a running server, no app) and `smtp` (the same, with
@@ -74,11 +76,24 @@ class Handler:
         self.refused = 0
         self.refuse = None
         self.delay = 0.0
+        self.gate = None  # a threading.Event while messages are held
+        self.held = 0
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
         if self.delay:
             await asyncio.sleep(self.delay)
+        gate = self.gate
+        if gate is not None:
+            with self._lock:
+                self.held += 1
+            try:
+                deadline = time.monotonic() + 30
+                while not gate.is_set() and time.monotonic() < deadline:
+                    await asyncio.sleep(0.01)
+            finally:
+                with self._lock:
+                    self.held -= 1
         if self.refuse:
             with self._lock:
                 self.refused += 1
@@ -106,6 +121,7 @@ class SMTPServer:
 
     def stop(self):
         """Take the server down: connections are refused until start()."""
+        self.release()
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
@@ -129,6 +145,24 @@ class SMTPServer:
     @delay.setter
     def delay(self, seconds):
         self.handler.delay = seconds
+
+    def hold(self):
+        """Keep every message waiting before the server answers it, until release()."""
+        self.handler.gate = threading.Event()
+
+    def release(self):
+        gate, self.handler.gate = self.handler.gate, None
+        if gate is not None:
+            gate.set()
+
+    def wait_held(self, count, timeout=10.0):
+        """Wait until `count` messages are held; True if they are, False on timeout."""
+        deadline = time.monotonic() + timeout
+        while self.handler.held < count:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
 
     # -- what arrived -------------------------------------------------------
 
