@@ -46,6 +46,11 @@ class Config:
     # A fixed "today" (YYYY-MM-DD) for demonstrations and tests; empty means the real date.
     TODAY = os.environ.get("REGISTRY_TODAY") or None
     WTF_CSRF_TIME_LIMIT = None
+    # "production" refuses to start without a strong SECRET_KEY.
+    APP_ENV = os.environ.get("APP_ENV", "development")
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
 
     # Mail (Flask-Mail). With no MAIL_SERVER, `make run` starts a local sink and points here.
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or "127.0.0.1"

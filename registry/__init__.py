@@ -6,7 +6,7 @@ from flask import Flask
 
 from config import Config, TestingConfig
 
-from . import cli, errors, i18n, templating
+from . import cli, errors, i18n, security, templating
 from .db import db, open_database
 from .extensions import babel, csrf, mail
 from .views import BLUEPRINTS
@@ -32,6 +32,8 @@ def create_app(test_config=None):
     @app.before_request
     def _connect():
         db.connect(reuse_if_open=True)
+
+    security.init_app(app)
 
     @app.teardown_request
     def _close(exc):

@@ -1,18 +1,23 @@
 """Command-line interface: `flask --app wsgi init-db`, `flask --app wsgi seed`."""
 
+import getpass
 import sys
 
 import click
-from flask import current_app
+from flask import current_app, g
 from flask.cli import with_appcontext
 
 from . import seed as seeding
 from .db import db, pending, upgrade
+from .domain import audit, users
 from .domain.agreements import ValidationError
-from .models import Agreement
+from .domain.vocab import ROLES
+from .models import Agreement, Group, User
 
 
-def connect_or_fail():
+def connect_or_fail(actor="command line"):
+    """Open the database (a clear error if it cannot be reached); audit entries name `actor`."""
+    g.audit_actor = actor
     try:
         db.connect(reuse_if_open=True)
     except Exception as exc:  # the driver's own error names the cause
@@ -59,9 +64,65 @@ def seed_command(path, if_empty):
     click.echo(f"created {summary}")
 
 
+@click.command("create-user")
+@with_appcontext
+@click.option("--email", required=True, help="Login (e-mail address).")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--role", required=True, type=click.Choice(sorted(ROLES)), help="admin, editor, auditor or viewer.")
+@click.option("--group", "groups", multiple=True, help="A group the user belongs to (name or short name); repeat.")
+@click.option("--secretary", is_flag=True, help="Mark as the leading group's secretary (receives escalations).")
+@click.option("--password", help="The password; prompted for (hidden, twice) when left out.")
+def create_user_command(email, name, role, groups, secretary, password):
+    """Create an account, or update the one with this e-mail address."""
+    connect_or_fail(f"command line ({getpass.getuser()})")
+    group_ids = []
+    for wanted in groups:
+        group = Group.get_or_none((Group.name == wanted) | (Group.short_name == wanted))
+        if group is None:
+            raise click.ClickException(
+                f"No group called {wanted!r}. Groups: {', '.join(g.name for g in Group.select())}"
+            )
+        group_ids.append(group.id)
+    if not password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = User.get_or_none(User.email == email.strip().lower())
+    data = {
+        "email": email,
+        "name": name,
+        "role": role,
+        "groups": group_ids,
+        "is_secretary": secretary,
+        "password": password,
+        "is_active": True,
+    }
+    try:
+        user = users.save_user(data, user)
+    except ValidationError as exc:
+        raise click.ClickException("; ".join(exc.errors.values())) from None
+    click.echo(f"user {user.email} ({user.role}) saved")
+
+
+@click.group("audit")
+def audit_cli():
+    """The audit trail."""
+
+
+@audit_cli.command("verify")
+@with_appcontext
+def audit_verify_command():
+    """Check the audit chain; exit 1 naming the first broken entry."""
+    connect_or_fail()
+    ok, count, message = audit.verify()
+    click.echo(message)
+    if not ok:
+        sys.exit(1)
+
+
 def init_app(app):
     from scheduler import cli as scheduler_cli
 
     app.cli.add_command(init_db_command)
     app.cli.add_command(seed_command)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(audit_cli)
     scheduler_cli.init_app(app)

@@ -8,13 +8,23 @@ from wtforms import (
     DateField,
     Form,
     IntegerField,
+    PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from .domain import cycles
 from .domain.collation import sorted_organisations, sv_key
@@ -24,6 +34,7 @@ from .domain.vocab import (
     GROUP_KINDS,
     ORGANISATION_KINDS,
     REVIEW_OUTCOMES,
+    ROLES,
 )
 from .models import Agreement, Group, Organisation, Person
 
@@ -287,3 +298,46 @@ class PersonForm(FlaskForm):
 class MeetingForm(FlaskForm):
     meets_on = DateField(_l("Mötesdatum"), validators=[InputRequired(_l("Ange mötesdatum."))])
     note = StringField(_l("Anteckning"), validators=[Length(max=255)])
+
+
+class LoginForm(FlaskForm):
+    email = StringField(_l("E-post"), filters=[_strip], validators=[DataRequired(_l("Ange din e-postadress."))])
+    password = PasswordField(_l("Lösenord"), validators=[DataRequired(_l("Ange ditt lösenord."))])
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Nuvarande lösenord"), validators=[DataRequired(_l("Ange nuvarande lösenord."))])
+    password = PasswordField(_l("Nytt lösenord"), validators=[DataRequired(_l("Ange ett nytt lösenord."))])
+    confirm = PasswordField(
+        _l("Upprepa nytt lösenord"),
+        validators=[EqualTo("password", _l("Lösenorden är inte lika."))],
+    )
+
+
+class ResetRequestForm(FlaskForm):
+    email = StringField(_l("E-post"), filters=[_strip], validators=[DataRequired(_l("Ange din e-postadress."))])
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField(_l("Nytt lösenord"), validators=[DataRequired(_l("Ange ett nytt lösenord."))])
+    confirm = PasswordField(
+        _l("Upprepa nytt lösenord"),
+        validators=[EqualTo("password", _l("Lösenorden är inte lika."))],
+    )
+
+
+class UserForm(FlaskForm):
+    name = StringField(_l("Namn"), validators=[DataRequired(_l("Namn måste anges.")), Length(max=255)])
+    email = StringField(
+        _l("E-post"),
+        filters=[_strip],
+        validators=[DataRequired(_l("E-post måste anges.")), Email(_l("Ogiltig e-postadress."))],
+    )
+    role = SelectField(_l("Roll"), choices=options(ROLES.items()))
+    groups = SelectMultipleField(_l("Grupper (för redaktörer)"), coerce=int, validate_choice=False)
+    is_secretary = BooleanField(_l("Sekreterare för ledningsgruppen (får alla eskaleringar)"))
+    is_active = BooleanField(_l("Kontot är aktivt"), default=True)
+    password = PasswordField(_l("Nytt lösenord"), description=_l("Lämna tomt för att behålla nuvarande."))
+
+    def fill_choices(self):
+        self.groups.choices = group_choices()

@@ -283,6 +283,67 @@ class SchedulerLease(BaseModel):
     next_run_at = DateTimeField(null=True)
 
 
+class User(BaseModel):
+    """Someone who logs in. Linked to a Person for group membership (editors) and escalations."""
+
+    email = CharField(unique=True)
+    name = CharField()
+    password_hash = CharField(default="")
+    role = CharField(default="viewer")  # admin | editor | auditor | viewer
+    person = ForeignKeyField(Person, null=True, backref="users", on_delete="SET NULL")
+    is_active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+    last_login_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "app_user"  # "user" is reserved in PostgreSQL
+
+    # Flask-Login
+    @property
+    def is_authenticated(self):
+        return True
+
+    @property
+    def is_anonymous(self):
+        return False
+
+    def get_id(self):
+        return str(self.id)
+
+    def __str__(self):
+        return self.name
+
+
+class LoginFailure(BaseModel):
+    """A failed login, for throttling per account and per address."""
+
+    email = CharField(index=True)
+    address = CharField(index=True)
+    at = DateTimeField(default=utcnow, index=True)
+
+
+class AuditEntry(BaseModel):
+    """Append-only audit trail; each entry's hash covers its content and the previous hash."""
+
+    at = DateTimeField(default=utcnow, index=True)
+    actor = CharField(index=True)
+    action = CharField()  # create | update | delete | login | ...
+    entity = CharField()  # agreement | review | group | organisation | person | user | meeting
+    entity_id = IntegerField(null=True)
+    agreement_id = IntegerField(null=True, index=True)
+    summary = CharField(default="")
+    changes = TextField(default="{}")  # JSON {field: [before, after]}
+    prev_hash = CharField()
+    hash = CharField(unique=True)
+
+
+class AuditHead(BaseModel):
+    """One row: the newest audit hash. Updating it first serialises appends."""
+
+    seq = IntegerField(default=0)
+    hash = CharField(default="")
+
+
 MODELS = [
     Organisation,
     Person,
@@ -298,4 +359,8 @@ MODELS = [
     Reminder,
     SchedulerRun,
     SchedulerLease,
+    User,
+    LoginFailure,
+    AuditEntry,
+    AuditHead,
 ]

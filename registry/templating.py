@@ -7,14 +7,18 @@ from flask import current_app, request, url_for
 from flask_babel import format_date, get_locale
 
 from . import clock
-from .domain import cycles, status
+from .domain import audit, cycles, status
 from .domain.vocab import (
     AGREEMENT_KINDS,
     AGREEMENT_STATUSES,
+    AUDIT_ACTIONS,
+    AUDIT_ENTITIES,
+    FIELD_LABELS,
     GROUP_KINDS,
     ORGANISATION_KINDS,
     REMINDER_STATES,
     REVIEW_OUTCOMES,
+    ROLES,
     label,
 )
 
@@ -25,6 +29,9 @@ VOCABULARIES = {
     "group_kind": GROUP_KINDS,
     "organisation_kind": ORGANISATION_KINDS,
     "reminder_state": REMINDER_STATES,
+    "role": ROLES,
+    "action": AUDIT_ACTIONS,
+    "entity": AUDIT_ENTITIES,
 }
 
 
@@ -41,6 +48,15 @@ def local_time(value):
     return value.replace(tzinfo=datetime.UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
+def change_value(value):
+    """An audited value for people: lists joined, empty shown as a dash."""
+    if value in (None, "", []):
+        return "–"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
 def long_date(value):
     return format_date(value, "long") if value else ""
 
@@ -54,6 +70,8 @@ def init_app(app):
     app.jinja_env.filters["iso"] = iso
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["utc"] = local_time
+    app.jinja_env.filters["audit_changes"] = lambda entry: sorted(audit.changes_of(entry).items())
+    app.jinja_env.filters["change_value"] = change_value
     app.jinja_env.filters["cycle"] = cycles.describe
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -67,6 +85,7 @@ def init_app(app):
             return status.flags(agreement, clock.today(), app.config["DEADLINE_WINDOW_DAYS"])
 
         return {
+            "field_label": lambda name: FIELD_LABELS.get(name, name),
             "vocab": vocab,
             "vocabularies": VOCABULARIES,
             "flags": flags,

@@ -40,7 +40,7 @@ def run_command(today, dry_run):
 
     Failed sends are retried at once (the scheduler waits for their backoff).
     """
-    connect_or_fail()
+    connect_or_fail("scheduler")
     day = _day(today) if today else clock.today()
     if dry_run:
         result = reminders.dry_run(day)

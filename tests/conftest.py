@@ -91,8 +91,31 @@ def seeded(ctx):
     return ctx
 
 
+def login_as(app, client, role="admin", email=None, person=None):
+    """Log a test client in as a (new) user with this role, without the login form."""
+    from registry.models import User
+
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        user = User.create(email=email or f"{role}@test.example.org", name=f"Test {role}", role=role, person=person)
+        user_id = user.id
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+    return user
+
+
 @pytest.fixture
 def client(app):
+    """A test client logged in as an administrator (who may do everything)."""
+    client = app.test_client()
+    login_as(app, client, "admin")
+    return client
+
+
+@pytest.fixture
+def anonymous(app):
+    """A test client that is not logged in."""
     return app.test_client()
 
 

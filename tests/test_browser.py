@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 
 from registry import seed
 from registry.db import db, upgrade
+from registry.domain import users
 from tests.conftest import make_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -26,6 +27,9 @@ LAUNCH_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
+
+
+PASSWORD = "ett-långt-lösenord-för-test"
 
 
 @pytest.mark.browser
@@ -43,6 +47,9 @@ def test_dashboard_to_lakaruppdrag_in_chromium(tmp_path):
         db.connect(reuse_if_open=True)
         upgrade()
         seed.load()
+        users.save_user(
+            {"email": "reko@test.example.org", "name": "ReKo-sekreterare", "role": "admin", "password": PASSWORD}
+        )
         db.close()
 
     OUTPUT.mkdir(exist_ok=True)
@@ -56,6 +63,10 @@ def test_dashboard_to_lakaruppdrag_in_chromium(tmp_path):
             try:
                 page = browser.new_page(viewport={"width": 1280, "height": 900})
                 page.goto(f"{base}/")
+                expect(page.get_by_role("heading", level=1)).to_have_text("Logga in")
+                page.get_by_label("E-post").fill("reko@test.example.org")
+                page.get_by_label("Lösenord").fill(PASSWORD)
+                page.get_by_role("button", name="Logga in").click()
                 expect(page.get_by_role("heading", level=1)).to_have_text("Översikt")
                 upcoming = page.locator("section[aria-labelledby='upcoming-heading']")
                 deadline = upcoming.get_by_role("row").filter(has_text="Läkaruppdrag")

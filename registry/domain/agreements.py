@@ -23,7 +23,7 @@ from ..models import (
     Review,
     utcnow,
 )
-from . import cycles
+from . import audit, cycles
 from .vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES, REVIEW_OUTCOMES
 
 SCALAR_FIELDS = (
@@ -143,12 +143,32 @@ def _replace_documents(agreement, documents):
         Document.create(agreement=agreement, title=title, url=url)
 
 
+def snapshot(agreement):
+    """An agreement's recorded facts as plain values, links by name, for the audit trail."""
+    if agreement is None or agreement.id is None:
+        return {}
+    facts = {key: getattr(agreement, key) for key in SCALAR_FIELDS}
+    facts.update(
+        responsible_group=agreement.responsible_group.name,
+        decision_body=agreement.decision_body.name if agreement.decision_body_id else None,
+        parent=agreement.parent_id,
+        replaced_by=agreement.replaced_by_id,
+        next_review_on=agreement.next_review_on,
+        contributing_groups=sorted(link.group.name for link in agreement.contributor_links),
+        owners=sorted(link.person.email for link in agreement.owner_links),
+        parties=sorted(link.organisation.name for link in agreement.party_links),
+        documents=sorted(f"{d.title} | {d.url}" for d in agreement.documents),
+    )
+    return facts
+
+
 def save_agreement(data, agreement=None):
     """Create (agreement=None) or update an agreement with its links; all or nothing."""
     data = _clean(data)
     errors = validate(data, agreement)
     if errors:
         raise ValidationError(errors)
+    before = snapshot(agreement)
     try:
         with db.atomic():
             agreement = agreement or Agreement()
@@ -167,6 +187,16 @@ def save_agreement(data, agreement=None):
                 _replace_documents(agreement, data["documents"])
             agreement.recompute_next_review()
             agreement.save()
+            changes = audit.diff(before, snapshot(agreement))
+            if changes:
+                audit.record(
+                    "update" if before else "create",
+                    "agreement",
+                    agreement.id,
+                    changes,
+                    agreement_id=agreement.id,
+                    summary=agreement.title,
+                )
     except IntegrityError as exc:
         raise ValidationError({"__all__": _("Kunde inte spara: %(error)s", error=exc)}) from exc
     return agreement
@@ -213,6 +243,7 @@ def record_review(agreement, data, today):
     errors = validate_review(agreement, data, today)
     if errors:
         raise ValidationError(errors)
+    before = snapshot(agreement)
     with db.atomic():
         review = Review.create(
             agreement=agreement,
@@ -229,4 +260,21 @@ def record_review(agreement, data, today):
         agreement.status = _OUTCOME_STATUS[data["outcome"]]
         agreement.recompute_next_review()
         agreement.save()
+        review_facts = {
+            k: getattr(review, k) for k in ("reviewed_on", "outcome", "decision_ref", "new_expires_on", "notes")
+        }
+        review_facts["reviewer"] = review.who
+        audit.record(
+            "create",
+            "review",
+            review.id,
+            audit.diff({}, review_facts),
+            agreement_id=agreement.id,
+            summary=agreement.title,
+        )
+        changes = audit.diff(before, snapshot(agreement))
+        if changes:
+            audit.record(
+                "update", "agreement", agreement.id, changes, agreement_id=agreement.id, summary=agreement.title
+            )
     return review

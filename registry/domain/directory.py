@@ -1,11 +1,14 @@
 """Writing groups, organisations and people, with their uniqueness rules."""
 
+from contextlib import contextmanager
+
 from flask_babel import gettext as _
 
 from scheduler import policy
 
 from ..db import db
 from ..models import Group, GroupMeeting, GroupMember, Organisation, Person
+from . import audit
 from .agreements import ValidationError
 
 
@@ -26,6 +29,23 @@ def _parent_loops(group, parent_id):
         seen.add(current.id)
         current = current.parent
     return False
+
+
+def _facts(row):
+    """A row's stored column values (foreign keys as ids), or {} for a new row."""
+    return {} if row is None or row.id is None else dict(row.__data__)
+
+
+@contextmanager
+def audited(entity, row, extra=lambda row: {}):
+    """Record what the block changed in `row` (and `extra` facts) in the audit trail, atomically."""
+    before = {**_facts(row), **(extra(row) if row.id else {})}
+    with db.atomic():
+        yield
+        after = {**_facts(row), **extra(row)}
+        changes = audit.diff(before, after)
+        if changes:
+            audit.record("update" if before else "create", entity, row.id, changes, summary=str(row))
 
 
 def save_group(data, group=None):
@@ -51,7 +71,8 @@ def save_group(data, group=None):
     group.lead_time_days = 14 if lead_time is None else lead_time
     for name, value in reminder_policy.items():
         setattr(group, name, value)
-    group.save()
+    with audited("group", group):
+        group.save()
     return group
 
 
@@ -67,7 +88,8 @@ def save_organisation(data, organisation=None):
     organisation.short_name = (data.get("short_name") or "").strip()
     organisation.kind = data["kind"]
     organisation.notes = (data.get("notes") or "").strip()
-    organisation.save()
+    with audited("organisation", organisation):
+        organisation.save()
     return organisation
 
 
@@ -77,7 +99,7 @@ def save_person(data, person=None):
     errors = _unique(Person, Person.email, email, person, _("Det finns redan en person med den e-postadressen."))
     if errors:
         raise ValidationError(errors)
-    with db.atomic():
+    with audited("person", person, extra=_person_groups):
         person.name = data["name"].strip()
         person.email = email
         person.title = (data.get("title") or "").strip()
@@ -90,9 +112,35 @@ def save_person(data, person=None):
     return person
 
 
+def _person_groups(person):
+    names = Group.select(Group.name).join(GroupMember).where(GroupMember.person == person)
+    return {"groups": sorted(g.name for g in names)}
+
+
 def add_meeting(group, meets_on, note=""):
     """Add a meeting date to a group; a date it already has is refused."""
     clash = GroupMeeting.select().where((GroupMeeting.group == group) & (GroupMeeting.meets_on == meets_on))
     if clash.exists():
         raise ValidationError({"meets_on": _("Gruppen har redan ett möte det datumet.")})
-    return GroupMeeting.create(group=group, meets_on=meets_on, note=(note or "").strip())
+    with db.atomic():
+        meeting = GroupMeeting.create(group=group, meets_on=meets_on, note=(note or "").strip())
+        audit.record(
+            "create",
+            "meeting",
+            meeting.id,
+            {"group": [None, group.name], "meets_on": [None, meets_on.isoformat()], "note": [None, meeting.note]},
+            summary=group.name,
+        )
+    return meeting
+
+
+def remove_meeting(meeting):
+    with db.atomic():
+        audit.record(
+            "delete",
+            "meeting",
+            meeting.id,
+            {"group": [meeting.group.name, None], "meets_on": [meeting.meets_on.isoformat(), None]},
+            summary=meeting.group.name,
+        )
+        meeting.delete_instance()

@@ -64,3 +64,53 @@ REMINDER_STATES = {
     "skipped": _l("Hoppades över"),
     "failed": _l("Misslyckades"),
 }
+
+ROLES = {
+    "admin": _l("Administratör"),
+    "editor": _l("Redaktör"),
+    "auditor": _l("Granskare (revisor)"),
+    "viewer": _l("Läsare"),
+}
+
+AUDIT_ACTIONS = {"create": _l("Skapade"), "update": _l("Ändrade"), "delete": _l("Tog bort")}
+AUDIT_ENTITIES = {
+    "agreement": _l("avtal"),
+    "review": _l("granskning"),
+    "group": _l("grupp"),
+    "organisation": _l("part"),
+    "person": _l("person"),
+    "user": _l("konto"),
+    "meeting": _l("möte"),
+}
+FIELD_LABELS = {
+    "title": _l("Titel"),
+    "short_name": _l("Kortnamn"),
+    "kind": _l("Typ"),
+    "case_number": _l("Diarienummer"),
+    "description": _l("Beskrivning"),
+    "target_group": _l("Målgrupp"),
+    "responsible_group": _l("Ansvarig grupp"),
+    "contributing_groups": _l("Medverkande grupper"),
+    "owners": _l("Ägare"),
+    "parties": _l("Parter"),
+    "decision_body": _l("Beslutande organ"),
+    "decision_date": _l("Beslutsdatum"),
+    "decision_ref": _l("Beslutsreferens"),
+    "valid_from": _l("Giltig från"),
+    "expires_on": _l("Giltig till"),
+    "review_rule": _l("Granskningscykel"),
+    "next_review_on": _l("Nästa granskning"),
+    "status": _l("Status"),
+    "parent": _l("Hör till avtal"),
+    "replaced_by": _l("Ersatt av"),
+    "documents": _l("Dokument"),
+    "notes": _l("Anteckningar"),
+    "reviewed_on": _l("Granskningsdatum"),
+    "outcome": _l("Utfall"),
+    "reviewer": _l("Granskad av"),
+    "new_expires_on": _l("Nytt slutdatum"),
+    "name": _l("Namn"),
+    "email": _l("E-post"),
+    "role": _l("Roll"),
+    "password": _l("Lösenord"),
+}

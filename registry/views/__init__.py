@@ -1,9 +1,25 @@
 """Blueprints, one per area of the register."""
 
 from .agreements import bp as agreements_bp
+from .audit import bp as audit_bp
+from .auth import bp as auth_bp
 from .directory import groups_bp, organisations_bp, people_bp
 from .mailbox import bp as mailbox_bp
 from .main import bp as main_bp
 from .reminders import bp as reminders_bp
+from .reports import bp as reports_bp
+from .users import bp as users_bp
 
-BLUEPRINTS = [main_bp, agreements_bp, groups_bp, organisations_bp, people_bp, reminders_bp, mailbox_bp]
+BLUEPRINTS = [
+    auth_bp,
+    main_bp,
+    agreements_bp,
+    groups_bp,
+    organisations_bp,
+    people_bp,
+    reminders_bp,
+    mailbox_bp,
+    users_bp,
+    audit_bp,
+    reports_bp,
+]

@@ -1,15 +1,18 @@
 """The agreement list, the agreement page, and the forms that change agreements."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from scheduler import policy
 
 from ..domain import queries
 from ..domain.agreements import ValidationError, record_review, save_agreement
 from ..domain.collation import organisation_key, sorted_organisations
+from ..domain.users import group_ids
 from ..forms import AgreementForm, ReviewForm
-from ..models import Agreement, Group, Organisation, Reminder, Review
+from ..models import Agreement, AuditEntry, Group, Organisation, Reminder, Review
+from ..permissions import can_edit_agreement
 from .helpers import apply_errors, get_or_404, today, window_days
 
 bp = Blueprint("agreements", __name__, url_prefix="/agreements")
@@ -46,6 +49,8 @@ def show(agreement_id):
         "agreements/show.html",
         agreement=agreement,
         reminders=list(reminders),
+        may_edit=can_edit_agreement(current_user, agreement),
+        history=list(AuditEntry.select().where(AuditEntry.agreement_id == agreement.id).order_by(AuditEntry.id.desc())),
         policy=policy.resolve(agreement, agreement.responsible_group),
         reviews=list(reviews),
         deadlines=agreement.deadlines(),
@@ -55,13 +60,19 @@ def show(agreement_id):
 
 
 def _agreement_form(agreement, done_message):
-    """Shared create/edit flow: validate, save through the domain, redirect or re-show with errors."""
+    """Shared create/edit flow: validate, save through the domain, redirect or re-show with errors.
+
+    Editors may only edit agreements their groups are responsible for, and only
+    make their own groups responsible.
+    """
+    if agreement is not None and not can_edit_agreement(current_user, agreement):
+        abort(403)
     if request.method == "POST" or agreement is None:
         form = AgreementForm()
     else:
         form = AgreementForm.for_agreement(agreement)
     form.fill_choices(agreement.id if agreement else None)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _own_group(form):
         try:
             saved = save_agreement(form.to_data(), agreement)
         except ValidationError as exc:
@@ -72,6 +83,13 @@ def _agreement_form(agreement, done_message):
             return redirect(url_for(".show", agreement_id=saved.id))
     status = 422 if request.method == "POST" else 200
     return render_template("agreements/form.html", form=form, agreement=agreement), status
+
+
+def _own_group(form):
+    if current_user.role == "admin" or form.responsible_group.data in group_ids(current_user):
+        return True
+    form.responsible_group.errors.append(_("Du kan bara registrera avtal för grupper du tillhör."))
+    return False
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -90,6 +108,8 @@ def edit(agreement_id):
 def new_review(agreement_id):
     """Record a review; the next review date is recomputed from it."""
     agreement = get_or_404(Agreement, agreement_id)
+    if not can_edit_agreement(current_user, agreement):
+        abort(403)
     form = ReviewForm()
     form.fill_choices()
     if request.method == "GET":

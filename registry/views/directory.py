@@ -103,7 +103,7 @@ def group_delete_meeting(pk, meeting_id):
     meeting = get_or_404(GroupMeeting, meeting_id)
     if meeting.group_id != group.id:
         abort(404)
-    meeting.delete_instance()
+    directory.remove_meeting(meeting)
     flash(_("Mötet har tagits bort."), "success")
     return redirect(url_for("groups.show", pk=group.id) + "#meetings")
 

@@ -1,0 +1,114 @@
+"""The audit trail: who changed what, when, with the values before and after.
+
+Entries are append-only and chained: each entry's hash covers its own content
+and the previous entry's hash, so editing or deleting any entry breaks the
+chain at that point, which `flask --app wsgi audit verify` reports. Appends are
+serialised by first updating the single `audit_head` row inside the caller's
+transaction (a row lock on PostgreSQL, the write lock on SQLite).
+"""
+
+import datetime
+import hashlib
+import json
+
+from flask import g, has_request_context
+
+from ..db import db
+from ..models import AuditEntry, AuditHead, utcnow
+
+GENESIS = "0" * 64
+
+
+def _jsonable(value):
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def diff(before, after):
+    """{field: [old, new]} for the fields whose values differ (both dicts of plain values)."""
+    changes = {}
+    for key in sorted(set(before) | set(after)):
+        old, new = _jsonable(before.get(key)), _jsonable(after.get(key))
+        if old != new:
+            changes[key] = [old, new]
+    return changes
+
+
+def current_actor():
+    """Who is acting: the logged-in user, else what the command or job set on `g`, else 'system'."""
+    if has_request_context():
+        from flask_login import current_user
+
+        if current_user and current_user.is_authenticated:
+            return current_user.email
+    return g.get("audit_actor", "system") if g else "system"
+
+
+def _digest(entry_id, fields, prev_hash):
+    payload = json.dumps({"id": entry_id, **fields, "prev": prev_hash}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _fields(entry):
+    return {
+        "at": _jsonable(entry.at.replace(microsecond=0)),
+        "actor": entry.actor,
+        "action": entry.action,
+        "entity": entry.entity,
+        "entity_id": entry.entity_id,
+        "agreement_id": entry.agreement_id,
+        "summary": entry.summary,
+        "changes": entry.changes,
+    }
+
+
+def record(action, entity, entity_id=None, changes=None, agreement_id=None, summary="", actor=None):
+    """Append one entry to the chain; call inside the transaction that makes the change."""
+    with db.atomic():
+        AuditHead.update(seq=AuditHead.seq + 1).execute()  # takes the lock before reading the head
+        head = AuditHead.get()
+        entry = AuditEntry(
+            at=utcnow().replace(microsecond=0),
+            actor=actor or current_actor(),
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            agreement_id=agreement_id,
+            summary=summary[:255],
+            changes=json.dumps(changes or {}, sort_keys=True, ensure_ascii=False),
+            prev_hash=head.hash or GENESIS,
+            hash=f"pending-{head.seq}",
+        )
+        entry.save()
+        entry.hash = _digest(entry.id, _fields(entry), entry.prev_hash)
+        entry.save()
+        AuditHead.update(hash=entry.hash).execute()
+    return entry
+
+
+def verify():
+    """(ok, count, message): walk the chain in order and name the first broken entry."""
+    previous = GENESIS
+    count = 0
+    for entry in AuditEntry.select().order_by(AuditEntry.id).iterator():
+        count += 1
+        if entry.prev_hash != previous:
+            return (
+                False,
+                count,
+                f"entry {entry.id} ({entry.at}): does not follow the entry before it (deleted or reordered)",
+            )
+        if _digest(entry.id, _fields(entry), entry.prev_hash) != entry.hash:
+            return False, count, f"entry {entry.id} ({entry.at}): its content was changed after it was written"
+        previous = entry.hash
+    head = AuditHead.get_or_none()
+    if head is not None and head.hash and head.hash != previous:
+        return False, count, "the newest entries were deleted: the chain ends before the recorded head"
+    return True, count, f"{count} entries, chain intact, head {previous[:16]}"
+
+
+def changes_of(entry):
+    return json.loads(entry.changes or "{}")

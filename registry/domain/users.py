@@ -1,0 +1,141 @@
+"""Users: accounts, roles, passwords and password-reset tokens."""
+
+import hashlib
+
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..db import db
+from ..models import Group, GroupMember, Person, User, utcnow
+from . import audit
+from .agreements import ValidationError
+from .vocab import ROLES
+
+MIN_PASSWORD_LENGTH = 12
+RESET_MAX_AGE_SECONDS = 3600
+
+
+def password_problem(password):
+    """Why a password is not acceptable, or None."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        return _("Lösenordet måste ha minst %(n)s tecken.", n=MIN_PASSWORD_LENGTH)
+    if password.strip() != password or len(set(password)) < 5:
+        return _("Välj ett lösenord med fler olika tecken och utan mellanslag i början eller slutet.")
+    return None
+
+
+def set_password(user, password):
+    problem = password_problem(password)
+    if problem:
+        raise ValidationError({"password": problem})
+    with db.atomic():
+        user.password_hash = generate_password_hash(password)  # scrypt
+        user.save()
+        audit.record("update", "user", user.id, {"password": ["***", "*** (ändrat)"]}, summary=user.email)
+
+
+def check_password(user, password):
+    return bool(user.password_hash) and check_password_hash(user.password_hash, password or "")
+
+
+def _facts(user):
+    if user.id is None:
+        return {}
+    person_groups = []
+    if user.person_id:
+        person_groups = sorted(
+            g.name for g in Group.select(Group.name).join(GroupMember).where(GroupMember.person == user.person_id)
+        )
+    return {
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "is_active": user.is_active,
+        "groups": person_groups,
+        "is_secretary": bool(user.person_id and user.person.is_secretary),
+    }
+
+
+def save_user(data, user=None):
+    """Create or update an account. Group membership and the secretary flag live on its Person."""
+    user = user or User()
+    email = (data.get("email") or "").strip().lower()
+    errors = {}
+    if not email or "@" not in email:
+        errors["email"] = _("Ange en e-postadress.")
+    elif User.select().where((User.email == email) & (User.id != (user.id or 0))).exists():
+        errors["email"] = _("Det finns redan ett konto med den e-postadressen.")
+    if not (data.get("name") or "").strip():
+        errors["name"] = _("Namn måste anges.")
+    if data.get("role") not in ROLES:
+        errors["role"] = _("Välj en roll i listan.")
+    group_ids = [int(g) for g in data.get("groups") or ()]
+    if data.get("role") == "editor" and not group_ids:
+        errors["groups"] = _("En redaktör måste höra till minst en grupp.")
+    if data.get("password"):
+        problem = password_problem(data["password"])
+        if problem:
+            errors["password"] = problem
+    if errors:
+        raise ValidationError(errors)
+    before = _facts(user)
+    with db.atomic():
+        user.email, user.name, user.role = email, data["name"].strip(), data["role"]
+        user.is_active = bool(data.get("is_active", True))
+        person = user.person if user.person_id else Person.get_or_none(Person.email == email)
+        if person is None:
+            person = Person.create(name=user.name, email=email)
+        person.is_secretary = bool(data.get("is_secretary"))
+        person.save()
+        user.person = person
+        if data.get("password"):
+            user.password_hash = generate_password_hash(data["password"])
+        user.save()
+        if "groups" in data:
+            GroupMember.delete().where(GroupMember.person == person).execute()
+            for group_id in dict.fromkeys(group_ids):
+                GroupMember.create(person=person, group=group_id)
+        changes = audit.diff(before, _facts(user))
+        if data.get("password"):
+            changes["password"] = ["***", "*** (ändrat)"]
+        if changes:
+            audit.record("update" if before else "create", "user", user.id, changes, summary=email)
+    return user
+
+
+def group_ids(user):
+    """The groups a user belongs to (through their Person)."""
+    if not user.person_id:
+        return set()
+    return {m.group_id for m in GroupMember.select(GroupMember.group).where(GroupMember.person == user.person_id)}
+
+
+def _serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _fingerprint(user):
+    # Changes when the password does, so a used link stops working.
+    return hashlib.sha256((user.password_hash or "none").encode()).hexdigest()[:16]
+
+
+def reset_token(user):
+    return _serializer().dumps({"id": user.id, "fp": _fingerprint(user)})
+
+
+def user_for_token(token):
+    """The user a reset link is for, or None if it is invalid, expired or already used."""
+    try:
+        data = _serializer().loads(token, max_age=RESET_MAX_AGE_SECONDS)
+    except (BadSignature, SignatureExpired):
+        return None
+    user = User.get_or_none((User.id == data.get("id")) & User.is_active)
+    if user is None or _fingerprint(user) != data.get("fp"):
+        return None
+    return user
+
+
+def touch_login(user):
+    User.update(last_login_at=utcnow()).where(User.id == user.id).execute()

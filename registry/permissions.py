@@ -1,0 +1,116 @@
+"""Who may do what: one rule per route and method, enforced before every request.
+
+A route without a rule is refused (and the permission-matrix test fails), so a
+new page cannot be added without deciding who may use it. Rules:
+
+- public: anyone, logged in or not (login, password reset, static files);
+- login: any logged-in user (log out, change own password);
+- read: every role (dashboard, agreements, groups, parties, people);
+- read_all: editor, auditor, admin (reports);
+- audit: auditor, admin (audit trail, delivery log, exports);
+- edit: editor, admin (create agreements; edit and review them, for editors
+  only those of their own groups: see can_edit_agreement);
+- admin: admin only (groups, parties, people, meetings, users, mail sink).
+"""
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+
+ROLE_LEVELS = {
+    "public": None,
+    "login": {"admin", "editor", "auditor", "viewer"},
+    "read": {"admin", "editor", "auditor", "viewer"},
+    "read_all": {"admin", "editor", "auditor"},
+    "audit": {"admin", "auditor"},
+    "edit": {"admin", "editor"},
+    "admin": {"admin"},
+}
+
+GET, POST = ("GET", "HEAD"), ("POST",)
+
+RULES = {
+    "static": {"public": GET},
+    "auth.login": {"public": GET + POST},
+    "auth.logout": {"login": POST},
+    "auth.password": {"login": GET + POST},
+    "auth.reset_request": {"public": GET + POST},
+    "auth.reset": {"public": GET + POST},
+    "main.dashboard": {"read": GET},
+    "agreements.index": {"read": GET},
+    "agreements.show": {"read": GET},
+    "agreements.create": {"edit": GET + POST},
+    "agreements.edit": {"edit": GET + POST},
+    "agreements.new_review": {"edit": GET + POST},
+    "groups.index": {"read": GET},
+    "groups.show": {"read": GET},
+    "groups.create": {"admin": GET + POST},
+    "groups.edit": {"admin": GET + POST},
+    "groups.add_meeting": {"admin": POST},
+    "groups.delete_meeting": {"admin": POST},
+    "organisations.index": {"read": GET},
+    "organisations.show": {"read": GET},
+    "organisations.create": {"admin": GET + POST},
+    "organisations.edit": {"admin": GET + POST},
+    "people.index": {"read": GET},
+    "people.show": {"read": GET},
+    "people.create": {"admin": GET + POST},
+    "people.edit": {"admin": GET + POST},
+    "users.index": {"admin": GET},
+    "users.create": {"admin": GET + POST},
+    "users.edit": {"admin": GET + POST},
+    "reminders.status": {"audit": GET},
+    "audit.index": {"audit": GET},
+    "audit.export": {"audit": GET},
+    "reports.index": {"read_all": GET},
+    "reports.show": {"read_all": GET},
+    "reports.export": {"audit": GET},
+    "mailbox.index": {"admin": GET},
+    "mailbox.show": {"admin": GET},
+}
+
+
+def level_for(endpoint, method):
+    """The rule name for a route and method, or None when there is none (refused)."""
+    for level, methods in RULES.get(endpoint, {}).items():
+        if method in methods:
+            return level
+    return None
+
+
+def allowed(user, level):
+    if level == "public":
+        return True
+    roles = ROLE_LEVELS[level]
+    return bool(user and user.is_authenticated and user.is_active and user.role in roles)
+
+
+def can(level):
+    """For templates: may the current user do what `level` protects?"""
+    return allowed(current_user, level)
+
+
+def enforce():
+    """before_request: refuse what the rules do not allow; send anonymous users to the login page."""
+    if request.endpoint is None:  # 404 and 405 are handled by Flask
+        return None
+    level = level_for(request.endpoint, request.method)
+    if level is None:
+        abort(403)
+    if level == "public" or allowed(current_user, level):
+        return None
+    if not current_user.is_authenticated:
+        if request.method == "GET":
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        abort(401)
+    abort(403)
+
+
+def can_edit_agreement(user, agreement):
+    """Admins edit every agreement; editors those their groups are responsible for."""
+    if not allowed(user, "edit"):
+        return False
+    if user.role == "admin":
+        return True
+    from .domain.users import group_ids
+
+    return agreement.responsible_group_id in group_ids(user)

@@ -1,0 +1,94 @@
+"""Logins, sessions, security headers and the production secret-key check."""
+
+from datetime import timedelta
+
+from flask import g, request
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager
+
+from . import permissions
+from .models import LoginFailure, User, utcnow
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Logga in för att se sidan.")
+
+WEAK_KEYS = {"", "dev-only-change-me", "changeme", "secret", "testing"}
+MIN_SECRET_LENGTH = 32
+THROTTLE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 20
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'"
+)
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    try:
+        return User.get_or_none((User.id == int(user_id)) & User.is_active)
+    except ValueError:
+        return None
+
+
+def check_secret_key(app):
+    """In production, refuse to start without a strong SECRET_KEY."""
+    if app.config.get("APP_ENV") != "production":
+        return
+    key = app.config.get("SECRET_KEY") or ""
+    if key in WEAK_KEYS or len(key) < MIN_SECRET_LENGTH:
+        raise RuntimeError(
+            "SECRET_KEY is missing or weak. In production (APP_ENV=production) set SECRET_KEY to a random "
+            f"value of at least {MIN_SECRET_LENGTH} characters, e.g. "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+
+
+def client_address():
+    return request.remote_addr or "unknown"
+
+
+def throttled(email):
+    """True when this account or this address has failed too often lately."""
+    since = utcnow() - THROTTLE_WINDOW
+    recent = LoginFailure.select().where(LoginFailure.at >= since)
+    by_account = recent.where(LoginFailure.email == email).count()
+    by_address = recent.where(LoginFailure.address == client_address()).count()
+    return by_account >= MAX_FAILURES_PER_ACCOUNT or by_address >= MAX_FAILURES_PER_ADDRESS
+
+
+def note_failure(email):
+    LoginFailure.create(email=email, address=client_address())
+
+
+def clear_failures(email):
+    LoginFailure.delete().where(LoginFailure.email == email).execute()
+
+
+def _forget_cached_user():
+    """Load the user afresh for each request, even when an outer app context (tests, jobs) is reused."""
+    g.pop("_login_user", None)
+
+
+def add_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def init_app(app):
+    check_secret_key(app)
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE", False)
+    login_manager.init_app(app)
+    app.before_request(_forget_cached_user)
+    app.before_request(permissions.enforce)
+    app.after_request(add_headers)
+    app.jinja_env.globals["can"] = permissions.can

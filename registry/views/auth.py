@@ -1,0 +1,123 @@
+"""Logging in and out, changing a password, and resetting a forgotten one by email."""
+
+from urllib.parse import urlparse
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from flask_mail import Message
+
+from ..domain import users
+from ..domain.agreements import ValidationError
+from ..extensions import mail
+from ..forms import LoginForm, PasswordChangeForm, ResetForm, ResetRequestForm
+from ..models import User
+from ..security import clear_failures, note_failure, throttled
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target):
+    """Only local paths: never redirect to another site after logging in."""
+    if not target or urlparse(target).netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("main.dashboard")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"], endpoint="login")
+def login():
+    """The login page; every other page needs a login."""
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        email = form.email.data.lower()
+        if throttled(email):
+            flash(_("För många misslyckade inloggningsförsök. Försök igen om en kvart."), "error")
+            status = 429
+        else:
+            user = User.get_or_none((User.email == email) & User.is_active)
+            if user is not None and users.check_password(user, form.password.data):
+                clear_failures(email)
+                login_user(user)
+                users.touch_login(user)
+                return redirect(_safe_next(request.args.get("next")))
+            note_failure(email)
+            flash(_("Fel e-postadress eller lösenord."), "error")
+            status = 401
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout", endpoint="logout")
+def logout():
+    """Log out."""
+    logout_user()
+    flash(_("Du är utloggad."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"], endpoint="password")
+def password():
+    """Change one's own password."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        if not users.check_password(current_user, form.current.data):
+            form.current.errors.append(_("Fel lösenord."))
+        else:
+            try:
+                users.set_password(current_user, form.password.data)
+            except ValidationError as exc:
+                form.password.errors.append(exc.errors["password"])
+            else:
+                flash(_("Lösenordet är ändrat."), "success")
+                return redirect(url_for("main.dashboard"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/password.html", form=form), status
+
+
+@bp.route("/reset-password", methods=["GET", "POST"], endpoint="reset_request")
+def reset_request():
+    """Ask for a one-time link by email. The answer is the same whether the account exists or not."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = User.get_or_none((User.email == form.email.data.lower()) & User.is_active)
+        if user is not None:
+            link = f"{current_app.config['APP_BASE_URL']}{url_for('auth.reset', token=users.reset_token(user))}"
+            message = Message(
+                subject=_("Återställ ditt lösenord till Överenskommelseregistret"),
+                recipients=[user.email],
+                body=render_template("email/reset.txt", user=user, link=link),
+            )
+            try:
+                mail.send(message)
+            except Exception:  # the mail server is down: say nothing more to the visitor
+                current_app.logger.exception("password reset mail to %s failed", user.email)
+        flash(
+            _("Om adressen har ett konto har vi skickat en länk för att välja nytt lösenord. Länken gäller en timme."),
+            "success",
+        )
+        return redirect(url_for("auth.login"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/reset_request.html", form=form), status
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"], endpoint="reset")
+def reset(token):
+    """Choose a new password with a one-time link."""
+    user = users.user_for_token(token)
+    if user is None:
+        flash(_("Länken är ogiltig, har gått ut eller har redan använts. Be om en ny."), "error")
+        return redirect(url_for("auth.reset_request"))
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            users.set_password(user, form.password.data)
+        except ValidationError as exc:
+            form.password.errors.append(exc.errors["password"])
+        else:
+            clear_failures(user.email)
+            flash(_("Lösenordet är ändrat. Logga in med det nya lösenordet."), "success")
+            return redirect(url_for("auth.login"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/reset.html", form=form), status
