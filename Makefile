@@ -32,7 +32,7 @@ chromium:
 
 db: install
 	$(BIN)/flask init-db
-	$(BIN)/flask seed --if-empty
+	$(BIN)/flask seed --if-empty --demo-users
 
 # Web (gunicorn), scheduler and, without MAIL_SERVER, a local mail sink shown at /mail.
 run: db

@@ -47,21 +47,31 @@ def init_db_command():
     help="A seed file (TOML); default: the Jönköpings län demo data.",
 )
 @click.option("--if-empty", is_flag=True, help="Load only when the register has no agreements.")
-def seed_command(path, if_empty):
+@click.option("--demo-users", is_flag=True, help="Also create the file's demo accounts (development only).")
+def seed_command(path, if_empty, demo_users):
     """Load demo (or another region's) data; loading twice changes nothing."""
-    connect_or_fail()
+    connect_or_fail("seed")
     if pending():
         raise click.ClickException("The database schema is not up to date: run `flask --app wsgi init-db` first.")
-    if if_empty and Agreement.select().exists():
-        click.echo("register is not empty; nothing loaded")
-        return
     try:
-        created = seeding.load(path or seeding.DEMO_FILE)
+        if if_empty and Agreement.select().exists():
+            click.echo("register is not empty; nothing loaded")
+        else:
+            created = seeding.load(path or seeding.DEMO_FILE)
+            click.echo("created " + ", ".join(f"{n} {k}" for k, n in created.items()))
+        if demo_users:
+            _demo_users(path)
     except (seeding.SeedError, ValidationError, KeyError) as exc:
         click.echo(f"Seed file error: {exc}", err=True)
         sys.exit(1)
-    summary = ", ".join(f"{n} {k}" for k, n in created.items())
-    click.echo(f"created {summary}")
+
+
+def _demo_users(path):
+    if current_app.config.get("APP_ENV") == "production":
+        raise click.ClickException("Demo accounts have known passwords and are refused when APP_ENV=production.")
+    created = seeding.load_users(path or seeding.DEMO_FILE)
+    if created:
+        click.echo(f"demo accounts (password {seeding.DEMO_PASSWORD}): " + ", ".join(created))
 
 
 @click.command("create-user")

@@ -155,6 +155,36 @@ def _load_agreements(data, created):
         created["agreements"] += 1
 
 
+DEMO_PASSWORD = "demo-losenord-2026"
+
+
+def load_users(path=DEMO_FILE, password=DEMO_PASSWORD):
+    """Create the seed file's demo accounts that do not exist yet; return their emails."""
+    from .domain.users import save_user
+    from .models import User
+
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    created = []
+    for item in data.get("users", []):
+        if User.get_or_none(User.email == item["email"]) is not None:
+            continue
+        groups = [_lookup(Group, Group.name, name, "Group").id for name in item.get("groups", [])]
+        save_user(
+            {
+                "email": item["email"],
+                "name": item["name"],
+                "role": item["role"],
+                "groups": groups,
+                "is_secretary": item.get("secretary", False),
+                "password": password,
+                "is_active": True,
+            }
+        )
+        created.append(f"{item['email']} ({item['role']})")
+    return created
+
+
 def load(path=DEMO_FILE):
     """Load a seed file; return how many rows of each kind were created."""
     with open(path, "rb") as fh:
