@@ -17,6 +17,7 @@ from ..db import db
 from ..models import AuditEntry, AuditHead, utcnow
 
 GENESIS = "0" * 64
+EMPTY = (None, "", [])
 
 
 def _jsonable(value):
@@ -32,7 +33,7 @@ def diff(before, after):
     changes = {}
     for key in sorted(set(before) | set(after)):
         old, new = _jsonable(before.get(key)), _jsonable(after.get(key))
-        if old != new:
+        if old != new and not (old in EMPTY and new in EMPTY):
             changes[key] = [old, new]
     return changes
 
