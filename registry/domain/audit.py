@@ -44,7 +44,7 @@ def current_actor():
         from flask_login import current_user
 
         if current_user and current_user.is_authenticated:
-            return current_user.email
+            return f"{current_user.name} <{current_user.email}>"
     return g.get("audit_actor", "system") if g else "system"
 
 
