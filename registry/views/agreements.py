@@ -72,6 +72,9 @@ def _agreement_form(agreement, done_message):
     else:
         form = AgreementForm.for_agreement(agreement)
     form.fill_choices(agreement.id if agreement else None)
+    if current_user.role != "admin":  # editors choose among their own groups
+        mine = group_ids(current_user)
+        form.responsible_group.choices = [c for c in form.responsible_group.choices if c.value in mine or c.value == ""]
     if form.validate_on_submit() and _own_group(form):
         try:
             saved = save_agreement(form.to_data(), agreement)
