@@ -3,6 +3,7 @@
 import logging
 
 from flask import render_template
+from flask_babel import lazy_gettext as _l
 from peewee import OperationalError
 
 from .db import db
@@ -21,10 +22,27 @@ def database_answers():
         return False
 
 
+REFUSALS = {
+    400: _l("Begäran kunde inte behandlas. Formuläret kan ha gått ut: ladda om sidan och försök igen."),
+    401: _l("Du behöver logga in."),
+    403: _l("Du har inte behörighet till det här. Kontakta registrets administratör om du behöver det."),
+    405: _l("Sidan kan inte användas på det sättet."),
+    429: _l("För många försök. Vänta en stund och försök igen."),
+}
+
+
+def _refusal(error):
+    code = getattr(error, "code", 400) or 400
+    return render_template("errors/refused.html", code=code, message=REFUSALS.get(code, REFUSALS[400])), code
+
+
 def init_app(app):
     @app.errorhandler(404)
     def not_found(error):
         return render_template("errors/404.html"), 404
+
+    for code in (400, 401, 403, 405, 429):
+        app.register_error_handler(code, _refusal)
 
     @app.errorhandler(OperationalError)
     def database_error(error):

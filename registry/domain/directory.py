@@ -38,7 +38,10 @@ def _facts(row):
 
 @contextmanager
 def audited(entity, row, extra=lambda row: {}):
-    """Record what the block changed in `row` (and `extra` facts) in the audit trail, atomically."""
+    """Record what the block changed in `row` (and `extra` facts) in the audit trail, atomically.
+
+    Assign the new values inside the block: the "before" is taken on entering it.
+    """
     before = {**_facts(row), **(extra(row) if row.id else {})}
     with db.atomic():
         yield
@@ -61,17 +64,17 @@ def save_group(data, group=None):
         errors["lead_time_days"] = _("Ange ett antal dagar mellan 0 och 365.")
     if errors:
         raise ValidationError(errors)
-    group.name = name
-    group.short_name = (data.get("short_name") or "").strip()
-    group.kind = data["kind"]
-    group.parent = data.get("parent") or None
-    group.chair = data.get("chair") or None
-    group.mailbox = (data.get("mailbox") or "").strip()
-    group.description = (data.get("description") or "").strip()
-    group.lead_time_days = 14 if lead_time is None else lead_time
-    for name, value in reminder_policy.items():
-        setattr(group, name, value)
     with audited("group", group):
+        group.name = name
+        group.short_name = (data.get("short_name") or "").strip()
+        group.kind = data["kind"]
+        group.parent = data.get("parent") or None
+        group.chair = data.get("chair") or None
+        group.mailbox = (data.get("mailbox") or "").strip()
+        group.description = (data.get("description") or "").strip()
+        group.lead_time_days = 14 if lead_time is None else lead_time
+        for field, value in reminder_policy.items():
+            setattr(group, field, value)
         group.save()
     return group
 
@@ -84,11 +87,11 @@ def save_organisation(data, organisation=None):
     )
     if errors:
         raise ValidationError(errors)
-    organisation.name = name
-    organisation.short_name = (data.get("short_name") or "").strip()
-    organisation.kind = data["kind"]
-    organisation.notes = (data.get("notes") or "").strip()
     with audited("organisation", organisation):
+        organisation.name = name
+        organisation.short_name = (data.get("short_name") or "").strip()
+        organisation.kind = data["kind"]
+        organisation.notes = (data.get("notes") or "").strip()
         organisation.save()
     return organisation
 

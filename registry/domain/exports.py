@@ -7,8 +7,13 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 
 def _cell(value):
+    """A value as written to a file; text that a spreadsheet would run as a formula is quoted."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     if isinstance(value, datetime.datetime | datetime.date):
         return (
             value.isoformat(sep=" ", timespec="minutes") if isinstance(value, datetime.datetime) else value.isoformat()

@@ -1,0 +1,416 @@
+"""Who may do what: every route, every method, every role, against a table kept here.
+
+The table below is the documented design (docs and registry/permissions.py's
+docstring), written out again on purpose: adding a route without deciding who
+may use it, or changing a rule, makes these tests fail until the table is
+updated too. Each role is tried on a seeded database shared through `subtests`.
+"""
+
+import re
+from html import unescape
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlparse
+
+from flask import url_for
+
+from registry import permissions
+from registry.domain import users
+from registry.models import Agreement, Group, GroupMeeting, Organisation, Person, Review, User
+from tests.conftest import login_as, make_app
+
+ROLES = ("anonymous", "viewer", "editor", "auditor", "admin")
+
+# Which roles each level lets in ("anonymous" = not logged in).
+WHO = {
+    "public": {"anonymous", "viewer", "editor", "auditor", "admin"},
+    "login": {"viewer", "editor", "auditor", "admin"},
+    "read": {"viewer", "editor", "auditor", "admin"},
+    "read_all": {"editor", "auditor", "admin"},
+    "audit": {"auditor", "admin"},
+    "edit": {"editor", "admin"},
+    "admin": {"admin"},
+}
+
+# endpoint -> {method: level}. Every route of the app except `static` must be here.
+EXPECTED = {
+    "auth.login": {"GET": "public", "POST": "public"},
+    "auth.logout": {"POST": "login"},
+    "auth.password": {"GET": "login", "POST": "login"},
+    "auth.reset_request": {"GET": "public", "POST": "public"},
+    "auth.reset": {"GET": "public", "POST": "public"},
+    "main.dashboard": {"GET": "read"},
+    "agreements.index": {"GET": "read"},
+    "agreements.show": {"GET": "read"},
+    "agreements.create": {"GET": "edit", "POST": "edit"},
+    "agreements.edit": {"GET": "edit", "POST": "edit"},
+    "agreements.new_review": {"GET": "edit", "POST": "edit"},
+    "groups.index": {"GET": "read"},
+    "groups.show": {"GET": "read"},
+    "groups.create": {"GET": "admin", "POST": "admin"},
+    "groups.edit": {"GET": "admin", "POST": "admin"},
+    "groups.add_meeting": {"POST": "admin"},
+    "groups.delete_meeting": {"POST": "admin"},
+    "organisations.index": {"GET": "read"},
+    "organisations.show": {"GET": "read"},
+    "organisations.create": {"GET": "admin", "POST": "admin"},
+    "organisations.edit": {"GET": "admin", "POST": "admin"},
+    "people.index": {"GET": "read"},
+    "people.show": {"GET": "read"},
+    "people.create": {"GET": "admin", "POST": "admin"},
+    "people.edit": {"GET": "admin", "POST": "admin"},
+    "users.index": {"GET": "admin"},
+    "users.create": {"GET": "admin", "POST": "admin"},
+    "users.edit": {"GET": "admin", "POST": "admin"},
+    "reminders.status": {"GET": "audit"},
+    "audit.index": {"GET": "audit"},
+    "audit.export": {"GET": "audit"},
+    "reports.index": {"GET": "read_all"},
+    "reports.show": {"GET": "read_all"},
+    "reports.export": {"GET": "audit"},
+    "mailbox.index": {"GET": "admin"},
+    "mailbox.show": {"GET": "admin"},
+}
+
+# What an allowed request answers (everything else allowed answers 200 to GET and 302/422 to POST).
+ALLOWED_GET = {"auth.reset": 302}  # an invalid token sends the visitor to ask for a new link
+ALLOWED_POST = {
+    "auth.logout": {302},
+    "auth.reset": {302},
+    "groups.add_meeting": {302},  # errors are flashed on the group page
+    "groups.delete_meeting": {302},  # only the admin may, and deletes the meeting
+}
+
+ALDRE = "Strategigrupp Äldre"
+BARN = "Strategigrupp Barn och unga"
+
+
+# --- helpers ----------------------------------------------------------------
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
+def client_for(app, user):
+    """A fresh test client, logged in as `user` (None: not logged in)."""
+    client = app.test_client()
+    if user is not None:
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+    return client
+
+
+def make_users():
+    """One account per role; the editor sits in Strategigrupp Äldre (through their Person)."""
+    aldre = Group.get(Group.name == ALDRE).id
+    editor = users.save_user(
+        {"email": "redaktor.aldre@test.example.org", "name": "Redaktör Äldre", "role": "editor", "groups": [aldre]}
+    )
+    made = {"anonymous": None, "editor": editor}
+    for role in ("viewer", "auditor", "admin"):
+        made[role] = User.create(email=f"{role}@test.example.org", name=f"Test {role}", role=role)
+    return made
+
+
+class _FormReader(HTMLParser):
+    """What a browser would submit for the page's first form with fields (text, selects, textareas)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.fields, self._select, self._textarea = {}, None, None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "input" and a.get("name") and a.get("type") not in ("checkbox", "radio", "submit"):
+            self.fields[a["name"]] = a.get("value") or ""
+        elif tag == "input" and a.get("type") == "checkbox" and "checked" in a:
+            self.fields[a["name"]] = a.get("value") or "y"
+        elif tag == "select":
+            self._select = a["name"]
+            self.fields[self._select] = [] if "multiple" in a else None
+        elif tag == "option" and self._select:
+            current, value = self.fields[self._select], a.get("value", "")
+            if isinstance(current, list):
+                if "selected" in a:
+                    current.append(value)
+            elif "selected" in a or current is None:
+                self.fields[self._select] = value
+        elif tag == "textarea":
+            self._textarea = a["name"]
+            self.fields[self._textarea] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self.fields[self._textarea] = re.sub(r"^\r?\n", "", self.fields[self._textarea])
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.fields[self._textarea] += data
+
+
+def form_fields(client, url):
+    """GET a form page and return what submitting it unchanged would post."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    reader = _FormReader()
+    reader.feed(text(response))
+    reader.fields.pop("csrf_token", None)
+    return reader.fields
+
+
+def field_error(response, name):
+    found = re.search(rf'id="{name}-error">(.*?)</p>', text(response), re.S)
+    return unescape(found.group(1)) if found else None
+
+
+def new_agreement(group_id, **changes):
+    data = {
+        "title": "Överenskommelse skapad av behörighetstesterna",
+        "short_name": "",
+        "kind": "overenskommelse",
+        "case_number": "",
+        "status": "in_force",
+        "responsible_group": str(group_id),
+        "valid_from": "2026-01-01",
+        "expires_on": "",
+        "review_unit": "none",
+        "review_interval": "1",
+        "documents": "",
+        "notes": "",
+    }
+    data.update(changes)
+    return data
+
+
+def _app_endpoints(app):
+    return {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+
+
+# --- the table itself ---------------------------------------------------------
+
+
+def test_every_route_is_in_the_table_with_its_methods():
+    app = make_app("sqlite:///:memory:")
+    assert set(EXPECTED) == _app_endpoints(app), "a route was added or removed: decide who may use it"
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        methods = set(rule.methods) - {"HEAD", "OPTIONS"}
+        assert methods == set(EXPECTED[rule.endpoint]), rule.endpoint
+        for method in methods:
+            # The app's own rules must say the same as the documented design.
+            assert permissions.level_for(rule.endpoint, method) == EXPECTED[rule.endpoint][method], (
+                rule.endpoint,
+                method,
+            )
+    assert permissions.level_for("static", "GET") == "public"
+    assert permissions.level_for("no.such.endpoint", "GET") is None
+    for level, roles in WHO.items():
+        if level == "public":
+            assert permissions.ROLE_LEVELS[level] is None
+        else:
+            assert permissions.ROLE_LEVELS[level] == roles
+    # The auditor reads everything and changes nothing but their own session and password.
+    for endpoint, methods in EXPECTED.items():
+        if methods.get("POST") not in (None, "public", "login"):
+            assert "auditor" not in WHO[methods["POST"]], endpoint
+
+
+def test_a_refusal_shows_a_page_in_swedish(app):
+    client = app.test_client()
+    login_as(app, client, "viewer")
+    response = client.get("/users")
+    assert response.status_code == 403
+    assert '<html lang="sv">' in text(response)
+    assert "Forbidden" not in text(response)
+
+
+def test_a_route_without_a_rule_is_refused(app, anonymous):
+    app.add_url_rule("/unruled", "unruled", lambda: "secret")
+    client = app.test_client()
+    login_as(app, client, "admin")
+    assert client.get("/unruled").status_code == 403
+    assert anonymous.get("/unruled").status_code == 403
+    assert "secret" not in text(client.get("/unruled"))
+
+
+# --- the matrix, the templates and editors' groups, on one seeded database ----
+
+
+def test_permissions_on_the_demo_register(seeded, subtests, tmp_path):
+    """One seeded database per backend: the whole matrix first, then cases that change data."""
+    app = seeded
+    sink = tmp_path / "mail"
+    sink.mkdir()
+    (sink / "x.eml").write_text("From: a@example.org\nTo: b@example.org\nSubject: Hej\n\nText\n", encoding="utf-8")
+    app.config["MAIL_SINK_DIR"] = str(sink)
+    who = make_users()
+    _check_matrix(app, who, subtests)
+    _check_templates(app, who, subtests)
+    _check_editor(app, who["editor"], subtests)
+
+
+def _check_matrix(app, who, subtests):
+    aldre = Group.get(Group.name == ALDRE)
+    agreement = Agreement.select().where(Agreement.responsible_group == aldre).order_by(Agreement.id).first()
+    meeting = GroupMeeting.select().order_by(GroupMeeting.id).first()
+    ids = {
+        "agreement_id": agreement.id,
+        "meeting_id": meeting.id,
+        "key": "expiring",
+        "fmt": "csv",
+        "token": "x",
+        "name": "x.eml",
+    }
+    pk_for = {
+        "groups": meeting.group_id,
+        "organisations": Organisation.select().first().id,
+        "people": Person.select().first().id,
+        "users": who["viewer"].id,
+    }
+    rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
+    assert set(EXPECTED) == set(rules) - {"static"}
+
+    observed = {}
+    for endpoint in sorted(EXPECTED):
+        rule = rules[endpoint]
+        args = {name: ids[name] if name != "pk" else pk_for[endpoint.split(".")[0]] for name in rule.arguments}
+        url = url_for(endpoint, **args)
+        for method, level in EXPECTED[endpoint].items():
+            for role in ROLES:  # the admin goes last: its posts may change data (delete a meeting)
+                with subtests.test(endpoint=endpoint, method=method, role=role):
+                    response = client_for(app, who[role]).open(url, method=method, data={})
+                    status = response.status_code
+                    observed[endpoint, method, role] = status
+                    if role in WHO[level]:
+                        assert status not in (401, 403), text(response)[:300]
+                        if status == 302:
+                            assert "/login?next=" not in response.location
+                        if method == "GET":
+                            assert status == ALLOWED_GET.get(endpoint, 200)
+                        else:
+                            assert status in ALLOWED_POST.get(endpoint, {302, 422})
+                    elif role == "anonymous":
+                        if method == "GET":
+                            assert status == 302
+                            target = urlparse(response.location)
+                            assert target.path == "/login"
+                            assert parse_qs(target.query)["next"] == [url]
+                        else:
+                            assert status == 401
+                    else:
+                        assert status == 403
+
+    with subtests.test("the auditor changes nothing"):
+        posts = {k: v for k, v in observed.items() if k[1] == "POST" and k[2] == "auditor"}
+        changing = {k: v for k, v in posts.items() if EXPECTED[k[0]]["POST"] not in ("public", "login")}
+        assert len(changing) == 13 and set(changing.values()) == {403}
+        forms = {
+            k: v
+            for k, v in observed.items()
+            if k[2] == "auditor" and k[1] == "GET" and k[0].endswith((".create", ".edit", ".new_review"))
+        }
+        assert len(forms) == 11 and set(forms.values()) == {403}
+
+    with subtests.test("static files are public"):
+        response = app.test_client().get("/static/app.css")
+        response.close()
+        assert response.status_code == 200
+
+
+def _check_templates(app, who, subtests):
+    """Buttons and menu entries appear only for those who may use them."""
+    group = Group.get(Group.name == ALDRE)
+    agreement = Agreement.select().where(Agreement.responsible_group == group).order_by(Agreement.id).first()
+    edit_link = f'href="/agreements/{agreement.id}/edit"'
+    review_link = f'href="/agreements/{agreement.id}/reviews/new"'
+    nav = {"/reports": "read_all", "/reminders": "audit", "/audit": "audit", "/users": "admin"}
+    for role in ("viewer", "editor", "auditor", "admin"):
+        with subtests.test("templates", role=role):
+            client = client_for(app, who[role])
+            page = text(client.get(f"/agreements/{agreement.id}"))
+            may_edit = role in ("editor", "admin")
+            assert (edit_link in page) == may_edit
+            assert ("Redigera" in page) == may_edit
+            assert (review_link in page) == may_edit
+            assert ('href="/agreements/new"' in text(client.get("/agreements"))) == may_edit
+            assert (f'href="/groups/{group.id}/edit"' in text(client.get(f"/groups/{group.id}"))) == (role == "admin")
+            dashboard = text(client.get("/"))
+            for path, level in nav.items():
+                assert (f'href="{path}"' in dashboard) == (role in WHO[level]), path
+
+
+def _check_editor(app, editor, subtests):
+    """An editor in Strategigrupp Äldre edits Äldre's agreements, and no other group's."""
+    aldre = Group.get(Group.name == ALDRE)
+    barn = Group.get(Group.name == BARN)
+    assert users.group_ids(editor) == {aldre.id}
+    own = Agreement.select().where(Agreement.responsible_group == aldre).order_by(Agreement.id).first()
+    other = Agreement.select().where(Agreement.responsible_group == barn).order_by(Agreement.id).first()
+    client = client_for(app, editor)
+
+    with subtests.test("editor edits their own group's agreement"):
+        fields = form_fields(client, f"/agreements/{own.id}/edit")
+        fields["notes"] = "Ändrad av redaktören för Äldre."
+        response = client.post(f"/agreements/{own.id}/edit", data=fields)
+        assert response.status_code == 302
+        assert response.location.endswith(f"/agreements/{own.id}")
+        assert Agreement.get_by_id(own.id).notes == "Ändrad av redaktören för Äldre."
+        assert client.get(f"/agreements/{own.id}/reviews/new").status_code == 200
+
+    with subtests.test("editor cannot hand their agreement to another group"):
+        fields = form_fields(client, f"/agreements/{own.id}/edit")
+        fields["responsible_group"] = str(barn.id)
+        response = client.post(f"/agreements/{own.id}/edit", data=fields)
+        assert response.status_code == 422
+        assert field_error(response, "responsible_group") == "Du kan bara registrera avtal för grupper du tillhör."
+        assert Agreement.get_by_id(own.id).responsible_group_id == aldre.id
+
+    with subtests.test("editor is refused another group's agreement"):
+        before = Agreement.get_by_id(other.id)
+        reviews = Review.select().where(Review.agreement == other).count()
+        assert client.get(f"/agreements/{other.id}/edit").status_code == 403
+        hijack = new_agreement(barn.id, title=before.title, notes="Kapad")
+        assert client.post(f"/agreements/{other.id}/edit", data=hijack).status_code == 403
+        assert client.get(f"/agreements/{other.id}/reviews/new").status_code == 403
+        review = {"reviewed_on": "2026-11-20", "outcome": "unchanged", "reviewer_name": "Någon"}
+        assert client.post(f"/agreements/{other.id}/reviews/new", data=review).status_code == 403
+        after = Agreement.get_by_id(other.id)
+        assert (after.notes, after.status, after.next_review_on) == (before.notes, before.status, before.next_review_on)
+        assert Review.select().where(Review.agreement == other).count() == reviews
+        page = text(client.get(f"/agreements/{other.id}"))
+        assert f'href="/agreements/{other.id}/edit"' not in page and "Redigera" not in page
+
+    with subtests.test("editor creates agreements only for their own groups"):
+        form = text(client.get("/agreements/new"))
+        select = re.search(r'<select[^>]*name="responsible_group".*?</select>', form, re.S).group(0)
+        assert re.findall(r'<option[^>]*value="(\d+)"', select) == [str(aldre.id)]
+        count = Agreement.select().count()
+        reko = Group.get(Group.name == "ReKo")
+        response = client.post("/agreements/new", data=new_agreement(reko.id))
+        assert response.status_code == 422
+        assert field_error(response, "responsible_group") == "Du kan bara registrera avtal för grupper du tillhör."
+        assert Agreement.select().count() == count
+        response = client.post("/agreements/new", data=new_agreement(aldre.id))
+        assert response.status_code == 302
+        created = Agreement.get(Agreement.title == "Överenskommelse skapad av behörighetstesterna")
+        assert created.responsible_group_id == aldre.id
+        assert Agreement.select().count() == count + 1
+
+    with subtests.test("moving the editor to another group moves the right with them"):
+        users.save_user(
+            {"email": editor.email, "name": editor.name, "role": "editor", "groups": [barn.id]},
+            User.get_by_id(editor.id),
+        )
+        assert client.get(f"/agreements/{own.id}/edit").status_code == 403
+        assert client.get(f"/agreements/{other.id}/edit").status_code == 200
+
+    with subtests.test("a deactivated account is treated as logged out"):
+        User.update(is_active=False).where(User.id == editor.id).execute()
+        response = client.get(f"/agreements/{other.id}/edit")
+        assert response.status_code == 302 and "/login" in response.location
+        assert client.post(f"/agreements/{other.id}/edit", data={}).status_code == 401
