@@ -294,6 +294,8 @@ class User(BaseModel):
     is_active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
+    # The user's language ("sv", "en"); empty = the browser's, else Swedish.
+    locale = CharField(default="")
 
     class Meta:
         table_name = "app_user"  # "user" is reserved in PostgreSQL
@@ -312,6 +314,28 @@ class User(BaseModel):
 
     def __str__(self):
         return self.name
+
+
+class ApiToken(BaseModel):
+    """A bearer token for the JSON API; only its SHA-256 hash is stored."""
+
+    user = ForeignKeyField(User, backref="api_tokens", on_delete="CASCADE")
+    name = CharField(default="")
+    token_hash = CharField(unique=True)
+    created_at = DateTimeField(default=utcnow)
+    last_used_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+
+
+class FeedToken(BaseModel):
+    """A secret calendar-feed address: scope 'person' (the user's own), 'group' (scope_id) or 'all'."""
+
+    user = ForeignKeyField(User, backref="feed_tokens", on_delete="CASCADE")
+    token = CharField(unique=True)
+    scope = CharField(default="person")
+    scope_id = IntegerField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    revoked_at = DateTimeField(null=True)
 
 
 class LoginFailure(BaseModel):
@@ -363,4 +387,6 @@ MODELS = [
     LoginFailure,
     AuditEntry,
     AuditHead,
+    ApiToken,
+    FeedToken,
 ]

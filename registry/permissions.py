@@ -66,6 +66,10 @@ RULES = {
     "reports.export": {"audit": GET},
     "mailbox.index": {"admin": GET},
     "mailbox.show": {"admin": GET},
+    # --- api (issue: JSON API) ---
+    # --- feeds (issue: calendar feeds) ---
+    # --- spreadsheets (issue: import and export) ---
+    # --- language ---
 }
 
 

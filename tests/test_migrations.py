@@ -71,7 +71,7 @@ def test_upgrade_is_repeatable_and_down_works(database_url):
         for name in reversed(ALL[1:]):
             assert migration_runner().down() == [name]
         assert set(db.get_tables()) >= {"agreement", "review"}
-        assert not {"document", "reminder", "app_user", "audit_entry"} & set(db.get_tables())
+        assert not {"document", "reminder", "app_user", "audit_entry", "api_token"} & set(db.get_tables())
         assert upgrade() == ALL[1:]
         db.close()
 

@@ -22,4 +22,7 @@ BLUEPRINTS = [
     users_bp,
     audit_bp,
     reports_bp,
+    # --- api blueprints ---
+    # --- feeds blueprints ---
+    # --- spreadsheets blueprints ---
 ]
