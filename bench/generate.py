@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from registry import create_app  # noqa: E402
 from registry.db import db, upgrade  # noqa: E402
+from registry.domain import cycles  # noqa: E402
 from registry.models import (  # noqa: E402
     Agreement,
     AgreementOwner,
@@ -104,14 +105,7 @@ def generate(agreements, log_rows, seed=1, today=datetime.date(2026, 11, 23)):
         expires = None if rng.random() < 0.4 else today + datetime.timedelta(days=rng.randint(-60, 1500))
         cycle = rng.choice(["FREQ=YEARLY;INTERVAL=1", "FREQ=YEARLY;INTERVAL=1", "FREQ=YEARLY;INTERVAL=3", ""])
         last_review = valid_from + datetime.timedelta(days=rng.randint(0, 700)) if cycle else None
-        next_review = None
-        if cycle and last_review:
-            years = 3 if "INTERVAL=3" in cycle else 1
-            next_review = (
-                last_review.replace(year=last_review.year + years)
-                if not (last_review.month == 2 and last_review.day == 29)
-                else last_review + datetime.timedelta(days=365 * years)
-            )
+        next_review = cycles.next_review(cycle, last_review) if cycle else None
         rows.append(
             {
                 "title": f"Överenskommelse om {rng.choice(TOPICS)} nr {n}",
