@@ -44,13 +44,16 @@ def _order(stage):
 def catch_up(due, recorded):
     """Split the due stages of one deadline for one recipient into (send, skip).
 
-    Only the latest due stage is sent; earlier ones not yet recorded are
-    skipped. If the latest is already recorded, nothing is sent.
+    Only the latest due stage is sent; earlier advance stages ("before:N") not
+    yet recorded are recorded as skipped. Missed repeats of an overdue notice
+    are not recorded: they are the same notice again, and a deadline overdue
+    for years would otherwise leave one row per missed week. If the latest is
+    already recorded, nothing is sent.
     """
     if not due:
         return None, []
     latest = due[-1]
-    skip = [s for s in due[:-1] if s.code not in recorded]
+    skip = [s for s in due[:-1] if s.code not in recorded and not s.overdue]
     return (None if latest.code in recorded else latest), skip
 
 
