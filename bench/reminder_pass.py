@@ -1,0 +1,145 @@
+"""Time a reminder pass with 1,000 reminders due, at two register sizes.
+
+    python bench/reminder_pass.py --sizes 10000 100000 [--database sqlite|postgres]
+
+For each size: generate a register (bench/generate.py), run one pass so that
+everything already due is recorded, add 500 agreements whose 30-day expiry
+reminder falls due today (owner + group mailbox = 1,000 reminders), then time
+`flask --app wsgi reminders run` in its own process sending them to a local
+SMTP sink, and report its wall time and peak memory (maxrss).
+Targets: at most 5 s at 100,000 agreements, at most twice the 10,000 time, at most 200 MB.
+"""
+
+import argparse
+import datetime
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from generate import generate  # noqa: E402
+
+from registry import create_app  # noqa: E402
+from registry.db import db, upgrade  # noqa: E402
+from registry.domain.agreements import save_agreement  # noqa: E402
+from registry.models import Group, Person  # noqa: E402
+from scheduler.mailsink import serve  # noqa: E402
+
+TODAY = datetime.date(2026, 11, 23)  # a Monday
+DUE_AGREEMENTS = 500
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def database_url(kind, folder):
+    if kind == "sqlite":
+        return f"sqlite:///{folder}/bench.db", None
+    import psycopg2
+
+    base = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    with psycopg2.connect(base) as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE SCHEMA {schema}")
+    return f"{base}?options=-csearch_path%3D{schema}", (base, schema)
+
+
+def run_pass(url, port):
+    env = {**os.environ, "DATABASE_URL": url, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(port)}
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "reminders", "run", "--today", TODAY.isoformat()],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    output = proc.stdout.read()
+    if status != 0:
+        raise SystemExit(f"reminders run failed:\n{output}")
+    return elapsed, usage.ru_maxrss / 1024, output.strip().splitlines()[-1]
+
+
+def add_due(app):
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        group = Group.select().where(Group.mailbox != "").first()
+        owner = Person.select().first()
+        with db.atomic():
+            for n in range(DUE_AGREEMENTS):
+                save_agreement(
+                    {
+                        "title": f"Nytt avtal {n}",
+                        "kind": "avtal",
+                        "status": "in_force",
+                        "responsible_group": group.id,
+                        "owners": [owner.id],
+                        "parties": [],
+                        "contributing_groups": [],
+                        "valid_from": TODAY - datetime.timedelta(days=300),
+                        "expires_on": TODAY + datetime.timedelta(days=30),
+                        "review_rule": "",
+                    }
+                )
+        db.close()
+
+
+def bench(size, kind, port):
+    with tempfile.TemporaryDirectory() as folder:
+        url, cleanup = database_url(kind, folder)
+        try:
+            app = create_app({"DATABASE_URL": url})
+            with app.app_context():
+                db.connect(reuse_if_open=True)
+                upgrade()
+                generate(size, size * 10)
+                db.close()
+            run_pass(url, port)  # record what the generated register already has due
+            add_due(app)
+            return run_pass(url, port)
+        finally:
+            if cleanup:
+                import psycopg2
+
+                with psycopg2.connect(cleanup[0]) as conn, conn.cursor() as cur:
+                    cur.execute(f"DROP SCHEMA {cleanup[1]} CASCADE")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as mail_dir:
+        port = free_port()
+        sink = serve(mail_dir, port=port)
+        try:
+            print("| database | agreements | pass (s) | peak memory (MB) | summary |")
+            print("|---|---|---|---|---|")
+            results = {}
+            for size in args.sizes:
+                elapsed, rss, summary = bench(size, args.database, port)
+                results[size] = elapsed
+                print(f"| {args.database} | {size:,} | {elapsed:.2f} | {rss:.0f} | {summary} |", flush=True)
+            if len(results) >= 2:
+                small, large = min(results), max(results)
+                print(f"\nratio {large:,} / {small:,}: {results[large] / results[small]:.2f} (target <= 2)")
+        finally:
+            sink.stop()
+
+
+if __name__ == "__main__":
+    main()
