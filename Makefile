@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev chromium db lint format clean
+.PHONY: run test install install-dev chromium db lint format clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,16 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Re-extract the UI strings (Swedish msgids), merge them into every catalogue and compile
+# the .mo files. New strings arrive untranslated: translate them in
+# translations/en/LC_MESSAGES/messages.po, then run this again. See docs/i18n.md.
+BABEL_KEYWORDS := -k _ -k gettext -k ngettext:1,2 -k lazy_gettext -k _l -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-wrap --add-comments=Translators: \
+	  --project=Överenskommelseregistret -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete --no-fuzzy-matching
+	$(BIN)/pybabel compile -d translations --statistics
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-output

@@ -43,6 +43,8 @@ class Config:
     PAGE_SIZE = _int("PAGE_SIZE", 50)
     BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "sv")
     BABEL_DEFAULT_TIMEZONE = os.environ.get("BABEL_DEFAULT_TIMEZONE", "Europe/Stockholm")
+    # The compiled catalogues (translations/<lang>/LC_MESSAGES/messages.mo); see docs/i18n.md.
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
     # A fixed "today" (YYYY-MM-DD) for demonstrations and tests; empty means the real date.
     TODAY = os.environ.get("REGISTRY_TODAY") or None
     WTF_CSRF_TIME_LIMIT = None

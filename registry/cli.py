@@ -136,3 +136,5 @@ def init_app(app):
     app.cli.add_command(create_user_command)
     app.cli.add_command(audit_cli)
     scheduler_cli.init_app(app)
+    __import__("registry.api.cli", fromlist=["init_app"]).init_app(app)  # flask create-token
+    __import__("registry.spreadsheet_cli", fromlist=["init_app"]).init_app(app)  # flask import FILE

@@ -3,9 +3,11 @@
 from pathlib import Path
 from urllib.parse import urlparse
 
-from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase, WrappedNode, fn
 from playhouse.db_url import connect
 from playhouse.migrations import Runner
+
+from .domain.collation import sv_key
 
 db = DatabaseProxy()
 
@@ -21,6 +23,58 @@ SQLITE_PRAGMAS = {
 
 def _lower(value):
     return value.lower() if isinstance(value, str) else value
+
+
+def _swedish_compare(a, b):
+    """SQLite collation "sv": Swedish order (å, ä, ö after z), lower case first on ties (as ICU)."""
+    key_a, key_b = (sv_key(a), a.swapcase()), (sv_key(b), b.swapcase())
+    return (key_a > key_b) - (key_a < key_b)
+
+
+# PostgreSQL collations that sort Swedish, best first; ICU ones exist when the server is built with ICU.
+PG_SWEDISH_COLLATIONS = ("sv-SE-x-icu", "sv-x-icu", "sv_SE.utf8", "sv_SE.UTF-8", "sv_SE")
+# Without one of those: å, ä, ö (and their neighbours) mapped after z, compared byte by byte.
+_PG_FROM = "åäöÅÄÖæøÆØüÜéÉèÈáÁàÀ"
+_PG_TO = "{|}{|}|}|}yyeeeeaaaa"
+
+
+def swedish_collation(database):
+    """The COLLATE clause argument that sorts Swedish on this database, or None.
+
+    SQLite: the "sv" collation registered by open_database. PostgreSQL: the
+    first of PG_SWEDISH_COLLATIONS the server has (looked up once per database).
+    """
+    if isinstance(database, SqliteDatabase):
+        return "sv"
+    if not isinstance(database, PostgresqlDatabase):
+        return None
+    if not hasattr(database, "_swedish_collation"):
+        cursor = database.execute_sql(
+            "SELECT collname FROM pg_collation WHERE collname = ANY(%s) "
+            "AND collencoding IN (-1, (SELECT encoding FROM pg_database WHERE datname = current_database()))",
+            (list(PG_SWEDISH_COLLATIONS),),
+        )
+        found = {row[0] for row in cursor.fetchall()}
+        best = next((name for name in PG_SWEDISH_COLLATIONS if name in found), None)
+        database._swedish_collation = f'"{best}"' if best else None
+    return database._swedish_collation
+
+
+class Swedish(WrappedNode):
+    """A text column in Swedish alphabetical order, for ORDER BY: `Swedish(Agreement.title).asc()`.
+
+    The collation is chosen when the query is turned into SQL, for the database
+    it runs on (the proxy's), so the same node serves SQLite and PostgreSQL.
+    """
+
+    def __sql__(self, ctx):
+        database = db.obj
+        collation = swedish_collation(database)
+        if collation:
+            return ctx.sql(self.node).literal(f" COLLATE {collation}")
+        if isinstance(database, PostgresqlDatabase):
+            return ctx.sql(fn.translate(fn.lower(self.node), _PG_FROM, _PG_TO)).literal(' COLLATE "C"')
+        return ctx.sql(self.node)
 
 
 class DatabaseURLError(ValueError):
@@ -40,6 +94,8 @@ def open_database(url):
         # SQLite's own lower() folds only A-Z; searches must fold å, ä, ö too,
         # as PostgreSQL's lower() does.
         database.register_function(_lower, "lower", 1, deterministic=True)
+        # Sorting by name or title: ORDER BY ... COLLATE sv (see Swedish below).
+        database.register_collation(_swedish_compare, "sv")
         return database
     if scheme in ("postgres", "postgresql"):
         database = connect(url.replace("postgres://", "postgresql://", 1))

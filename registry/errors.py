@@ -2,10 +2,13 @@
 
 import logging
 
-from flask import render_template
+from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from peewee import OperationalError
+from werkzeug.exceptions import HTTPException
 
+from .api import errors as api_errors
+from .api import is_api_path
 from .db import db
 
 log = logging.getLogger(__name__)
@@ -31,18 +34,35 @@ REFUSALS = {
 }
 
 
+def _api():
+    """Errors of paths under /api/ are JSON (registry/api/errors.py), never pages."""
+    return is_api_path(request.path)
+
+
 def _refusal(error):
     code = getattr(error, "code", 400) or 400
+    if _api():
+        return api_errors.from_http_exception(error, code)
     return render_template("errors/refused.html", code=code, message=REFUSALS.get(code, REFUSALS[400])), code
+
+
+def _other_http_error(error):
+    """Codes without a page of their own (413, 415, ...): JSON under /api/, else werkzeug's answer."""
+    if _api() and error.code is not None and error.code >= 400:
+        return api_errors.from_http_exception(error)
+    return error
 
 
 def init_app(app):
     @app.errorhandler(404)
     def not_found(error):
+        if _api():
+            return api_errors.from_http_exception(error, 404)
         return render_template("errors/404.html"), 404
 
     for code in (400, 401, 403, 405, 429):
         app.register_error_handler(code, _refusal)
+    app.register_error_handler(HTTPException, _other_http_error)
 
     @app.errorhandler(OperationalError)
     def database_error(error):
@@ -50,10 +70,12 @@ def init_app(app):
         # only an unreachable database is a 503, anything else is our bug.
         if database_answers():
             log.exception("database error")
-            return render_template("errors/500.html"), 500
+            return api_errors.error_response(500) if _api() else (render_template("errors/500.html"), 500)
         log.error("database unavailable: %s", error)
-        return render_template("errors/503.html"), 503
+        return api_errors.error_response(503) if _api() else (render_template("errors/503.html"), 503)
 
     @app.errorhandler(500)
     def server_error(error):
+        if _api():
+            return api_errors.error_response(500)
         return render_template("errors/500.html"), 500

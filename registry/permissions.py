@@ -16,6 +16,8 @@ new page cannot be added without deciding who may use it. Rules:
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
+from .api import is_api_path
+
 ROLE_LEVELS = {
     "public": None,
     "login": {"admin", "editor", "auditor", "viewer"},
@@ -67,9 +69,33 @@ RULES = {
     "mailbox.index": {"admin": GET},
     "mailbox.show": {"admin": GET},
     # --- api (issue: JSON API) ---
+    # Bearer tokens only (never the session); editors write only their groups' agreements (can_edit_agreement).
+    "api.openapi": {"public": GET},
+    "api.me": {"read": GET},
+    "api.list_agreements": {"read": GET},
+    "api.create_agreement": {"edit": POST},
+    "api.get_agreement": {"read": GET},
+    "api.update_agreement": {"edit": ("PATCH",)},
+    "api.create_review": {"edit": POST},
+    "api.list_deadlines": {"read": GET},
+    "api.list_groups": {"read": GET},
+    "api.list_organisations": {"read": GET},
+    "api.list_people": {"read": GET},
+    # The logged-in user's own API tokens (a web page, with the session and CSRF).
+    "api_tokens.manage": {"login": GET + POST},
+    "api_tokens.revoke": {"login": POST},
     # --- feeds (issue: calendar feeds) ---
+    # The secret address is the key: calendar clients subscribe without a session.
+    "feeds.feed": {"public": GET},
+    "feeds.manage": {"login": GET + POST},
+    "feeds.revoke": {"login": POST},
     # --- spreadsheets (issue: import and export) ---
+    # The whole register as CSV / XLSX (also the import's template); import: upload + preview, then commit.
+    "spreadsheets.export": {"audit": GET},
+    "spreadsheets.upload": {"admin": GET + POST},
+    "spreadsheets.commit": {"admin": POST},
     # --- language ---
+    "account.language": {"login": POST},
 }
 
 
@@ -103,7 +129,7 @@ def enforce():
     if level == "public" or allowed(current_user, level):
         return None
     if not current_user.is_authenticated:
-        if request.method == "GET":
+        if request.method == "GET" and not is_api_path(request.path):  # the API answers a JSON 401
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         abort(401)
     abort(403)

@@ -2,11 +2,13 @@
 
 from datetime import timedelta
 
-from flask import g, request
+from flask import g, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 
 from . import permissions
+from .api import is_api_path
+from .domain import tokens
 from .models import LoginFailure, User, utcnow
 
 login_manager = LoginManager()
@@ -27,10 +29,20 @@ CSP = (
 
 @login_manager.user_loader
 def load_user(user_id):
+    if has_request_context() and is_api_path(request.path):
+        return None  # the API takes bearer tokens only: a session cookie must not authenticate it (CSRF)
     try:
         return User.get_or_none((User.id == int(user_id)) & User.is_active)
     except ValueError:
         return None
+
+
+@login_manager.request_loader
+def load_user_from_token(req):
+    """`Authorization: Bearer <token>` on API paths; revoked tokens and deactivated accounts are refused."""
+    if not is_api_path(req.path) or "Authorization" not in req.headers:
+        return None
+    return tokens.user_for_header(req.headers["Authorization"])
 
 
 def check_secret_key(app):

@@ -61,7 +61,8 @@ def test_dashboard_to_lakaruppdrag_in_chromium(tmp_path):
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
             try:
-                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                # A Swedish user's browser: the register follows the browser's language.
+                page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="sv-SE")
                 page.goto(f"{base}/")
                 expect(page.get_by_role("heading", level=1)).to_have_text("Logga in")
                 page.get_by_label("E-post").fill("reko@test.example.org")

@@ -6,14 +6,16 @@ from datetime import timedelta
 
 from peewee import JOIN, Case, fn
 
+from ..db import Swedish
 from ..models import Agreement, AgreementGroup, AgreementParty, Group
 from . import status as derived
 from .vocab import ACTIVE_STATUSES, AGREEMENT_KINDS, AGREEMENT_STATUSES
 
+# Titles and names in Swedish alphabetical order (å, ä, ö after z) on SQLite and PostgreSQL.
 SORTS = {
-    "title": Agreement.title,
+    "title": Swedish(Agreement.title),
     "kind": Agreement.kind,
-    "group": Group.name,
+    "group": Swedish(Group.name),
     "status": Agreement.status,
     "expires_on": Agreement.expires_on,
     "next_review_on": Agreement.next_review_on,
@@ -211,6 +213,6 @@ def counts_by_group(today, window_days):
         .join(Agreement, JOIN.LEFT_OUTER, on=Agreement.responsible_group == Group.id)
         .group_by(Group)
         .having(fn.COUNT(Agreement.id) > 0)
-        .order_by(Group.name)
+        .order_by(Swedish(Group.name))
     )
     return list(rows)

@@ -1,13 +1,18 @@
 """Blueprints, one per area of the register."""
 
+from ..api.tokens_page import bp as api_tokens_bp
+from ..api.views import bp as api_bp
+from .account import bp as account_bp
 from .agreements import bp as agreements_bp
 from .audit import bp as audit_bp
 from .auth import bp as auth_bp
 from .directory import groups_bp, organisations_bp, people_bp
+from .feeds import bp as feeds_bp
 from .mailbox import bp as mailbox_bp
 from .main import bp as main_bp
 from .reminders import bp as reminders_bp
 from .reports import bp as reports_bp
+from .spreadsheets import bp as spreadsheets_bp
 from .users import bp as users_bp
 
 BLUEPRINTS = [
@@ -23,6 +28,11 @@ BLUEPRINTS = [
     audit_bp,
     reports_bp,
     # --- api blueprints ---
+    api_bp,
+    api_tokens_bp,
     # --- feeds blueprints ---
+    feeds_bp,
     # --- spreadsheets blueprints ---
+    spreadsheets_bp,
+    account_bp,
 ]

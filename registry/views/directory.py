@@ -6,6 +6,7 @@ from peewee import JOIN, fn
 
 from scheduler import policy
 
+from ..db import Swedish
 from ..domain import directory, queries
 from ..domain.agreements import ValidationError
 from ..domain.collation import sorted_organisations
@@ -54,7 +55,7 @@ def group_index():
         Group.select(Group, fn.COUNT(Agreement.id).alias("agreement_count"))
         .join(Agreement, on=(Agreement.responsible_group == Group.id), join_type=JOIN.LEFT_OUTER)
         .group_by(Group)
-        .order_by(Group.name)
+        .order_by(Swedish(Group.name))
     )
     return render_template("groups/index.html", groups=list(groups))
 
@@ -171,7 +172,7 @@ def organisation_edit(pk):
 @people_bp.get("", endpoint="index")
 def person_index():
     """Everyone who owns agreements or sits in groups."""
-    return render_template("people/index.html", people=list(Person.select().order_by(Person.name)))
+    return render_template("people/index.html", people=list(Person.select().order_by(Swedish(Person.name), Person.id)))
 
 
 @people_bp.get("/<int:pk>", endpoint="show")

@@ -1,0 +1,375 @@
+"""The JSON shapes of the API, as OpenAPI 3.0 schema objects.
+
+Request schemas are enforced by registry/api/validation.py; response schemas
+describe what registry/api/serialise.py writes (schemathesis checks every
+response against them in the test suite). Field names are English, codes
+(kind, status, outcome) are the stored ones, dates are ISO 8601.
+"""
+
+from scheduler.policy import MAX_OFFSET_DAYS
+
+from ..domain.queries import DEADLINE_FILTERS, MAX_ID, SORTS
+from ..domain.status import EXPIRED, EXPIRES_SOON, REVIEW_DUE_SOON, REVIEW_OVERDUE
+from ..domain.vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES, GROUP_KINDS, ORGANISATION_KINDS, REVIEW_OUTCOMES, ROLES
+
+MAX_PER_PAGE = 200
+MAX_TEXT = 20000  # descriptions and notes
+MAX_LINKS = 200  # owners, parties, contributing groups, documents
+MAX_OFFSETS = 20
+EARLIEST, LATEST = "1900-01-01", "2999-12-31"
+
+
+def ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema):
+    return {**schema, "nullable": True}
+
+
+def text(max_length, description=None, min_length=0):
+    schema = {"type": "string", "maxLength": max_length}
+    if min_length:
+        schema["minLength"] = min_length
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def enum(values, description=None):
+    schema = {"type": "string", "enum": list(values)}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+DATE = {"type": "string", "format": "date", "description": "YYYY-MM-DD"}
+# Dates that are stored: bounded, so that review cycles and reminder stages stay computable.
+STORED_DATE = {
+    "type": "string",
+    "format": "date",
+    "description": f"YYYY-MM-DD, between {EARLIEST} and {LATEST}",
+    "x-earliest": EARLIEST,
+    "x-latest": LATEST,
+}
+TIMESTAMP = {"type": "string", "format": "date-time", "description": "UTC, ISO 8601"}
+IDS = {"type": "array", "items": ID, "maxItems": MAX_LINKS}
+OFFSETS = {
+    "type": "array",
+    "items": {"type": "integer", "minimum": 1, "maximum": MAX_OFFSET_DAYS},
+    "maxItems": MAX_OFFSETS,
+    "description": "Days before the deadline that reminders go out; empty = inherited from the group or the defaults",
+}
+FLAGS = [EXPIRED, EXPIRES_SOON, REVIEW_OVERDUE, REVIEW_DUE_SOON]
+
+
+def _obj(properties, required=None, description=None, closed=False):
+    schema = {"type": "object", "properties": properties}
+    schema["required"] = list(required if required is not None else properties)
+    if closed:
+        schema["additionalProperties"] = False
+    if description:
+        schema["description"] = description
+    return schema
+
+
+# --- requests -----------------------------------------------------------------
+
+AGREEMENT_FIELDS = {
+    "title": text(500, min_length=1),
+    "short_name": text(100),
+    "kind": enum(AGREEMENT_KINDS),
+    "case_number": nullable(text(100, "Diarienummer; unique")),
+    "status": enum(AGREEMENT_STATUSES),
+    "description": text(MAX_TEXT),
+    "target_group": text(MAX_TEXT),
+    "responsible_group_id": ID,
+    "contributing_group_ids": IDS,
+    "owner_ids": {**IDS, "description": "People who own the agreement (ids from /api/v1/people)"},
+    "party_ids": {**IDS, "description": "Organisations that are parties (ids from /api/v1/organisations)"},
+    "decision_body_id": nullable(ID),
+    "decision_date": nullable(STORED_DATE),
+    "decision_ref": text(255),
+    "valid_from": nullable(STORED_DATE),
+    "expires_on": nullable(STORED_DATE),
+    "review_rule": nullable(text(100, 'Review cycle as an RFC 5545 rule, e.g. "FREQ=YEARLY;INTERVAL=2"; null = none')),
+    "parent_id": nullable(ID),
+    "replaced_by_id": nullable(ID),
+    "notes": text(MAX_TEXT),
+    "expiry_offsets": OFFSETS,
+    "review_offsets": OFFSETS,
+    "overdue_every_days": nullable(
+        {"type": "integer", "minimum": 1, "maximum": 365, "description": "null = inherited"}
+    ),
+    "documents": {
+        "type": "array",
+        "maxItems": MAX_LINKS,
+        "items": _obj(
+            {"title": text(255), "url": text(1000, "http:// or https:// address", min_length=1)},
+            required=["url"],
+            closed=True,
+        ),
+        "description": "Replaces the agreement's document links",
+    },
+}
+
+REVIEW_FIELDS = {
+    "reviewed_on": STORED_DATE,
+    "outcome": enum(REVIEW_OUTCOMES),
+    "reviewer_id": nullable(ID),
+    "reviewer_name": text(255),
+    "decision_ref": text(255),
+    "new_expires_on": nullable(STORED_DATE),
+    "notes": text(MAX_TEXT),
+}
+
+# --- responses -------------------------------------------------------------------
+
+GROUP_REF = _obj({"id": ID, "name": {"type": "string"}, "short_name": {"type": "string"}})
+PERSON_REF = _obj({"id": ID, "name": {"type": "string"}})
+AGREEMENT_REF = _obj(
+    {
+        "id": ID,
+        "title": {"type": "string"},
+        "short_name": {"type": "string"},
+        "status": enum(AGREEMENT_STATUSES),
+        "responsible_group": ref("GroupRef"),
+    }
+)
+
+SUMMARY_FIELDS = {
+    "id": ID,
+    "title": {"type": "string"},
+    "short_name": {"type": "string"},
+    "kind": enum(AGREEMENT_KINDS),
+    "case_number": nullable({"type": "string"}),
+    "status": enum(AGREEMENT_STATUSES),
+    "responsible_group": ref("GroupRef"),
+    "valid_from": nullable(DATE),
+    "expires_on": nullable(DATE),
+    "next_review_on": nullable(DATE),
+    "review_rule": {"type": "string"},
+    "flags": {
+        "type": "array",
+        "items": enum(FLAGS),
+        "description": "What needs attention today (the deadline window is DEADLINE_WINDOW_DAYS)",
+    },
+    "updated_at": TIMESTAMP,
+}
+
+DEADLINE_FIELDS = {
+    "kind": enum(["expiry", "review"]),
+    "due_on": DATE,
+    "days_left": {"type": "integer", "description": "Negative when overdue"},
+    "overdue": {"type": "boolean"},
+    "deciding_meeting": nullable(
+        _obj(
+            {"group": ref("GroupRef"), "meets_on": DATE, "material_due_on": DATE},
+            description="The deciding group's last meeting before the deadline, and when material for it is due",
+        )
+    ),
+}
+
+REVIEW = _obj(
+    {
+        "id": ID,
+        "reviewed_on": DATE,
+        "outcome": enum(REVIEW_OUTCOMES),
+        "reviewer": nullable(ref("PersonRef")),
+        "reviewer_name": {"type": "string"},
+        "decision_ref": {"type": "string"},
+        "new_expires_on": nullable(DATE),
+        "notes": {"type": "string"},
+        "created_at": TIMESTAMP,
+    }
+)
+
+AGREEMENT = _obj(
+    {
+        **SUMMARY_FIELDS,
+        "description": {"type": "string"},
+        "target_group": {"type": "string"},
+        "notes": {"type": "string"},
+        "decision_body": nullable(ref("GroupRef")),
+        "decision_date": nullable(DATE),
+        "decision_ref": {"type": "string"},
+        "contributing_groups": {"type": "array", "items": ref("GroupRef")},
+        "owners": {
+            "type": "array",
+            "items": _obj({"id": ID, "name": {"type": "string"}, "email": {"type": "string"}}),
+        },
+        "parties": {
+            "type": "array",
+            "items": _obj(
+                {
+                    "id": ID,
+                    "name": {"type": "string"},
+                    "short_name": {"type": "string"},
+                    "kind": {"type": "string"},
+                }
+            ),
+        },
+        "documents": {"type": "array", "items": _obj({"title": {"type": "string"}, "url": {"type": "string"}})},
+        "parent_id": nullable(ID),
+        "replaced_by_id": nullable(ID),
+        "expiry_offsets": {"type": "array", "items": {"type": "integer"}},
+        "review_offsets": {"type": "array", "items": {"type": "integer"}},
+        "overdue_every_days": nullable({"type": "integer"}),
+        "reviews": {"type": "array", "items": ref("Review"), "description": "Newest first"},
+        "deadlines": {
+            "type": "array",
+            "items": ref("Deadline"),
+            "description": "Open deadlines, soonest first: deadlines[0] is the next one",
+        },
+        "created_at": TIMESTAMP,
+    }
+)
+
+GROUP = _obj(
+    {
+        "id": ID,
+        "name": {"type": "string"},
+        "short_name": {"type": "string"},
+        "kind": enum(GROUP_KINDS),
+        "description": {"type": "string"},
+        "parent_id": nullable(ID),
+        "chair": nullable(ref("PersonRef")),
+        "mailbox": {"type": "string"},
+        "lead_time_days": {"type": "integer"},
+        "meetings": {
+            "type": "array",
+            "items": _obj({"meets_on": DATE, "note": {"type": "string"}}),
+            "description": "Meetings from today on",
+        },
+    }
+)
+
+ORGANISATION = _obj(
+    {"id": ID, "name": {"type": "string"}, "short_name": {"type": "string"}, "kind": enum(ORGANISATION_KINDS)}
+)
+
+PERSON = _obj(
+    {
+        "id": ID,
+        "name": {"type": "string"},
+        "email": {"type": "string"},
+        "title": {"type": "string"},
+        "organisation_id": nullable(ID),
+        "is_active": {"type": "boolean"},
+    }
+)
+
+ME = _obj(
+    {
+        "id": ID,
+        "email": {"type": "string"},
+        "name": {"type": "string"},
+        "role": enum(ROLES),
+        "group_ids": {"type": "array", "items": ID, "description": "Groups whose agreements an editor may change"},
+    }
+)
+
+
+def page_of(item):
+    return _obj(
+        {
+            "items": {"type": "array", "items": ref(item)},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+            "total": {"type": "integer", "minimum": 0},
+            "pages": {"type": "integer", "minimum": 1},
+        }
+    )
+
+
+def list_of(item):
+    return _obj({"items": {"type": "array", "items": ref(item)}, "total": {"type": "integer", "minimum": 0}})
+
+
+ERROR = _obj(
+    {
+        "error": _obj(
+            {
+                "status": {"type": "integer"},
+                "message": {"type": "string"},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": {"type": "string"},
+                    "description": "For 422: a message per field that is wrong",
+                },
+            },
+            required=["status", "message"],
+        )
+    }
+)
+
+COMPONENTS = {
+    "Error": ERROR,
+    "GroupRef": GROUP_REF,
+    "PersonRef": PERSON_REF,
+    "AgreementRef": AGREEMENT_REF,
+    "AgreementSummary": _obj(SUMMARY_FIELDS),
+    "Agreement": AGREEMENT,
+    "AgreementPage": page_of("AgreementSummary"),
+    "NewAgreement": _obj(
+        AGREEMENT_FIELDS,
+        required=["title", "kind", "responsible_group_id"],
+        closed=True,
+        description="A new agreement; left-out fields are empty (status: in_force)",
+    ),
+    "AgreementChanges": _obj(
+        AGREEMENT_FIELDS, required=[], closed=True, description="The fields to change; the others keep their values"
+    ),
+    "Review": REVIEW,
+    "NewReview": _obj(REVIEW_FIELDS, required=["reviewed_on", "outcome"], closed=True),
+    "Deadline": _obj(DEADLINE_FIELDS),
+    "DeadlineItem": _obj({**DEADLINE_FIELDS, "agreement": ref("AgreementRef")}),
+    "DeadlinePage": page_of("DeadlineItem"),
+    "Group": GROUP,
+    "GroupList": list_of("Group"),
+    "Organisation": ORGANISATION,
+    "OrganisationList": list_of("Organisation"),
+    "Person": PERSON,
+    "PersonList": list_of("Person"),
+    "Me": ME,
+}
+
+# --- query parameters --------------------------------------------------------------
+
+
+def query(name, schema, description):
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+PAGING = [
+    query("page", {"type": "integer", "minimum": 1, "maximum": MAX_ID, "default": 1}, "Page number, from 1"),
+    query(
+        "per_page",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 50},
+        f"Items per page (at most {MAX_PER_PAGE})",
+    ),
+]
+
+AGREEMENT_FILTERS = [
+    query("q", text(200), "Words in the title, short name, case number or description (case-insensitive)"),
+    query("group", ID, "Responsible or contributing group"),
+    query("party", ID, "An organisation that is a party"),
+    query("kind", enum(AGREEMENT_KINDS), "Kind of agreement"),
+    query("status", enum(AGREEMENT_STATUSES), "Stored status"),
+    query("deadline", enum(DEADLINE_FILTERS), "Derived status, as the web list's deadline filter"),
+    query("expires_before", DATE, "Expires on or before this date"),
+    query("expires_after", DATE, "Expires on or after this date"),
+    query("review_due_before", DATE, "Next review on or before this date"),
+    query("sort", enum(SORTS), "Sort order (default title)"),
+    query("desc", {"type": "boolean", "default": False}, "Reverse the sort order"),
+    *PAGING,
+]
+
+DEADLINE_PARAMETERS = [
+    query("from", DATE, "First day of the window (default today)"),
+    query("to", DATE, "Last day of the window (default `from` + DEADLINE_WINDOW_DAYS, 90)"),
+    query("group", ID, "Agreements this group is responsible for or contributes to"),
+    query("kind", enum(["expiry", "review"]), "Only expiries or only reviews"),
+    *PAGING,
+]

@@ -1,0 +1,176 @@
+"""Rows as JSON-ready dicts, in the shapes of registry/api/schemas.py."""
+
+from collections import defaultdict
+
+from scheduler import policy, stages
+
+from ..domain import status as derived
+from ..domain.collation import organisation_key, sv_key
+from ..models import Group, GroupMeeting, Review
+
+
+def day(value):
+    return value.isoformat() if value else None
+
+
+def timestamp(value):
+    """Stored timestamps are naive UTC: ISO 8601 with a Z, to the second."""
+    return value.replace(microsecond=0).isoformat() + "Z" if value else None
+
+
+def group_ref(group):
+    if group is None:
+        return None
+    return {"id": group.id, "name": group.name, "short_name": group.short_name}
+
+
+def person_ref(person):
+    if person is None:
+        return None
+    return {"id": person.id, "name": person.name}
+
+
+def agreement_ref(agreement):
+    return {
+        "id": agreement.id,
+        "title": agreement.title,
+        "short_name": agreement.short_name,
+        "status": agreement.status,
+        "responsible_group": group_ref(agreement.responsible_group),
+    }
+
+
+def offsets(text):
+    try:
+        return list(policy.parse_offsets(text) or ())
+    except policy.PolicyError:  # stored by hand outside the domain: show nothing rather than fail
+        return []
+
+
+def agreement_summary(agreement, today, window_days):
+    return {
+        "id": agreement.id,
+        "title": agreement.title,
+        "short_name": agreement.short_name,
+        "kind": agreement.kind,
+        "case_number": agreement.case_number,
+        "status": agreement.status,
+        "responsible_group": group_ref(agreement.responsible_group),
+        "valid_from": day(agreement.valid_from),
+        "expires_on": day(agreement.expires_on),
+        "next_review_on": day(agreement.next_review_on),
+        "review_rule": agreement.review_rule or "",
+        "flags": [flag.code for flag in derived.flags(agreement, today, window_days)],
+        "updated_at": timestamp(agreement.updated_at),
+    }
+
+
+def meetings_of(group_ids):
+    """{group id: [meeting dates]} for these groups, in date order."""
+    found = defaultdict(list)
+    if group_ids:
+        rows = (
+            GroupMeeting.select(GroupMeeting.group, GroupMeeting.meets_on)
+            .where(GroupMeeting.group.in_(list(group_ids)))
+            .order_by(GroupMeeting.meets_on)
+            .tuples()
+        )
+        for group_id, meets_on in rows:
+            found[group_id].append(meets_on)
+    return found
+
+
+def deadline(kind, due_on, today, deciding, meetings):
+    """One deadline, with the deciding group's meeting before it (when one is planned)."""
+    meeting = None
+    if deciding is not None:
+        found = stages.deciding_meeting(meetings.get(deciding.id, ()), due_on, deciding.lead_time_days)
+        if found is not None:
+            meets_on, material_due_on = found
+            meeting = {"group": group_ref(deciding), "meets_on": day(meets_on), "material_due_on": day(material_due_on)}
+    return {
+        "kind": kind,
+        "due_on": day(due_on),
+        "days_left": (due_on - today).days,
+        "overdue": due_on < today,
+        "deciding_meeting": meeting,
+    }
+
+
+def review(row):
+    return {
+        "id": row.id,
+        "reviewed_on": day(row.reviewed_on),
+        "outcome": row.outcome,
+        "reviewer": person_ref(row.reviewer) if row.reviewer_id else None,
+        "reviewer_name": row.reviewer_name,
+        "decision_ref": row.decision_ref,
+        "new_expires_on": day(row.new_expires_on),
+        "notes": row.notes,
+        "created_at": timestamp(row.created_at),
+    }
+
+
+def agreement_detail(agreement, today, window_days):
+    """Everything about one agreement: facts, links, reviews and open deadlines."""
+    deciding = agreement.deciding_group
+    meetings = meetings_of({deciding.id}) if deciding is not None else {}
+    reviews = Review.select().where(Review.agreement == agreement).order_by(Review.reviewed_on.desc(), Review.id.desc())
+    contributing = sorted((link.group for link in agreement.contributor_links), key=lambda g: sv_key(g.name))
+    owners = sorted((link.person for link in agreement.owner_links), key=lambda p: sv_key(p.name))
+    parties = sorted((link.organisation for link in agreement.party_links), key=organisation_key)
+    return {
+        **agreement_summary(agreement, today, window_days),
+        "description": agreement.description,
+        "target_group": agreement.target_group,
+        "notes": agreement.notes,
+        "decision_body": group_ref(agreement.decision_body) if agreement.decision_body_id else None,
+        "decision_date": day(agreement.decision_date),
+        "decision_ref": agreement.decision_ref,
+        "contributing_groups": [group_ref(g) for g in contributing],
+        "owners": [{"id": p.id, "name": p.name, "email": p.email} for p in owners],
+        "parties": [{"id": o.id, "name": o.name, "short_name": o.short_name, "kind": o.kind} for o in parties],
+        "documents": [{"title": d.title, "url": d.url} for d in sorted(agreement.documents, key=lambda d: d.id)],
+        "parent_id": agreement.parent_id,
+        "replaced_by_id": agreement.replaced_by_id,
+        "expiry_offsets": offsets(agreement.expiry_offsets),
+        "review_offsets": offsets(agreement.review_offsets),
+        "overdue_every_days": agreement.overdue_every_days,
+        "reviews": [review(r) for r in reviews],
+        "deadlines": [deadline(d.kind, d.due_on, today, deciding, meetings) for d in agreement.deadlines()],
+        "created_at": timestamp(agreement.created_at),
+    }
+
+
+def group(row, meetings, today):
+    return {
+        "id": row.id,
+        "name": row.name,
+        "short_name": row.short_name,
+        "kind": row.kind,
+        "description": row.description,
+        "parent_id": row.parent_id,
+        "chair": person_ref(row.chair) if row.chair_id else None,
+        "mailbox": row.mailbox,
+        "lead_time_days": row.lead_time_days,
+        "meetings": [{"meets_on": day(m.meets_on), "note": m.note} for m in meetings if m.meets_on >= today],
+    }
+
+
+def organisation(row):
+    return {"id": row.id, "name": row.name, "short_name": row.short_name, "kind": row.kind}
+
+
+def person(row):
+    return {
+        "id": row.id,
+        "name": row.name,
+        "email": row.email,
+        "title": row.title,
+        "organisation_id": row.organisation_id,
+        "is_active": row.is_active,
+    }
+
+
+def groups_by_id():
+    return {g.id: g for g in Group.select()}  # a register has tens of groups

@@ -1,0 +1,496 @@
+"""The API's routes, registered from one table that also writes the OpenAPI document.
+
+Each view is declared with `@operation(...)`: its path, method, query
+parameters, request body and responses. The decorator registers the Flask
+route and records the operation in OPERATIONS, from which
+registry/api/openapi.py builds /api/v1/openapi.json; query parameters and
+bodies are checked against the very schemas the document publishes. Who may
+call what is decided by registry/permissions.py (the `api.*` rules) before the
+view runs; views add the per-agreement rule (editors change only their
+groups' agreements), exactly as the web forms do.
+"""
+
+import functools
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask import Blueprint, current_app, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import clock
+from ..domain import queries
+from ..domain.agreements import ValidationError, record_review, save_agreement
+from ..domain.collation import sorted_organisations, sv_key
+from ..domain.queries import SORTS
+from ..domain.users import group_ids
+from ..domain.vocab import ACTIVE_STATUSES
+from ..extensions import csrf
+from ..models import Agreement, Group, GroupMeeting, Organisation, Person
+from ..permissions import can_edit_agreement
+from . import PREFIX, serialise
+from .errors import ApiError, from_api_error
+from .schemas import AGREEMENT_FILTERS, COMPONENTS, DEADLINE_PARAMETERS, ID, ref
+from .validation import parse_body, parse_query
+
+bp = Blueprint("api", __name__, url_prefix=PREFIX)
+# Only bearer tokens authenticate here, never the session cookie (registry/security.py), so a
+# forged cross-site request carries no credentials and needs no CSRF token.
+csrf.exempt(bp)
+bp.register_error_handler(ApiError, from_api_error)
+
+
+@dataclass
+class Operation:
+    """One route of the API, as registered and as documented."""
+
+    rule: str  # Flask rule under PREFIX, e.g. "/agreements/<int:agreement_id>"
+    method: str
+    endpoint: str
+    summary: str
+    description: str
+    tag: str
+    ok: tuple  # (status, description, component name)
+    parameters: list = field(default_factory=list)
+    body: str | None = None
+    public: bool = False
+    may_refuse: bool = False  # can answer 403 (writes)
+
+    @property
+    def path(self):
+        """The OpenAPI path: /api/v1/agreements/{agreement_id}."""
+        return PREFIX + re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", self.rule)
+
+    @property
+    def path_parameters(self):
+        return re.findall(r"<(?:[a-z]+:)?([a-z_]+)>", self.rule)
+
+
+OPERATIONS = []
+
+
+def operation(rule, method, *, summary, tag, ok, description="", query=(), body=None, public=False, may_refuse=False):
+    """Register a view as an API operation; the view receives path values, `args` and `read_body`."""
+
+    def decorator(func):
+        op = Operation(
+            rule=rule,
+            method=method,
+            endpoint=func.__name__,
+            summary=summary,
+            description=description or (func.__doc__ or "").strip(),
+            tag=tag,
+            ok=ok,
+            parameters=list(query),
+            body=body,
+            public=public,
+            may_refuse=may_refuse,
+        )
+
+        @functools.wraps(func)
+        def view(**path_values):
+            for value in path_values.values():
+                if not ID["minimum"] <= value <= ID["maximum"]:
+                    raise ApiError(404)
+            kwargs = dict(path_values)
+            if op.parameters:
+                kwargs["args"] = parse_query(op.parameters, COMPONENTS)
+            if op.body:
+                kwargs["read_body"] = lambda: parse_body(ref(op.body), COMPONENTS)
+            return func(**kwargs)
+
+        bp.add_url_rule(rule, func.__name__, view, methods=[method])
+        OPERATIONS.append(op)
+        return view
+
+    return decorator
+
+
+@bp.after_request
+def _no_store(response):
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+# --- helpers --------------------------------------------------------------------
+
+
+def today():
+    return clock.today()
+
+
+def window_days():
+    return current_app.config["DEADLINE_WINDOW_DAYS"]
+
+
+def json(data, status=200, headers=None):
+    response = current_app.json.response(data)
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def agreement_or_404(agreement_id):
+    agreement = Agreement.get_or_none(Agreement.id == agreement_id)
+    if agreement is None:
+        raise ApiError(404, _("Avtalet finns inte."))
+    return agreement
+
+
+def editable_or_403(agreement):
+    if not can_edit_agreement(current_user, agreement):
+        raise ApiError(403, _("Du kan bara ändra avtal som dina grupper ansvarar för."))
+    return agreement
+
+
+def page_numbers(args):
+    return args.get("page", 1), args.get("per_page", current_app.config["PAGE_SIZE"])
+
+
+def paged(items, total, page, per_page):
+    return {"items": items, "page": page, "per_page": per_page, "total": total, "pages": max(-(-total // per_page), 1)}
+
+
+# API field -> the domain's name for it (registry/domain/agreements.py), and back for errors.
+DOMAIN_NAMES = {
+    "responsible_group_id": "responsible_group",
+    "contributing_group_ids": "contributing_groups",
+    "owner_ids": "owners",
+    "party_ids": "parties",
+    "decision_body_id": "decision_body",
+    "parent_id": "parent",
+    "replaced_by_id": "replaced_by",
+    "reviewer_id": "reviewer",
+}
+API_NAMES = {domain: api for api, domain in DOMAIN_NAMES.items()}
+
+NEW_AGREEMENT = {
+    "title": "",
+    "short_name": "",
+    "kind": None,
+    "case_number": None,
+    "status": "in_force",
+    "description": "",
+    "target_group": "",
+    "responsible_group": None,
+    "contributing_groups": [],
+    "owners": [],
+    "parties": [],
+    "decision_body": None,
+    "decision_date": None,
+    "decision_ref": "",
+    "valid_from": None,
+    "expires_on": None,
+    "review_rule": "",
+    "parent": None,
+    "replaced_by": None,
+    "notes": "",
+    "expiry_offsets": "",
+    "review_offsets": "",
+    "overdue_every_days": None,
+}
+
+
+def current_data(agreement):
+    """An agreement's facts in the shape save_agreement takes (documents left as they are)."""
+    data = {key: getattr(agreement, key) for key in NEW_AGREEMENT if key in agreement._meta.fields}
+    data.update(
+        responsible_group=agreement.responsible_group_id,
+        decision_body=agreement.decision_body_id,
+        parent=agreement.parent_id,
+        replaced_by=agreement.replaced_by_id,
+        contributing_groups=[link.group_id for link in agreement.contributor_links],
+        owners=[link.person_id for link in agreement.owner_links],
+        parties=[link.organisation_id for link in agreement.party_links],
+    )
+    return data
+
+
+def to_domain(body, base):
+    """Apply an API body (checked against its schema) to domain-shaped data."""
+    data = dict(base)
+    errors = {}
+    for name, value in body.items():
+        if name in ("expiry_offsets", "review_offsets"):
+            data[name] = ", ".join(str(v) for v in value or ())
+        elif name == "review_rule":
+            data[name] = value or ""
+        elif name == "documents":
+            documents = []
+            for number, doc in enumerate(value or ()):
+                url = doc["url"].strip()
+                if not url.startswith(("http://", "https://")):
+                    errors[f"documents[{number}].url"] = _("Länken måste börja med http:// eller https://")
+                documents.append(((doc.get("title") or "").strip() or url, url))
+            data["documents"] = documents
+        else:
+            data[DOMAIN_NAMES.get(name, name)] = value
+    if errors:
+        raise ApiError(422, fields=errors)
+    return data
+
+
+def api_errors(errors):
+    """The domain's {field: message} under the API's field names; a general error has no field."""
+    fields = {API_NAMES.get(name, name): message for name, message in errors.items() if name != "__all__"}
+    message = errors.get("__all__")
+    return ApiError(422, message, fields)
+
+
+def own_group_or_422(data):
+    """Editors register agreements only for the groups they belong to (as in the web form)."""
+    if current_user.role == "admin" or data.get("responsible_group") in group_ids(current_user):
+        return
+    raise ApiError(422, fields={"responsible_group_id": _("Du kan bara registrera avtal för grupper du tillhör.")})
+
+
+def _save(data, agreement=None):
+    own_group_or_422(data)
+    try:
+        return save_agreement(data, agreement)
+    except ValidationError as exc:
+        raise api_errors(exc.errors) from None
+
+
+def _location(agreement):
+    return {"Location": url_for("api.get_agreement", agreement_id=agreement.id)}
+
+
+# --- the document itself -----------------------------------------------------------
+
+
+@operation(
+    "/openapi.json",
+    "GET",
+    summary="This OpenAPI document",
+    tag="meta",
+    ok=(200, "The OpenAPI 3.0 document", None),
+    public=True,
+)
+def openapi():
+    """The API's OpenAPI 3.0 document; needs no token."""
+    from .openapi import document
+
+    return json(document())
+
+
+@operation("/me", "GET", summary="The token's user", tag="meta", ok=(200, "The user", "Me"))
+def me():
+    """Who the token acts as: role and, for editors, the groups whose agreements they may change."""
+    return json(
+        {
+            "id": current_user.id,
+            "email": current_user.email,
+            "name": current_user.name,
+            "role": current_user.role,
+            "group_ids": sorted(group_ids(current_user)),
+        }
+    )
+
+
+# --- agreements -----------------------------------------------------------------
+
+
+@operation(
+    "/agreements",
+    "GET",
+    summary="List agreements",
+    tag="agreements",
+    ok=(200, "One page of agreements", "AgreementPage"),
+    query=AGREEMENT_FILTERS,
+)
+def list_agreements(args):
+    """The register, filtered as the web list is, one page at a time (sorted by title unless `sort` says)."""
+    page, per_page = page_numbers(args)
+    query = queries.AgreementQuery(
+        q=args.get("q", "").strip(),
+        group=args.get("group"),
+        party=args.get("party"),
+        kind=args.get("kind", ""),
+        status=args.get("status", ""),
+        deadline=args.get("deadline", ""),
+    )
+    select = queries.filtered(query, today(), window_days())
+    if "expires_before" in args:
+        select = select.where(Agreement.expires_on <= args["expires_before"])
+    if "expires_after" in args:
+        select = select.where(Agreement.expires_on >= args["expires_after"])
+    if "review_due_before" in args:
+        select = select.where(Agreement.next_review_on <= args["review_due_before"])
+    total = select.count()
+    column = SORTS[args.get("sort", "title")]
+    order = column.desc(nulls="LAST") if args.get("desc") else column.asc(nulls="LAST")
+    rows = select.order_by(order, Agreement.id).paginate(page, per_page)
+    items = [serialise.agreement_summary(a, today(), window_days()) for a in rows]
+    return json(paged(items, total, page, per_page))
+
+
+@operation(
+    "/agreements",
+    "POST",
+    summary="Register an agreement",
+    tag="agreements",
+    ok=(201, "The new agreement", "Agreement"),
+    body="NewAgreement",
+    may_refuse=True,
+)
+def create_agreement(read_body):
+    """Register an agreement (editors: for one of their groups). The answer has a Location header."""
+    saved = _save(to_domain(read_body(), NEW_AGREEMENT))
+    return json(serialise.agreement_detail(saved, today(), window_days()), 201, _location(saved))
+
+
+@operation(
+    "/agreements/<int:agreement_id>",
+    "GET",
+    summary="One agreement",
+    tag="agreements",
+    ok=(200, "The agreement", "Agreement"),
+)
+def get_agreement(agreement_id):
+    """Every fact about one agreement, its parties, owners, reviews and open deadlines (soonest first)."""
+    agreement = agreement_or_404(agreement_id)
+    return json(serialise.agreement_detail(agreement, today(), window_days()))
+
+
+@operation(
+    "/agreements/<int:agreement_id>",
+    "PATCH",
+    summary="Change an agreement",
+    tag="agreements",
+    ok=(200, "The changed agreement", "Agreement"),
+    body="AgreementChanges",
+    may_refuse=True,
+)
+def update_agreement(agreement_id, read_body):
+    """Change the fields given; the others keep their values (editors: their groups' agreements only)."""
+    agreement = editable_or_403(agreement_or_404(agreement_id))
+    saved = _save(to_domain(read_body(), current_data(agreement)), agreement)
+    return json(serialise.agreement_detail(saved, today(), window_days()))
+
+
+@operation(
+    "/agreements/<int:agreement_id>/reviews",
+    "POST",
+    summary="Record a review",
+    tag="agreements",
+    ok=(201, "The recorded review", "Review"),
+    body="NewReview",
+    may_refuse=True,
+)
+def create_review(agreement_id, read_body):
+    """Record a review: its outcome sets the status (and the new end date when extended), and the next
+    review date is recomputed. Name the reviewer by `reviewer_id` or `reviewer_name`."""
+    agreement = editable_or_403(agreement_or_404(agreement_id))
+    body = read_body()
+    data = {DOMAIN_NAMES.get(name, name): value for name, value in body.items()}
+    try:
+        review = record_review(agreement, data, today())
+    except ValidationError as exc:
+        raise api_errors(exc.errors) from None
+    return json(serialise.review(review), 201, _location(agreement))
+
+
+# --- deadlines ------------------------------------------------------------------
+
+
+def _window_end(start):
+    try:
+        return start + timedelta(days=window_days())
+    except OverflowError:
+        return date.max
+
+
+@operation(
+    "/deadlines",
+    "GET",
+    summary="Deadlines in a date window",
+    tag="deadlines",
+    ok=(200, "One page of deadlines, soonest first", "DeadlinePage"),
+    query=DEADLINE_PARAMETERS,
+)
+def list_deadlines(args):
+    """Expiries and next reviews of agreements in force that fall in the window (both days included),
+    soonest first, each with the deciding group's meeting before it. A window that ends before it
+    starts is empty."""
+    page, per_page = page_numbers(args)
+    start = args.get("from", today())
+    end = args.get("to") or _window_end(start)
+    kinds = [args["kind"]] if "kind" in args else ["expiry", "review"]
+    columns = {"expiry": Agreement.expires_on, "review": Agreement.next_review_on}
+    in_window = None
+    for kind in kinds:
+        condition = columns[kind].between(start, end)
+        in_window = condition if in_window is None else in_window | condition
+    select = (
+        Agreement.select(Agreement, Group)
+        .join(Group, on=Agreement.responsible_group == Group.id)
+        .where(Agreement.status.in_(ACTIVE_STATUSES) & in_window)
+    )
+    if "group" in args:
+        select = select.where(queries.in_group(args["group"]))
+    agreements = list(select)
+    groups = {g.id: g for g in Group.select()}  # a register has tens of groups
+    meetings = serialise.meetings_of({a.decision_body_id or a.responsible_group_id for a in agreements})
+    found = []
+    for agreement in agreements:
+        deciding = groups.get(agreement.decision_body_id or agreement.responsible_group_id)
+        for kind in kinds:
+            due_on = agreement.expires_on if kind == "expiry" else agreement.next_review_on
+            if due_on is not None and start <= due_on <= end:
+                found.append((due_on, sv_key(agreement.title), agreement.id, kind, agreement, deciding))
+    found.sort(key=lambda item: item[:4])
+    chosen = found[(page - 1) * per_page : page * per_page]
+    items = [
+        {**serialise.deadline(kind, due_on, today(), deciding, meetings), "agreement": serialise.agreement_ref(a)}
+        for due_on, _key, _id, kind, a, deciding in chosen
+    ]
+    return json(paged(items, len(found), page, per_page))
+
+
+# --- the collaboration structure -------------------------------------------------------
+
+
+@operation("/groups", "GET", summary="List groups", tag="structure", ok=(200, "Every group", "GroupList"))
+def list_groups():
+    """The collaboration groups, with their chairs and coming meetings."""
+    rows = sorted(Group.select(), key=lambda g: sv_key(g.name))
+    people = {p.id: p for p in Person.select().where(Person.id.in_([g.chair_id for g in rows if g.chair_id]))}
+    for row in rows:
+        if row.chair_id:
+            row.chair = people.get(row.chair_id)
+    meetings = {}
+    for meeting in GroupMeeting.select().where(GroupMeeting.meets_on >= today()).order_by(GroupMeeting.meets_on):
+        meetings.setdefault(meeting.group_id, []).append(meeting)
+    items = [serialise.group(row, meetings.get(row.id, []), today()) for row in rows]
+    return json({"items": items, "total": len(items)})
+
+
+@operation(
+    "/organisations",
+    "GET",
+    summary="List organisations",
+    tag="structure",
+    ok=(200, "Every organisation (party)", "OrganisationList"),
+)
+def list_organisations():
+    """The parties: regions first, then municipalities, then other bodies."""
+    items = [serialise.organisation(o) for o in sorted_organisations(Organisation.select())]
+    return json({"items": items, "total": len(items)})
+
+
+@operation("/people", "GET", summary="List people", tag="structure", ok=(200, "Every person", "PersonList"))
+def list_people():
+    """The people who own agreements, chair groups or review (ids for `owner_ids` and `reviewer_id`)."""
+    items = [serialise.person(p) for p in sorted(Person.select(), key=lambda p: sv_key(p.name))]
+    return json({"items": items, "total": len(items)})
+
+
+def route_methods():
+    """{OpenAPI path: {methods}} of the registered operations."""
+    found = {}
+    for op in OPERATIONS:
+        found.setdefault(op.path, set()).add(op.method)
+    return found

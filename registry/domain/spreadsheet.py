@@ -1,0 +1,596 @@
+"""The agreement spreadsheet: one table of columns, written by the export and read by the import.
+
+Every column of the export can be read back by the import, so a register
+exported to CSV or XLSX and imported into another database with the same
+groups, parties and people gives the same agreements (see docs/import.md).
+
+The file format is Swedish whatever the user's language: Swedish headers,
+kinds and statuses by their Swedish label (the stored code is accepted too),
+dates as YYYY-MM-DD, groups, parties and owners by name or e-mail joined with
+"; ", review cycles as "Årligen", "Vart 3:e år", "Var 6:e månad" (or the rule
+text FREQ=...), and a related agreement by its case number, else its title.
+Exports start with the metadata block of `exports` (4 rows and a blank row);
+the reader skips everything above the header row.
+"""
+
+import csv
+import datetime
+import io
+import re
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from scheduler import policy
+
+from ..models import Agreement, AgreementGroup, AgreementOwner, AgreementParty, Document, Group, Organisation, Person
+from . import cycles, exports
+from .collation import organisation_key, sv_key
+from .vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES
+
+SHEET_TITLE = "Avtal"
+EXPORT_FILENAME = "avtal"
+FORMATS = ("csv", "xlsx")
+LIST_SEPARATOR = "; "
+MAX_BYTES = 10 * 1024 * 1024  # an upload larger than this is refused
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # an XLSX that unpacks to more than this is refused
+MAX_ROWS = 5000
+HEADER_SEARCH_ROWS = 30  # the header row must be among the first rows
+# Text columns stored in limited database columns (the title's limit is save_agreement's rule).
+MAX_LENGTHS = {"short_name": 255, "case_number": 255, "decision_ref": 255}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: the data field it fills (save_agreement's key), its header, its kind of value, how to write it."""
+
+    field: str
+    header: str
+    kind: str  # text, code, group, groups, people, organisations, date, cycle, agreement, documents, offsets, days
+    help: object = ""
+
+
+COLUMNS = (
+    Column("title", "Titel", "text", _l("Måste anges.")),
+    Column("short_name", "Kortnamn", "text"),
+    Column("kind", "Typ", "code", _l("Avtal, Överenskommelse, Tillämpningsanvisning, Strategi, …")),
+    Column("case_number", "Diarienummer", "text", _l("Känner igen avtalet vid nästa import.")),
+    Column("status", "Status", "code", _l("Utkast, Gällande, Under revidering, Upphört att gälla, Uppsagt, Ersatt.")),
+    Column("responsible_group", "Ansvarig grupp", "group", _l("Måste anges; gruppens namn eller kortnamn.")),
+    Column("contributing_groups", "Medverkande grupper", "groups", _l("Gruppnamn åtskilda med «; ».")),
+    Column("owners", "Ägare", "people", _l("E-postadresser (eller namn) åtskilda med «; ».")),
+    Column("parties", "Parter", "organisations", _l("Parternas namn åtskilda med «; ».")),
+    Column("decision_body", "Beslutande organ", "group", _l("En grupp.")),
+    Column("decision_date", "Beslutsdatum", "date", _l("ÅÅÅÅ-MM-DD.")),
+    Column("decision_ref", "Beslutsreferens", "text"),
+    Column("valid_from", "Giltig från", "date", _l("ÅÅÅÅ-MM-DD.")),
+    Column("expires_on", "Giltig till", "date", _l("ÅÅÅÅ-MM-DD; tomt = tills vidare.")),
+    Column(
+        "review_rule",
+        "Granskningscykel",
+        "cycle",
+        _l("Årligen, Vart 2:e år, Var 6:e månad …; tomt = ingen fast cykel."),
+    ),
+    Column("description", "Beskrivning", "text"),
+    Column("target_group", "Målgrupp", "text"),
+    Column(
+        "parent", "Hör till avtal", "agreement", _l("Diarienummer eller titel på ett avtal i filen eller registret.")
+    ),
+    Column("replaced_by", "Ersatt av", "agreement", _l("Diarienummer eller titel; krävs när status är Ersatt.")),
+    Column("documents", "Dokument", "documents", _l("En länk per rad: Titel | https://…")),
+    Column("notes", "Anteckningar", "text"),
+    Column("expiry_offsets", "Påminn före slutdatum (dagar)", "offsets", _l("T.ex. 180, 90, 30; tomt = ärvs.")),
+    Column("review_offsets", "Påminn före granskning (dagar)", "offsets", _l("T.ex. 60, 14; tomt = ärvs.")),
+    Column("overdue_every_days", "Upprepa försenad påminnelse (dagar)", "days", _l("Tomt = ärvs.")),
+)
+BY_FIELD = {c.field: c for c in COLUMNS}
+HEADER = [c.header for c in COLUMNS]
+# Without these the rows cannot be matched to the register.
+REQUIRED_FIELDS = ("title", "responsible_group")
+VOCABULARIES = {"kind": AGREEMENT_KINDS, "status": AGREEMENT_STATUSES}
+
+
+def header_key(text):
+    """A header as compared: case, spacing and a trailing '*' do not matter."""
+    return " ".join(str(text or "").replace("*", " ").split()).casefold()
+
+
+# A header may also be the field's code ("title", "responsible_group").
+_HEADERS = {header_key(c.header): c for c in COLUMNS} | {header_key(c.field): c for c in COLUMNS}
+
+
+class SpreadsheetError(ValueError):
+    """The upload is not a CSV or XLSX file that can be read; the message says why."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with the file: a row as the spreadsheet numbers it (None: the file), a column header."""
+
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self):
+        where = [f"rad {self.row}" if self.row else "filen"]
+        if self.column:
+            where.append(self.column)
+        return f"{', '.join(where)}: {self.message}"
+
+
+# --- cell values ----------------------------------------------------------------
+
+
+def cell_text(value):
+    """A read cell as stripped text; spreadsheet dates and numbers as the text a user typed."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value)
+    # The export quotes text that a spreadsheet would run as a formula ("'=...", "'-..."); unquote it.
+    if text.startswith("'") and text[1:2] and text[1] in exports.FORMULA_STARTS:
+        text = text[1:]
+    return text.strip()
+
+
+def split_list(text):
+    """'a; b' (or one per line) -> ['a', 'b']."""
+    return [part.strip() for part in re.split(r"[;\n]", text or "") if part.strip()]
+
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def parse_date(text):
+    """YYYY-MM-DD -> date; '' -> None; raises ValueError with a message."""
+    if not text:
+        return None
+    found = _ISO_DATE.match(text)
+    try:
+        if found is None:
+            raise ValueError
+        return datetime.date(*map(int, found.groups()))
+    except ValueError:
+        raise ValueError(_("Ogiltigt datum «%(value)s»: skriv ÅÅÅÅ-MM-DD, t.ex. 2025-01-31.", value=text)) from None
+
+
+# Review cycles in Swedish. The export writes describe_cycle(); the import also reads
+# common variants ("Varje år", "Vartannat år", "Kvartalsvis") and the rule text itself.
+_UNITS = {"YEARLY": ("år", "år"), "MONTHLY": ("månad", "månad"), "WEEKLY": ("vecka", "vecka"), "DAILY": ("dag", "dag")}
+_CYCLE_WORDS = {
+    "årligen": ("YEARLY", 1),
+    "varje år": ("YEARLY", 1),
+    "en gång per år": ("YEARLY", 1),
+    "vartannat år": ("YEARLY", 2),
+    "varje månad": ("MONTHLY", 1),
+    "månadsvis": ("MONTHLY", 1),
+    "varannan månad": ("MONTHLY", 2),
+    "kvartalsvis": ("MONTHLY", 3),
+    "halvårsvis": ("MONTHLY", 6),
+    "varje halvår": ("MONTHLY", 6),
+    "varje vecka": ("WEEKLY", 1),
+    "veckovis": ("WEEKLY", 1),
+    "varannan vecka": ("WEEKLY", 2),
+    "varje dag": ("DAILY", 1),
+    "dagligen": ("DAILY", 1),
+    "varannan dag": ("DAILY", 2),
+}
+_NO_CYCLE = {"", "-", "–", "ingen", "inget", "ingen fast granskningscykel", "ingen granskningscykel"}
+_CYCLE_PATTERN = re.compile(
+    r"^(?:var|vart|varje)\s+(\d+)\s*(?::\s*[ae])?\s*"
+    r"(år|månad|månader|månaden|vecka|veckor|veckan|dag|dagar|dagen)$"
+)
+_UNIT_WORDS = {"å": "YEARLY", "m": "MONTHLY", "v": "WEEKLY", "d": "DAILY"}
+
+
+def describe_cycle(rule):
+    """The Swedish text the export writes for a rule: '' (none), 'Årligen', 'Vart 3:e år', 'Var 6:e månad'."""
+    cycle = cycles.parse(rule)
+    if cycle is None:
+        return ""
+    n = cycle.interval
+    if n == 1:
+        return {"YEARLY": "Årligen", "MONTHLY": "Varje månad", "WEEKLY": "Varje vecka", "DAILY": "Varje dag"}[
+            cycle.freq
+        ]
+    word = "Vart" if cycle.freq == "YEARLY" else "Var"
+    return f"{word} {n}:e {_UNITS[cycle.freq][0]}"
+
+
+def parse_cycle(text):
+    """A cycle cell -> canonical rule text ('' for none); raises ValueError with a message."""
+    plain = " ".join((text or "").split()).casefold()
+    if plain in _NO_CYCLE:
+        return ""
+    try:
+        if "freq=" in plain:
+            return cycles.normalise(text)
+        if plain in _CYCLE_WORDS:
+            freq, n = _CYCLE_WORDS[plain]
+            return cycles.normalise(f"FREQ={freq};INTERVAL={n}")
+        found = _CYCLE_PATTERN.match(plain)
+        if found:
+            return cycles.normalise(f"FREQ={_UNIT_WORDS[found.group(2)[0]]};INTERVAL={found.group(1)}")
+    except cycles.CycleError as exc:
+        raise ValueError(_("Ogiltig granskningscykel «%(value)s»: %(error)s", value=text, error=exc)) from None
+    raise ValueError(
+        _(
+            "Okänd granskningscykel «%(value)s»: skriv t.ex. Årligen, Vart 2:e år, Var 6:e månad, "
+            "eller lämna tomt för ingen fast cykel.",
+            value=text,
+        )
+    )
+
+
+def parse_offsets(text):
+    """'180, 90' (or '180; 90') -> canonical '180, 90'; raises ValueError."""
+    try:
+        return policy.format_offsets(policy.parse_offsets(text))
+    except policy.PolicyError:
+        raise ValueError(
+            _("Ogiltiga dagar «%(value)s»: skriv hela dagar åtskilda med komma, t.ex. 180, 90, 30.", value=text)
+        ) from None
+
+
+def parse_days(text):
+    if not text:
+        return None
+    if not re.fullmatch(r"\d+", text):
+        raise ValueError(_("Ogiltigt antal dagar «%(value)s»: skriv ett heltal, eller lämna tomt.", value=text))
+    return int(text)
+
+
+def parse_documents(text):
+    """One document per line, 'Titel | https://…' (or just the address) -> [(title, url)]."""
+    documents = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        title, sep, url = line.rpartition("|")
+        title, url = (title.strip(), url.strip()) if sep else ("", line)
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(_("Dokumentlänken «%(value)s» måste börja med http:// eller https://.", value=line))
+        if len(url) > 1000 or len(title) > 255:
+            raise ValueError(_("Dokumentets titel eller länk är för lång: «%(value)s».", value=line[:80]))
+        documents.append((title or url, url))
+    return documents
+
+
+def format_documents(documents):
+    return "\n".join(f"{title} | {url}" for title, url in documents)
+
+
+def vocabulary_labels(name):
+    """{code: Swedish label} of the kind or status vocabulary, whatever the current language."""
+    with force_locale("sv"):
+        return {code: str(text) for code, text in VOCABULARIES[name].items()}
+
+
+def vocabulary_lookup(name):
+    """casefolded code, Swedish label or current-language label -> code."""
+    lookup = {}
+    for code, text in VOCABULARIES[name].items():
+        lookup[code.casefold()] = code
+        lookup[str(text).casefold()] = code
+    for code, text in vocabulary_labels(name).items():
+        lookup[text.casefold()] = code
+    return lookup
+
+
+# --- the directory: names of groups, parties and people ---------------------------
+
+
+class _Names:
+    """Name (or short name) -> id, case-insensitively; a short name shared by several rows is ambiguous."""
+
+    AMBIGUOUS = object()
+
+    def __init__(self, rows):
+        self.names, self.by_id = {}, {}
+        short = {}
+        for pk, name, short_name in rows:
+            self.by_id[pk] = name
+            self.names[name.casefold()] = pk
+            if short_name:
+                key = short_name.casefold()
+                short[key] = pk if short.get(key, pk) == pk else self.AMBIGUOUS
+        for key, pk in short.items():
+            self.names.setdefault(key, pk)
+
+    def find(self, text):
+        """The id for a name, None when unknown, AMBIGUOUS when several match."""
+        return self.names.get(" ".join(text.split()).casefold())
+
+
+class Directory:
+    """The groups, parties and people a file may name, loaded once per file."""
+
+    def __init__(self):
+        self.groups = _Names(Group.select(Group.id, Group.name, Group.short_name).tuples())
+        self.organisations = _Names(
+            Organisation.select(Organisation.id, Organisation.name, Organisation.short_name).tuples()
+        )
+        self.organisation_order = {
+            o.id: organisation_key(o)
+            for o in Organisation.select(Organisation.id, Organisation.name, Organisation.kind)
+        }
+        people = list(Person.select(Person.id, Person.email, Person.name).tuples())
+        self.emails = {pk: email for pk, email, _name in people}
+        self.people = _Names((pk, email, name) for pk, email, name in people)
+
+    def find_person(self, text):
+        found = re.search(r"<([^<>\s]+@[^<>\s]+)>", text)  # "Name <e-mail>"
+        return self.people.find(found.group(1) if found else text)
+
+
+# --- the register's values ----------------------------------------------------------
+
+EMPTY_VALUES = {
+    "title": "",
+    "short_name": "",
+    "kind": "",
+    "case_number": None,
+    "status": "",
+    "description": "",
+    "target_group": "",
+    "responsible_group": None,
+    "contributing_groups": [],
+    "owners": [],
+    "parties": [],
+    "decision_body": None,
+    "decision_date": None,
+    "decision_ref": "",
+    "valid_from": None,
+    "expires_on": None,
+    "review_rule": "",
+    "parent": None,
+    "replaced_by": None,
+    "notes": "",
+    "expiry_offsets": "",
+    "review_offsets": "",
+    "overdue_every_days": None,
+    "documents": [],
+}
+
+
+def register_values():
+    """{agreement id: values} for every agreement, in save_agreement's data shape (links as sorted ids)."""
+    values = {}
+    for a in Agreement.select().order_by(Agreement.id):
+        values[a.id] = {
+            "title": a.title,
+            "short_name": a.short_name or "",
+            "kind": a.kind,
+            "case_number": a.case_number or None,
+            "status": a.status,
+            "description": a.description or "",
+            "target_group": a.target_group or "",
+            "responsible_group": a.responsible_group_id,
+            "contributing_groups": [],
+            "owners": [],
+            "parties": [],
+            "decision_body": a.decision_body_id,
+            "decision_date": a.decision_date,
+            "decision_ref": a.decision_ref or "",
+            "valid_from": a.valid_from,
+            "expires_on": a.expires_on,
+            "review_rule": a.review_rule or "",
+            "parent": a.parent_id,
+            "replaced_by": a.replaced_by_id,
+            "notes": a.notes or "",
+            "expiry_offsets": a.expiry_offsets or "",
+            "review_offsets": a.review_offsets or "",
+            "overdue_every_days": a.overdue_every_days,
+            "documents": [],
+        }
+    for key, model, column in (
+        ("contributing_groups", AgreementGroup, AgreementGroup.group),
+        ("owners", AgreementOwner, AgreementOwner.person),
+        ("parties", AgreementParty, AgreementParty.organisation),
+    ):
+        for agreement_id, pk in model.select(model.agreement, column).tuples():
+            values[agreement_id][key].append(pk)
+    for v in values.values():
+        for key in ("contributing_groups", "owners", "parties"):
+            v[key] = sorted(set(v[key]))
+    for agreement_id, title, url in (
+        Document.select(Document.agreement, Document.title, Document.url).order_by(Document.id).tuples()
+    ):
+        values[agreement_id]["documents"].append((title, url))
+    return values
+
+
+def agreement_reference(values, pk):
+    """How the file names a related agreement: its case number, else its title."""
+    target = values.get(pk)
+    if target is None:
+        return ""
+    return target["case_number"] or target["title"]
+
+
+def format_row(v, values, directory, labels):
+    """One agreement's cells, in COLUMNS order."""
+    groups = directory.groups.by_id
+    cells = []
+    for column in COLUMNS:
+        value = v[column.field]
+        if column.kind == "code":
+            cell = labels[column.field].get(value, value)
+        elif column.kind == "group":
+            cell = groups.get(value, "") if value else ""
+        elif column.kind == "groups":
+            cell = LIST_SEPARATOR.join(sorted((groups[pk] for pk in value), key=sv_key))
+        elif column.kind == "organisations":
+            ordered = sorted(value, key=lambda pk: directory.organisation_order[pk])
+            cell = LIST_SEPARATOR.join(directory.organisations.by_id[pk] for pk in ordered)
+        elif column.kind == "people":
+            cell = LIST_SEPARATOR.join(sorted(directory.emails[pk] for pk in value))
+        elif column.kind == "cycle":
+            cell = describe_cycle(value)
+        elif column.kind == "agreement":
+            cell = agreement_reference(values, value) if value else ""
+        elif column.kind == "documents":
+            cell = format_documents(value)
+        else:
+            cell = value
+        cells.append(cell)
+    return cells
+
+
+def export_rows():
+    """The header and one row per agreement: responsible group, then title."""
+    values = register_values()
+    directory = Directory()
+    labels = {"kind": vocabulary_labels("kind"), "status": vocabulary_labels("status")}
+    ordered = sorted(
+        values.items(),
+        key=lambda item: (
+            sv_key(directory.groups.by_id.get(item[1]["responsible_group"], "")),
+            sv_key(item[1]["title"]),
+            item[0],
+        ),
+    )
+    return HEADER, [format_row(v, values, directory, labels) for _pk, v in ordered]
+
+
+# --- reading a file ---------------------------------------------------------------------
+
+
+@dataclass
+class Sheet:
+    """A read file: where the header is, which columns it has, the data rows and what is wrong with the layout."""
+
+    header_row: int = 0
+    columns: dict = field(default_factory=dict)  # field -> index in the row
+    rows: list = field(default_factory=list)  # (row number, {field: text})
+    problems: list = field(default_factory=list)
+
+
+def file_format(filename):
+    """'csv' or 'xlsx' from a file name; raises SpreadsheetError for anything else."""
+    name = (filename or "").lower()
+    for fmt in FORMATS:
+        if name.endswith("." + fmt):
+            return fmt
+    if name.endswith((".xls", ".ods", ".numbers")):
+        raise SpreadsheetError(
+            _("Filformatet stöds inte. Spara filen som Excel-arbetsbok (.xlsx) eller CSV (.csv) och försök igen.")
+        )
+    raise SpreadsheetError(_("Filen måste vara ett kalkylark: .xlsx (Excel) eller .csv (semikolonseparerad)."))
+
+
+def _csv_rows(content):
+    if b"\x00" in content[:65536]:
+        raise SpreadsheetError(
+            _("Filen är inte en CSV-fil (den innehåller binära data). Välj en .csv- eller .xlsx-fil.")
+        )
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = content.decode("cp1252", errors="replace")  # Excel's "CSV" on Swedish Windows
+    candidates = []
+    for delimiter in (";", ",", "\t"):
+        try:
+            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        except csv.Error as exc:
+            raise SpreadsheetError(_("CSV-filen kunde inte läsas: %(error)s", error=exc)) from None
+        candidates.append(rows)
+        if _find_header(rows)[0]:
+            return rows
+    return candidates[0]
+
+
+def _xlsx_rows(content):
+    if not content.startswith(b"PK\x03\x04"):
+        if content.startswith(b"\xd0\xcf\x11\xe0"):
+            raise SpreadsheetError(
+                _("Filen är i det gamla Excel-formatet (.xls). Spara den som .xlsx och försök igen.")
+            )
+        raise SpreadsheetError(_("Filen är inte en XLSX-fil (Excel-arbetsbok). Välj en .xlsx- eller .csv-fil."))
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+                raise SpreadsheetError(_("Filen är för stor."))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it does not read
+            book = load_workbook(io.BytesIO(content), data_only=True)
+    except SpreadsheetError:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds of errors for a broken file
+        raise SpreadsheetError(
+            _("Filen kunde inte läsas som XLSX (Excel-arbetsbok): %(error)s", error=exc.__class__.__name__)
+        ) from None
+    sheets = [list(ws.iter_rows(values_only=True)) for ws in book.worksheets]
+    book.close()
+    for rows in sheets:  # the first sheet with a header row
+        if _find_header(rows)[0]:
+            return rows
+    return sheets[0] if sheets else []
+
+
+def _find_header(rows):
+    """(row number, row) of the header row: the first with a 'Titel' column and another known column."""
+    for number, row in enumerate(rows[:HEADER_SEARCH_ROWS], start=1):
+        known = [_HEADERS.get(header_key(cell_text(c))) for c in row]
+        fields = {c.field for c in known if c}
+        if "title" in fields and len(fields) >= 2:
+            return number, row
+    return 0, None
+
+
+def read(filename, content):
+    """Read an uploaded CSV or XLSX into a Sheet; raises SpreadsheetError when it is not one."""
+    fmt = file_format(filename)
+    if not content:
+        raise SpreadsheetError(_("Filen är tom."))
+    if len(content) > MAX_BYTES:
+        raise SpreadsheetError(_("Filen är för stor (högst %(n)s MB).", n=MAX_BYTES // (1024 * 1024)))
+    rows = _csv_rows(content) if fmt == "csv" else _xlsx_rows(content)
+    header_row, header = _find_header(rows)
+    if not header_row:
+        raise SpreadsheetError(
+            _(
+                "Hittade ingen rubrikrad i filen. Den första raden med kolumnnamn måste ha kolumnerna "
+                "«Titel» och «Ansvarig grupp», som i registrets export."
+            )
+        )
+    sheet = Sheet(header_row=header_row)
+    for index, cell in enumerate(header):
+        text = cell_text(cell)
+        if not text:
+            continue
+        column = _HEADERS.get(header_key(text))
+        if column is None:
+            sheet.problems.append(Problem(header_row, text, _("Okänd kolumn; den kan inte importeras.")))
+        elif column.field in sheet.columns:
+            sheet.problems.append(Problem(header_row, text, _("Kolumnen finns två gånger.")))
+        else:
+            sheet.columns[column.field] = index
+    for name in REQUIRED_FIELDS:
+        if name not in sheet.columns:
+            sheet.problems.append(Problem(header_row, BY_FIELD[name].header, _("Kolumnen saknas.")))
+    for number, row in enumerate(rows[header_row:], start=header_row + 1):
+        cells = {name: cell_text(row[index]) if index < len(row) else "" for name, index in sheet.columns.items()}
+        if any(cells.values()):
+            sheet.rows.append((number, cells))
+    if not sheet.rows:
+        sheet.problems.append(Problem(None, None, _("Filen innehåller inga avtal under rubrikraden.")))
+    elif len(sheet.rows) > MAX_ROWS:
+        sheet.problems.append(Problem(None, None, _("Filen har fler än %(n)s avtal; dela upp den.", n=MAX_ROWS)))
+    return sheet

@@ -1,0 +1,782 @@
+"""The JSON API under /api/v1/: tokens, roles, every endpoint, bad input, and the OpenAPI document.
+
+Every test runs on SQLite and PostgreSQL on the seeded demo register (today is
+2026-11-23). Roles are tried through bearer tokens, as a script would; the
+permission table itself is shared with tests/test_permissions.py.
+"""
+
+import datetime
+import json
+
+import pytest
+from flask import url_for
+
+from registry.api import openapi, validation
+from registry.api.schemas import COMPONENTS
+from registry.domain import tokens, users
+from registry.domain.agreements import record_review
+from registry.models import (
+    Agreement,
+    AgreementParty,
+    ApiToken,
+    AuditEntry,
+    Group,
+    GroupMeeting,
+    Organisation,
+    Person,
+    Review,
+    User,
+)
+from tests.conftest import TODAY, login_as, make_app
+from tests.test_permissions import EXPECTED, WHO
+
+ALDRE = "Strategigrupp Äldre"
+BARN = "Strategigrupp Barn och unga"
+ROLES = ("anonymous", "viewer", "editor", "auditor", "admin")
+
+
+# --- helpers ----------------------------------------------------------------
+
+
+class Api:
+    """A test client that sends a bearer token (or none) with every request."""
+
+    def __init__(self, app, token=None, **headers):
+        self.client = app.test_client()
+        self.headers = dict(headers)
+        if token:
+            self.headers["Authorization"] = f"Bearer {token}"
+
+    def open(self, url, method="GET", body=None, **kwargs):
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        if body is not None:
+            kwargs["json"] = body
+        return self.client.open(url, method=method, headers=headers, **kwargs)
+
+    def get(self, url, **kwargs):
+        return self.open(url, "GET", **kwargs)
+
+    def post(self, url, body=None, **kwargs):
+        return self.open(url, "POST", body, **kwargs)
+
+    def patch(self, url, body=None, **kwargs):
+        return self.open(url, "PATCH", body, **kwargs)
+
+
+def group_id(name):
+    return Group.get(Group.name == name).id
+
+
+def make_accounts():
+    """One account and one token per role; the editor sits in Strategigrupp Äldre."""
+    editor = users.save_user(
+        {
+            "email": "redaktor.aldre@test.example.org",
+            "name": "Redaktör Äldre",
+            "role": "editor",
+            "groups": [group_id(ALDRE)],
+        }
+    )
+    accounts = {"editor": editor}
+    for role in ("viewer", "auditor", "admin"):
+        accounts[role] = User.create(email=f"{role}@test.example.org", name=f"Test {role}", role=role)
+    found = {role: tokens.create_token(user, f"{role}s skript")[1] for role, user in accounts.items()}
+    found["anonymous"] = None
+    return accounts, found
+
+
+@pytest.fixture
+def accounts(seeded):
+    return make_accounts()
+
+
+@pytest.fixture
+def api(seeded, accounts):
+    """{role: Api} for every role, anonymous included."""
+    _users, found = accounts
+    return {role: Api(seeded, token) for role, token in found.items()}
+
+
+def error_of(response, status):
+    """The JSON error body of a response that must have this status."""
+    assert response.status_code == status, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/json"
+    error = response.get_json()["error"]
+    assert error["status"] == status and error["message"]
+    return error
+
+
+def new_agreement(group, **changes):
+    data = {"title": "Överenskommelse från API-testerna", "kind": "overenskommelse", "responsible_group_id": group}
+    data.update(changes)
+    return data
+
+
+def agreement_of(group_name):
+    return Agreement.select().where(Agreement.responsible_group == group_id(group_name)).order_by(Agreement.id).first()
+
+
+# --- the issue's script, end to end -------------------------------------------
+
+
+def test_a_script_creates_an_agreement_records_its_review_and_reads_its_next_deadline(seeded, runner, accounts):
+    accounts_by_role, _tokens = accounts
+    editor = accounts_by_role["editor"]
+    result = runner.invoke(args=["create-token", "--email", editor.email, "--name", "Avtalsskript"])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    assert token.startswith(tokens.PREFIX)
+    script = Api(seeded, token)
+    aldre = group_id(ALDRE)
+    region = Organisation.get(Organisation.short_name == "RJL")
+    owner = Person.get(Person.name == "Beredningsansvarig Äldre")
+
+    created = script.post(
+        "/api/v1/agreements",
+        new_agreement(
+            aldre,
+            title="Överenskommelse om trygg hemgång",
+            valid_from="2025-06-01",
+            review_rule="FREQ=YEARLY;INTERVAL=1",
+            party_ids=[region.id],
+            owner_ids=[owner.id],
+            documents=[{"title": "Överenskommelsen", "url": "https://example.org/hemgang.pdf"}],
+        ),
+    )
+    assert created.status_code == 201, created.get_data(as_text=True)
+    agreement = created.get_json()
+    assert created.headers["Location"] == f"/api/v1/agreements/{agreement['id']}"
+    assert agreement["responsible_group"]["name"] == ALDRE
+    assert agreement["parties"] == [{"id": region.id, "name": region.name, "short_name": "RJL", "kind": "region"}]
+    assert agreement["owners"][0]["id"] == owner.id
+    assert agreement["documents"] == [{"title": "Överenskommelsen", "url": "https://example.org/hemgang.pdf"}]
+    # Reviewed yearly from its start: the first review was due 2026-06-01 and is late.
+    assert agreement["next_review_on"] == "2026-06-01"
+    assert agreement["deadlines"][0]["kind"] == "review" and agreement["deadlines"][0]["overdue"] is True
+    assert "review_overdue" in agreement["flags"]
+
+    reviewed = script.post(
+        f"/api/v1/agreements/{agreement['id']}/reviews",
+        {"reviewed_on": "2026-11-20", "outcome": "unchanged", "reviewer_id": owner.id, "decision_ref": "§ 12"},
+    )
+    assert reviewed.status_code == 201, reviewed.get_data(as_text=True)
+    review = reviewed.get_json()
+    assert (review["reviewed_on"], review["outcome"], review["reviewer"]["id"]) == ("2026-11-20", "unchanged", owner.id)
+
+    now = script.get(f"/api/v1/agreements/{agreement['id']}").get_json()
+    next_deadline = now["deadlines"][0]
+    assert next_deadline == {
+        "kind": "review",
+        "due_on": "2027-11-20",
+        "days_left": (datetime.date(2027, 11, 20) - TODAY).days,
+        "overdue": False,
+        "deciding_meeting": None,
+    }
+    assert now["next_review_on"] == "2027-11-20" and now["flags"] == []
+    assert [r["id"] for r in now["reviews"]] == [review["id"]]
+    window = script.get("/api/v1/deadlines?from=2027-11-01&to=2027-11-30").get_json()
+    assert [(d["agreement"]["id"], d["kind"], d["due_on"]) for d in window["items"]] == [
+        (agreement["id"], "review", "2027-11-20")
+    ]
+    # The audit trail names the token's user, as for a change made in the web.
+    actors = {e.actor for e in AuditEntry.select().where(AuditEntry.agreement_id == agreement["id"])}
+    assert actors == {f"{editor.name} <{editor.email}>"}
+
+
+def test_an_auditors_token_reads_but_is_refused_when_it_writes(api):
+    auditor = api["auditor"]
+    agreement = agreement_of(ALDRE)
+    count, reviews = Agreement.select().count(), Review.select().count()
+    assert auditor.get("/api/v1/agreements").status_code == 200
+    assert auditor.get(f"/api/v1/agreements/{agreement.id}").status_code == 200
+    error = error_of(auditor.post("/api/v1/agreements", new_agreement(group_id(ALDRE))), 403)
+    assert "behörighet" in error["message"]
+    error_of(auditor.patch(f"/api/v1/agreements/{agreement.id}", {"notes": "Granskarens ändring"}), 403)
+    review = {"reviewed_on": "2026-11-20", "outcome": "unchanged", "reviewer_name": "Revisorn"}
+    error_of(auditor.post(f"/api/v1/agreements/{agreement.id}/reviews", review), 403)
+    # Refused before the body is even read: bad JSON from an auditor is still a 403.
+    error_of(auditor.post("/api/v1/agreements", data="{", content_type="application/json"), 403)
+    assert Agreement.get_by_id(agreement.id).notes == agreement.notes
+    assert (Agreement.select().count(), Review.select().count()) == (count, reviews)
+
+
+# --- roles: the permission table, through tokens ------------------------------------
+
+
+def test_every_api_route_enforces_the_permission_table(seeded, api, subtests):
+    """Each api.* rule of tests/test_permissions.py's table, for every role, through a bearer token."""
+    agreement = agreement_of(ALDRE)  # the editor's group: editors may write it
+    rules = {rule.endpoint: rule for rule in seeded.url_map.iter_rules()}
+    endpoints = sorted(e for e in EXPECTED if e.startswith("api."))
+    assert len(endpoints) == 11
+    bodies = {"POST": {}, "PATCH": {}}
+    for endpoint in endpoints:
+        args = {name: agreement.id for name in rules[endpoint].arguments}
+        url = url_for(endpoint, **args)
+        for method, level in EXPECTED[endpoint].items():
+            for role in ROLES:
+                with subtests.test(endpoint=endpoint, method=method, role=role):
+                    response = api[role].open(url, method, bodies.get(method))
+                    assert response.mimetype == "application/json"
+                    if role in WHO[level]:
+                        assert response.status_code in {200, 201, 422}, response.get_data(as_text=True)[:300]
+                    elif role == "anonymous":
+                        error_of(response, 401)
+                        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+                    else:
+                        error_of(response, 403)
+
+
+def test_the_session_cookie_does_not_open_the_api(seeded):
+    """A logged-in browser is anonymous to the API: cross-site requests carry no credentials."""
+    browser = seeded.test_client()
+    login_as(seeded, browser, "admin")
+    assert browser.get("/agreements").status_code == 200
+    error_of(browser.get("/api/v1/agreements"), 401)
+    error_of(browser.post("/api/v1/agreements", json=new_agreement(group_id(ALDRE))), 401)
+
+
+def test_the_api_needs_no_csrf_token_but_the_token_page_does(seeded, accounts):
+    _users, found = accounts
+    seeded.config["WTF_CSRF_ENABLED"] = True
+    response = Api(seeded, found["admin"]).post("/api/v1/agreements", new_agreement(group_id(ALDRE)))
+    assert response.status_code == 201
+    browser = seeded.test_client()
+    login_as(seeded, browser, "viewer", email="csrf@test.example.org")
+    assert browser.post("/account/tokens", data={"name": "utan CSRF"}).status_code == 400
+    assert not ApiToken.select().where(ApiToken.name == "utan CSRF").exists()
+
+
+def test_editors_write_only_their_own_groups_agreements(api):
+    editor = api["editor"]
+    aldre, barn = group_id(ALDRE), group_id(BARN)
+    own, other = agreement_of(ALDRE), agreement_of(BARN)
+
+    changed = editor.patch(f"/api/v1/agreements/{own.id}", {"notes": "Ändrad via API:t"})
+    assert changed.status_code == 200 and changed.get_json()["notes"] == "Ändrad via API:t"
+    assert Agreement.get_by_id(own.id).notes == "Ändrad via API:t"
+
+    error = error_of(editor.patch(f"/api/v1/agreements/{own.id}", {"responsible_group_id": barn}), 422)
+    assert error["fields"] == {"responsible_group_id": "Du kan bara registrera avtal för grupper du tillhör."}
+    assert Agreement.get_by_id(own.id).responsible_group_id == aldre
+
+    before = Agreement.get_by_id(other.id)
+    error_of(editor.patch(f"/api/v1/agreements/{other.id}", {"notes": "Kapad"}), 403)
+    review = {"reviewed_on": "2026-11-20", "outcome": "terminated", "reviewer_name": "Någon"}
+    error_of(editor.post(f"/api/v1/agreements/{other.id}/reviews", review), 403)
+    after = Agreement.get_by_id(other.id)
+    assert (after.notes, after.status) == (before.notes, before.status)
+
+    count = Agreement.select().count()
+    error = error_of(editor.post("/api/v1/agreements", new_agreement(barn)), 422)
+    assert error["fields"] == {"responsible_group_id": "Du kan bara registrera avtal för grupper du tillhör."}
+    assert Agreement.select().count() == count
+    assert editor.post("/api/v1/agreements", new_agreement(aldre)).status_code == 201
+    # The admin writes every group's agreements.
+    assert api["admin"].patch(f"/api/v1/agreements/{other.id}", {"notes": "Admin"}).status_code == 200
+
+
+def test_me_tells_the_token_its_role_and_groups(api, accounts):
+    accounts_by_role, _tokens = accounts
+    me = api["editor"].get("/api/v1/me").get_json()
+    editor = accounts_by_role["editor"]
+    assert me == {
+        "id": editor.id,
+        "email": editor.email,
+        "name": editor.name,
+        "role": "editor",
+        "group_ids": [group_id(ALDRE)],
+    }
+    assert api["viewer"].get("/api/v1/me").get_json()["role"] == "viewer"
+
+
+# --- tokens --------------------------------------------------------------------
+
+
+def test_tokens_are_stored_hashed_and_revoked_deactivated_or_unknown_tokens_are_refused(seeded, accounts):
+    accounts_by_role, found = accounts
+    viewer, token = accounts_by_role["viewer"], found["viewer"]
+    row = ApiToken.get(ApiToken.user == viewer.id)
+    assert row.token_hash == tokens.hash_token(token) and len(row.token_hash) == 64
+    assert token not in {r.token_hash for r in ApiToken.select()}
+    assert row.last_used_at is None
+
+    assert Api(seeded, token).get("/api/v1/agreements").status_code == 200
+    assert ApiToken.get_by_id(row.id).last_used_at is not None
+
+    for header in ("Bearer", "Bearer ", f"Basic {token}", f"Bearer {token}x", "Bearer " + "x" * 5000, token):
+        error_of(seeded.test_client().get("/api/v1/agreements", headers={"Authorization": header}), 401)
+
+    User.update(is_active=False).where(User.id == viewer.id).execute()
+    error_of(Api(seeded, token).get("/api/v1/agreements"), 401)
+    User.update(is_active=True).where(User.id == viewer.id).execute()
+    assert Api(seeded, token).get("/api/v1/agreements").status_code == 200
+
+    assert tokens.revoke_token(ApiToken.get_by_id(row.id)) is True
+    assert tokens.revoke_token(ApiToken.get_by_id(row.id)) is False
+    error_of(Api(seeded, token).get("/api/v1/agreements"), 401)
+    entries = AuditEntry.select().where(AuditEntry.entity == "api_token").order_by(AuditEntry.id)
+    assert [e.action for e in entries if e.entity_id == row.id] == ["create", "delete"]
+
+
+def test_the_token_page_creates_shows_once_and_revokes(seeded, accounts):
+    accounts_by_role, found = accounts
+    browser = seeded.test_client()
+    login_as(seeded, browser, "viewer", email="sidan@test.example.org")
+    user = User.get(User.email == "sidan@test.example.org")
+    page = browser.get("/account/tokens")
+    assert page.status_code == 200 and "Inga nycklar ännu." in page.get_data(as_text=True)
+
+    assert browser.post("/account/tokens", data={"name": "  "}).status_code == 422
+    made = browser.post("/account/tokens", data={"name": "Rapportskript"})
+    assert made.status_code == 200 and made.headers["Cache-Control"] == "no-store"
+    html = made.get_data(as_text=True)
+    row = ApiToken.get((ApiToken.user == user.id) & (ApiToken.name == "Rapportskript"))
+    shown = html.split('id="new-token" type="text" readonly value="')[1].split('"')[0]
+    assert tokens.hash_token(shown) == row.token_hash
+    assert Api(seeded, shown).get("/api/v1/me").get_json()["email"] == user.email
+    again = browser.get("/account/tokens").get_data(as_text=True)
+    assert "Rapportskript" in again and shown not in again
+
+    # Someone else's token cannot be revoked from this account; an unknown id neither.
+    admins = ApiToken.get(ApiToken.user == accounts_by_role["admin"].id)
+    assert browser.post("/account/tokens/revoke", data={"token_id": str(admins.id)}).status_code == 404
+    assert browser.post("/account/tokens/revoke", data={"token_id": "99999999999"}).status_code == 302
+    assert ApiToken.get_by_id(admins.id).revoked_at is None
+
+    revoked = browser.post("/account/tokens/revoke", data={"token_id": str(row.id)})
+    assert revoked.status_code == 302 and revoked.location.endswith("/account/tokens")
+    assert ApiToken.get_by_id(row.id).revoked_at is not None
+    error_of(Api(seeded, shown).get("/api/v1/me"), 401)
+    assert Api(seeded, found["admin"]).get("/api/v1/me").status_code == 200
+    assert f'id="token-{row.id}"' not in browser.get("/account/tokens").get_data(as_text=True)
+
+
+def test_create_token_command(seeded, runner, accounts):
+    accounts_by_role, _tokens = accounts
+    result = runner.invoke(args=["create-token", "--email", "ingen@example.org"])
+    assert result.exit_code != 0 and "No account" in result.output
+    auditor = accounts_by_role["auditor"]
+    result = runner.invoke(args=["create-token", "--email", auditor.email.upper()])
+    assert result.exit_code == 0
+    token = result.output.strip().splitlines()[-1]
+    assert ApiToken.get(ApiToken.token_hash == tokens.hash_token(token)).name == "command line"
+    User.update(is_active=False).where(User.id == auditor.id).execute()
+    result = runner.invoke(args=["create-token", "--email", auditor.email])
+    assert result.exit_code != 0 and "deactivated" in result.output
+
+
+# --- bad input never gives a 500 -------------------------------------------------
+
+
+def test_bodies_that_are_not_json_objects(api):
+    admin = api["admin"]
+    url = "/api/v1/agreements"
+    error_of(admin.post(url, data="{", content_type="application/json"), 400)
+    error_of(admin.post(url, data="", content_type="application/json"), 400)
+    error_of(admin.post(url, data=b"\xff\xfe{", content_type="application/json"), 400)
+    error_of(admin.post(url, data='{"title": NaN}', content_type="application/json"), 400)
+    error_of(admin.post(url, data="[" * 100000 + "]" * 100000, content_type="application/json"), 400)
+    error_of(admin.post(url, data='{"responsible_group_id": ' + "9" * 5000 + "}", content_type="application/json"), 400)
+    error_of(admin.post(url, data="title=x", content_type="application/x-www-form-urlencoded"), 415)
+    error_of(admin.post(url, data="{}", content_type="text/plain"), 415)
+    error_of(admin.post(url, data=json.dumps({"notes": "x" * (2 * 1024 * 1024)}), content_type="application/json"), 413)
+    for body in ([], "text", 12, None, True):
+        error = error_of(admin.post(url, data=json.dumps(body), content_type="application/json"), 422)
+        assert error["message"] == "Innehållet måste vara ett JSON-objekt."
+
+
+# (changes to a valid new agreement, the field named in the error, its message or None)
+INVALID_FIELDS = [
+    ({"title": 12}, "title", "Ange en text."),
+    ({"title": "a\x00b"}, "title", "Texten innehåller otillåtna tecken."),
+    ({"title": "\ud800"}, "title", "Texten innehåller otillåtna tecken."),
+    ({"title": "x" * 501}, "title", "Högst 500 tecken."),
+    ({"title": ""}, "title", "Fältet får inte vara tomt."),
+    ({"title": "   "}, "title", "Titel måste anges."),
+    ({"kind": "kontrakt"}, "kind", None),
+    ({"responsible_group_id": True}, "responsible_group_id", "Ange ett heltal."),
+    ({"responsible_group_id": 1.5}, "responsible_group_id", "Ange ett heltal."),
+    ({"responsible_group_id": "1"}, "responsible_group_id", "Ange ett heltal."),
+    ({"responsible_group_id": 2**63}, "responsible_group_id", "Ange ett heltal mellan 1 och 2147483647."),
+    ({"responsible_group_id": 999999}, "responsible_group_id", "Okänd grupp: välj en ansvarig grupp i listan."),
+    ({"responsible_group_id": None}, "responsible_group_id", "Värdet får inte vara null."),
+    ({"party_ids": [1, 2**40]}, "party_ids[1]", "Ange ett heltal mellan 1 och 2147483647."),
+    ({"party_ids": [999999]}, "party_ids", "Okänd part: 999999"),
+    ({"owner_ids": "1"}, "owner_ids", "Ange en lista."),
+    ({"valid_from": "2026-02-30"}, "valid_from", "Ange ett datum som ÅÅÅÅ-MM-DD."),
+    ({"valid_from": "20260101"}, "valid_from", "Ange ett datum som ÅÅÅÅ-MM-DD."),
+    ({"valid_from": "9999-12-31"}, "valid_from", "Ange ett datum mellan 1900-01-01 och 2999-12-31."),
+    ({"valid_from": "2026-01-01", "expires_on": "2025-01-01"}, "expires_on", None),
+    ({"review_rule": "FREQ=HOURLY"}, "review_rule", None),
+    ({"status": "replaced"}, "replaced_by_id", "Ange vilket avtal som ersätter detta."),
+    ({"parent_id": 999999}, "parent_id", "Okänt avtal."),
+    ({"expiry_offsets": [0]}, "expiry_offsets[0]", "Ange ett heltal mellan 1 och 3650."),
+    ({"overdue_every_days": 366}, "overdue_every_days", "Ange ett heltal mellan 1 och 365."),
+    ({"documents": [{"url": "ftp://x"}]}, "documents[0].url", "Länken måste börja med http:// eller https://"),
+    ({"documents": [{"title": "Utan länk"}]}, "documents[0].url", "Fältet måste anges."),
+    ({"colour": "red"}, "colour", "Okänt fält."),
+]
+
+
+def test_invalid_fields_are_422_with_a_message_per_field(api, subtests):
+    count = Agreement.select().count()
+    for changes, field, message in INVALID_FIELDS:
+        with subtests.test(changes=repr(changes)[:80]):
+            body = {**new_agreement(group_id(ALDRE)), **changes}
+            error = error_of(api["admin"].post("/api/v1/agreements", body), 422)
+            assert field in error["fields"], error
+            if message is not None:
+                assert error["fields"][field] == message
+    assert Agreement.select().count() == count
+
+
+def test_a_new_agreement_needs_title_kind_and_group_and_case_numbers_are_unique(api):
+    admin = api["admin"]
+    error = error_of(admin.post("/api/v1/agreements", {}), 422)
+    assert set(error["fields"]) == {"title", "kind", "responsible_group_id"}
+    first = admin.post("/api/v1/agreements", new_agreement(group_id(ALDRE), case_number="RJL 2026/1"))
+    assert first.status_code == 201
+    error = error_of(admin.post("/api/v1/agreements", new_agreement(group_id(ALDRE), case_number="RJL 2026/1")), 422)
+    assert error["fields"] == {"case_number": "Diarienumret finns redan på ett annat avtal."}
+
+
+def test_patch_changes_only_the_fields_given(api):
+    admin = api["admin"]
+    created = admin.post(
+        "/api/v1/agreements",
+        new_agreement(
+            group_id(ALDRE),
+            party_ids=[1, 2],
+            expires_on="2028-12-31",
+            expiry_offsets=[90, 30],
+            documents=[{"url": "https://example.org/a.pdf"}],
+        ),
+    ).get_json()
+    url = f"/api/v1/agreements/{created['id']}"
+    changed = admin.patch(url, {"title": "Nytt namn", "review_offsets": [30]}).get_json()
+    assert changed["title"] == "Nytt namn" and changed["review_offsets"] == [30]
+    for key in ("parties", "expires_on", "expiry_offsets", "documents", "kind", "responsible_group"):
+        assert changed[key] == created[key], key
+    assert admin.patch(url, {}).get_json()["title"] == "Nytt namn"
+    cleared = admin.patch(url, {"expires_on": None, "documents": [], "expiry_offsets": []}).get_json()
+    assert (cleared["expires_on"], cleared["documents"], cleared["expiry_offsets"]) == (None, [], [])
+    error = error_of(admin.patch(url, {"parent_id": created["id"]}), 422)
+    assert error["fields"] == {"parent_id": "Ett avtal kan inte hänvisa till sig självt."}
+
+
+def test_reviews_are_checked_by_the_domains_rules(api):
+    admin = api["admin"]
+    agreement = admin.post("/api/v1/agreements", new_agreement(group_id(ALDRE), expires_on="2027-06-30")).get_json()
+    url = f"/api/v1/agreements/{agreement['id']}/reviews"
+    error = error_of(admin.post(url, {}), 422)
+    assert set(error["fields"]) == {"reviewed_on", "outcome"}
+    cases = [
+        ({"reviewed_on": "2026-12-01", "outcome": "unchanged", "reviewer_name": "X"}, "reviewed_on"),
+        ({"reviewed_on": "2026-11-01", "outcome": "unchanged"}, "reviewer_name"),
+        ({"reviewed_on": "2026-11-01", "outcome": "extended", "reviewer_name": "X"}, "new_expires_on"),
+        ({"reviewed_on": "2026-11-01", "outcome": "unchanged", "reviewer_id": 999999}, "reviewer_id"),
+        ({"reviewed_on": "2026-11-01", "outcome": "gillad", "reviewer_name": "X"}, "outcome"),
+    ]
+    for body, field in cases:
+        assert field in error_of(admin.post(url, body), 422)["fields"], body
+    extended = admin.post(
+        url, {"reviewed_on": "2026-11-01", "outcome": "extended", "new_expires_on": "2029-06-30", "reviewer_name": "X"}
+    )
+    assert extended.status_code == 201
+    assert Agreement.get_by_id(agreement["id"]).expires_on == datetime.date(2029, 6, 30)
+
+
+def test_unknown_ids_and_addresses_are_json_404s(api):
+    admin = api["admin"]
+    for url in (
+        "/api/v1/agreements/999999",
+        "/api/v1/agreements/0",
+        "/api/v1/agreements/99999999999999999999999",
+        "/api/v1/agreements/abc",
+        "/api/v1/agreements/-1",
+        "/api/v1/nothing",
+        "/api/v2/agreements",
+        "/api",
+    ):
+        error_of(admin.get(url), 404)
+    error_of(admin.patch("/api/v1/agreements/999999", {"notes": "x"}), 404)
+    error_of(admin.post("/api/v1/agreements/999999/reviews", {"outcome": "unchanged"}), 404)
+    response = admin.open("/api/v1/agreements", "DELETE")
+    error_of(response, 405)
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+    # The web keeps its pages.
+    assert "text/html" in admin.get("/no-such-page").content_type
+
+
+def test_server_errors_and_an_unreachable_database_are_json(seeded, api, monkeypatch):
+    from registry import errors
+    from registry.api import views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    seeded.config["PROPAGATE_EXCEPTIONS"] = False
+    monkeypatch.setattr(views.serialise, "organisation", broken)
+    error = error_of(api["admin"].get("/api/v1/organisations"), 500)
+    assert "bug" not in error["message"]
+
+    from peewee import OperationalError
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("could not connect")
+
+    monkeypatch.setattr(views.serialise, "organisation", unreachable)
+    monkeypatch.setattr(errors, "database_answers", lambda: False)
+    error_of(api["admin"].get("/api/v1/organisations"), 503)
+
+
+# --- reading: filters, pagination, deadlines, the structure -----------------------------
+
+
+def ids_of(response):
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    return [item["id"] for item in response.get_json()["items"]]
+
+
+def test_filters_match_the_register(api):
+    viewer = api["viewer"]
+    aldre = group_id(ALDRE)
+    everything = viewer.get("/api/v1/agreements?per_page=200").get_json()
+    assert everything["total"] == Agreement.select().count() == len(everything["items"])
+
+    def expect(query, condition):
+        wanted = {a.id for a in Agreement.select() if condition(a)}
+        got = ids_of(viewer.get(f"/api/v1/agreements?per_page=200&{query}"))
+        assert set(got) == wanted and wanted, query
+
+    contributing = {a.id for a in Agreement.select() if aldre in {link.group_id for link in a.contributor_links}}
+    expect(f"group={aldre}", lambda a: a.responsible_group_id == aldre or a.id in contributing)
+    kommun = Organisation.get(Organisation.name == "Habo kommun")
+    parties = {p.agreement_id for p in AgreementParty.select().where(AgreementParty.organisation == kommun)}
+    expect(f"party={kommun.id}", lambda a: a.id in parties)
+    expect("kind=strategi", lambda a: a.kind == "strategi")
+    expect("status=under_revision", lambda a: a.status == "under_revision")
+    expect("expires_before=2026-12-31", lambda a: a.expires_on and a.expires_on <= datetime.date(2026, 12, 31))
+    expect("expires_after=2026-12-31", lambda a: a.expires_on and a.expires_on >= datetime.date(2026, 12, 31))
+    expect(
+        "review_due_before=2026-06-30", lambda a: a.next_review_on and a.next_review_on <= datetime.date(2026, 6, 30)
+    )
+    expect("q=HJÄLPMEDEL", lambda a: "hjälpmedel" in (a.title + a.short_name + a.description).lower())
+    expect("deadline=expires_soon", lambda a: a.expires_on and TODAY <= a.expires_on <= TODAY + datetime.timedelta(90))
+    assert ids_of(viewer.get("/api/v1/agreements?q=finns+inte+alls")) == []
+    assert ids_of(viewer.get("/api/v1/agreements?q=100%25")) == []
+    assert ids_of(viewer.get("/api/v1/agreements?q=%00")) == ids_of(viewer.get("/api/v1/agreements"))
+    assert ids_of(viewer.get("/api/v1/agreements?expires_before=2026-01-01&expires_after=2027-01-01")) == []
+    # Unknown parameters (and the language switch) are ignored.
+    assert viewer.get("/api/v1/agreements?lang=en&colour=red").status_code == 200
+
+
+def test_pagination_and_sorting(api):
+    viewer = api["viewer"]
+    total = Agreement.select().count()
+    first = viewer.get("/api/v1/agreements?per_page=5").get_json()
+    assert (first["page"], first["per_page"], first["total"], first["pages"]) == (1, 5, total, -(-total // 5))
+    pages = [ids_of(viewer.get(f"/api/v1/agreements?per_page=5&page={n}")) for n in range(1, first["pages"] + 1)]
+    flat = [i for page in pages for i in page]
+    assert len(flat) == len(set(flat)) == total
+    assert viewer.get("/api/v1/agreements").get_json()["per_page"] == 50
+    beyond = viewer.get(f"/api/v1/agreements?page={first['pages'] + 1}&per_page=5").get_json()
+    assert beyond["items"] == [] and beyond["total"] == total
+    by_expiry = viewer.get("/api/v1/agreements?sort=expires_on&desc=true&per_page=200").get_json()["items"]
+    dates = [a["expires_on"] for a in by_expiry if a["expires_on"]]
+    assert dates == sorted(dates, reverse=True) and by_expiry[0]["expires_on"] is not None
+    titles = [a["title"] for a in viewer.get("/api/v1/agreements?per_page=200").get_json()["items"]]
+    assert titles[0] <= titles[-1]
+    for query, field in (
+        ("per_page=201", "per_page"),
+        ("per_page=0", "per_page"),
+        ("page=0", "page"),
+        ("page=-1", "page"),
+        ("page=x", "page"),
+        ("page=١", "page"),
+        ("page=1_0", "page"),
+        ("page=" + "9" * 40, "page"),
+        ("group=0", "group"),
+        ("group=", "group"),
+        ("kind=kontrakt", "kind"),
+        ("status=gammal", "status"),
+        ("sort=colour", "sort"),
+        ("desc=1", "desc"),
+        ("expires_before=2026-13-01", "expires_before"),
+        ("expires_after=idag", "expires_after"),
+        ("review_due_before=2026-1-1", "review_due_before"),
+        ("q=" + "x" * 201, "q"),
+    ):
+        error = error_of(viewer.get(f"/api/v1/agreements?{query}"), 422)
+        assert field in error["fields"], query
+
+
+def test_deadlines_in_a_window(api):
+    viewer = api["viewer"]
+    default = viewer.get("/api/v1/deadlines").get_json()
+    expected = []
+    horizon = TODAY + datetime.timedelta(days=90)
+    for a in Agreement.select().where(Agreement.status.in_(("in_force", "under_revision"))):
+        for kind, due in (("expiry", a.expires_on), ("review", a.next_review_on)):
+            if due and TODAY <= due <= horizon:
+                expected.append((a.id, kind, due.isoformat()))
+    assert sorted((d["agreement"]["id"], d["kind"], d["due_on"]) for d in default["items"]) == sorted(expected)
+    assert default["total"] == len(expected) >= 1
+    lakar = Agreement.get(Agreement.short_name == "Läkaruppdrag")
+    item = next(d for d in default["items"] if d["agreement"]["id"] == lakar.id)
+    assert item == {
+        "kind": "expiry",
+        "due_on": "2026-12-31",
+        "days_left": 38,
+        "overdue": False,
+        "deciding_meeting": None,
+        "agreement": {
+            "id": lakar.id,
+            "title": lakar.title,
+            "short_name": "Läkaruppdrag",
+            "status": "in_force",
+            "responsible_group": {"id": lakar.responsible_group_id, "name": "ReKo", "short_name": ""},
+        },
+    }
+
+    # The deciding group's last meeting before the deadline, and when material for it is due.
+    reko = Group.get(Group.name == "ReKo")
+    GroupMeeting.create(group=reko, meets_on=datetime.date(2026, 12, 11))
+    meeting = next(d for d in viewer.get("/api/v1/deadlines").get_json()["items"] if d["agreement"]["id"] == lakar.id)
+    assert meeting["deciding_meeting"] == {
+        "group": {"id": reko.id, "name": "ReKo", "short_name": ""},
+        "meets_on": "2026-12-11",
+        "material_due_on": "2026-11-27",
+    }
+
+    whole = viewer.get("/api/v1/deadlines?from=1900-01-01&to=2999-12-31&per_page=200").get_json()
+    reviews = viewer.get("/api/v1/deadlines?from=1900-01-01&to=2999-12-31&kind=review&per_page=200").get_json()
+    assert {d["kind"] for d in reviews["items"]} == {"review"}
+    assert whole["total"] > reviews["total"] > 0
+    due = [d["due_on"] for d in whole["items"]]
+    assert due == sorted(due)
+    assert any(d["overdue"] for d in whole["items"])
+    aldre = group_id(ALDRE)
+    in_group = viewer.get(f"/api/v1/deadlines?from=1900-01-01&to=2999-12-31&group={aldre}").get_json()["items"]
+    assert lakar.id in {d["agreement"]["id"] for d in in_group}  # Äldre contributes to Läkaruppdrag
+    assert viewer.get("/api/v1/deadlines?from=2027-01-01&to=2026-01-01").get_json()["items"] == []
+    assert viewer.get("/api/v1/deadlines?from=9999-12-31").status_code == 200
+    two = viewer.get("/api/v1/deadlines?from=1900-01-01&to=2999-12-31&per_page=2&page=2").get_json()
+    assert [d["due_on"] for d in two["items"]] == due[2:4]
+    for query in ("from=2026-02-30", "to=x", "kind=meeting", "group=-3", "per_page=500"):
+        error_of(viewer.get(f"/api/v1/deadlines?{query}"), 422)
+
+
+def test_groups_organisations_and_people(api):
+    viewer = api["viewer"]
+    groups = viewer.get("/api/v1/groups").get_json()
+    assert groups["total"] == Group.select().count() == len(groups["items"])
+    forum = next(g for g in groups["items"] if g["name"] == "Kommunalt forum")
+    assert forum["chair"]["name"] == "Ordförande Kommunalt forum"
+    assert forum["meetings"] == []  # its demo meetings are in the past
+    GroupMeeting.create(group=forum["id"], meets_on=datetime.date(2027, 2, 5), note="Vårmötet")
+    forum = next(g for g in viewer.get("/api/v1/groups").get_json()["items"] if g["id"] == forum["id"])
+    assert forum["meetings"] == [{"meets_on": "2027-02-05", "note": "Vårmötet"}]
+
+    organisations = viewer.get("/api/v1/organisations").get_json()["items"]
+    assert organisations[0]["kind"] == "region" and len(organisations) == Organisation.select().count()
+    people = viewer.get("/api/v1/people").get_json()
+    assert people["total"] == Person.select().count()
+    assert {"id", "name", "email", "title", "organisation_id", "is_active"} == set(people["items"][0])
+
+
+def test_one_agreement_shows_reviews_parties_owners_and_deadlines(api):
+    strategy = Agreement.get(Agreement.short_name == "E-hälsostrategin")
+    record_review(
+        strategy, {"reviewed_on": datetime.date(2026, 1, 15), "outcome": "unchanged", "reviewer_name": "Rådet"}, TODAY
+    )
+    detail = api["viewer"].get(f"/api/v1/agreements/{strategy.id}").get_json()
+    assert detail["kind"] == "strategi" and detail["review_rule"] == "FREQ=YEARLY;INTERVAL=3"
+    assert detail["decision_body"]["id"] == strategy.decision_body_id
+    assert [r["reviewed_on"] for r in detail["reviews"]] == ["2026-01-15"]
+    assert detail["reviews"][0]["reviewer"] is None and detail["reviews"][0]["reviewer_name"] == "Rådet"
+    assert detail["deadlines"] == [
+        {
+            "kind": "review",
+            "due_on": "2029-01-15",
+            "days_left": (datetime.date(2029, 1, 15) - TODAY).days,
+            "overdue": False,
+            "deciding_meeting": None,
+        }
+    ]
+    assert len(detail["parties"]) == AgreementParty.select().where(AgreementParty.agreement == strategy).count()
+    assert detail["created_at"].endswith("Z")
+
+
+# --- the OpenAPI document -----------------------------------------------------------
+
+
+def _api_routes(app):
+    found = {}
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/"):
+            path = rule.rule
+            for name in rule.arguments:
+                path = path.replace(f"<int:{name}>", f"{{{name}}}")
+            found.setdefault(path, set()).update(m.lower() for m in rule.methods - {"HEAD", "OPTIONS"})
+    return found
+
+
+def test_the_openapi_document_lists_every_api_route_and_nothing_else():
+    app = make_app("sqlite:///:memory:")
+    response = app.test_client().get("/api/v1/openapi.json")  # no token needed
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    document = response.get_json()
+    assert document["openapi"].startswith("3.0")
+    documented = {path: set(item) for path, item in document["paths"].items()}
+    assert documented == _api_routes(app)
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            endpoint = f"api.{operation['operationId']}"
+            assert endpoint in EXPECTED and method.upper() in EXPECTED[endpoint], (path, method)
+            public = EXPECTED[endpoint][method.upper()] == "public"
+            assert (operation.get("security") == []) == public
+            assert ("401" in operation["responses"]) != public
+            if "{agreement_id}" in path:
+                assert "404" in operation["responses"]
+            if method in ("post", "patch"):
+                assert {"400", "403", "415", "422"} <= set(operation["responses"])
+    assert document["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer"}
+
+
+def test_every_schema_in_the_document_is_one_the_checks_understand():
+    """The request checks and the document share the schemas; no keyword may be silently ignored."""
+    with make_app("sqlite:///:memory:").test_request_context():
+        document = openapi.document()
+        samples = {
+            "NewAgreement": {"title": "x", "kind": "avtal", "responsible_group_id": 1},
+            "AgreementChanges": {},
+            "NewReview": {"reviewed_on": "2026-01-01", "outcome": "unchanged"},
+        }
+        for name, sample in samples.items():
+            _value, errors = validation.check(COMPONENTS[name], sample, COMPONENTS)
+            assert errors == {}, name
+
+        def walk(schema):
+            if isinstance(schema, dict):
+                assert not set(schema) - validation.KNOWN_KEYWORDS - {"additionalProperties"}, schema
+                for key, value in schema.items():
+                    if key in ("properties",):
+                        for item in value.values():
+                            walk(item)
+                    elif key in ("items", "additionalProperties"):
+                        walk(value)
+
+        for schema in document["components"]["schemas"].values():
+            walk(schema)
+        for item in document["paths"].values():
+            for operation in item.values():
+                for parameter in operation.get("parameters", ()):
+                    walk(parameter["schema"])
+
+
+def test_a_bearer_header_does_not_log_into_the_web(seeded, accounts):
+    _users, found = accounts
+    response = seeded.test_client().get("/agreements", headers={"Authorization": f"Bearer {found['admin']}"})
+    assert response.status_code == 302 and "/login" in response.location
