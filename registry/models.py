@@ -7,6 +7,7 @@ to one region: the demo data for Jönköpings län lives in seed_data/.
 """
 
 import datetime
+from collections import defaultdict
 
 from peewee import (
     BooleanField,
@@ -231,6 +232,21 @@ class GroupMeeting(BaseModel):
 
     class Meta:
         indexes = ((("group", "meets_on"), True),)
+
+    @classmethod
+    def dates_by_group(cls, group_ids):
+        """{group id: [meeting dates in order]} for these groups, in one query."""
+        found = defaultdict(list)
+        if group_ids:
+            rows = (
+                cls.select(cls.group, cls.meets_on)
+                .where(cls.group.in_(sorted(group_ids)))
+                .order_by(cls.meets_on)
+                .tuples()
+            )
+            for group_id, meets_on in rows:
+                found[group_id].append(meets_on)
+        return found
 
 
 class Reminder(BaseModel):

@@ -284,26 +284,10 @@ def _sendable(now):
     )
 
 
-def _meetings(agreements):
-    """{group id: sorted meeting dates} for the deciding groups of these agreements."""
-    groups = {a.decision_body_id or a.responsible_group_id for a in agreements}
-    meetings = defaultdict(list)
-    if groups:
-        rows = (
-            GroupMeeting.select(GroupMeeting.group, GroupMeeting.meets_on)
-            .where(GroupMeeting.group.in_(list(groups)))
-            .order_by(GroupMeeting.meets_on)
-            .tuples()
-        )
-        for group_id, meets_on in rows:
-            meetings[group_id].append(meets_on)
-    return meetings
-
-
 def _digests(reminders, day):
     agreements = {r.agreement.id: r.agreement for r in reminders}
     groups = {g.id: g for g in Group.select()}  # a register has tens of groups, not thousands
-    meetings = _meetings(agreements.values())
+    meetings = GroupMeeting.dates_by_group({a.decision_body_id or a.responsible_group_id for a in agreements.values()})
     by_recipient = {}
     for reminder in reminders:
         agreement = agreements[reminder.agreement.id]

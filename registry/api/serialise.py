@@ -1,7 +1,5 @@
 """Rows as JSON-ready dicts, in the shapes of registry/api/schemas.py."""
 
-from collections import defaultdict
-
 from scheduler import policy, stages
 
 from ..domain import status as derived
@@ -65,21 +63,6 @@ def agreement_summary(agreement, today, window_days):
     }
 
 
-def meetings_of(group_ids):
-    """{group id: [meeting dates]} for these groups, in date order."""
-    found = defaultdict(list)
-    if group_ids:
-        rows = (
-            GroupMeeting.select(GroupMeeting.group, GroupMeeting.meets_on)
-            .where(GroupMeeting.group.in_(list(group_ids)))
-            .order_by(GroupMeeting.meets_on)
-            .tuples()
-        )
-        for group_id, meets_on in rows:
-            found[group_id].append(meets_on)
-    return found
-
-
 def deadline(kind, due_on, today, deciding, meetings):
     """One deadline, with the deciding group's meeting before it (when one is planned)."""
     meeting = None
@@ -114,7 +97,7 @@ def review(row):
 def agreement_detail(agreement, today, window_days):
     """Everything about one agreement: facts, links, reviews and open deadlines."""
     deciding = agreement.deciding_group
-    meetings = meetings_of({deciding.id}) if deciding is not None else {}
+    meetings = GroupMeeting.dates_by_group({deciding.id}) if deciding is not None else {}
     reviews = Review.select().where(Review.agreement == agreement).order_by(Review.reviewed_on.desc(), Review.id.desc())
     contributing = sorted((link.group for link in agreement.contributor_links), key=lambda g: sv_key(g.name))
     owners = sorted((link.person for link in agreement.owner_links), key=lambda p: sv_key(p.name))

@@ -433,7 +433,7 @@ def list_deadlines(args):
         select = select.where(queries.in_group(args["group"]))
     agreements = list(select)
     groups = {g.id: g for g in Group.select()}  # a register has tens of groups
-    meetings = serialise.meetings_of({a.decision_body_id or a.responsible_group_id for a in agreements})
+    meetings = GroupMeeting.dates_by_group({a.decision_body_id or a.responsible_group_id for a in agreements})
     found = []
     for agreement in agreements:
         deciding = groups.get(agreement.decision_body_id or agreement.responsible_group_id)

@@ -19,7 +19,6 @@ always yields the same feed and a change is visible to clients that compare.
 import datetime
 import re
 import secrets
-from collections import defaultdict
 from urllib.parse import urlsplit
 
 from flask_babel import force_locale
@@ -235,21 +234,6 @@ def _as_datetime(value):
     return value
 
 
-def _meetings(group_ids):
-    """{group id: [meeting dates]} for these groups."""
-    found = defaultdict(list)
-    if group_ids:
-        rows = (
-            GroupMeeting.select(GroupMeeting.group, GroupMeeting.meets_on)
-            .where(GroupMeeting.group.in_(sorted(group_ids)))
-            .order_by(GroupMeeting.meets_on)
-            .tuples()
-        )
-        for group_id, meets_on in rows:
-            found[group_id].append(meets_on)
-    return found
-
-
 def sequence_for(changed_at):
     """SEQUENCE from a change time: later changes give larger numbers."""
     return max(int((changed_at - SEQUENCE_EPOCH).total_seconds()), 0)
@@ -268,7 +252,7 @@ def events_for(agreements, base_url, host):
     ids = [a.id for a in agreements]
     reviews = _review_facts(ids)
     groups = {g.id: g for g in Group.select()}  # a register has tens of groups
-    meetings = _meetings({a.decision_body_id or a.responsible_group_id for a in agreements})
+    meetings = GroupMeeting.dates_by_group({a.decision_body_id or a.responsible_group_id for a in agreements})
     events = []
     for agreement in agreements:
         last_reviewed, review_recorded = reviews.get(agreement.id, (None, None))
