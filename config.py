@@ -51,6 +51,10 @@ class Config:
     # "production" refuses to start without a strong SECRET_KEY.
     APP_ENV = os.environ.get("APP_ENV", "development")
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    # How many reverse proxies (nginx, a load balancer) stand in front of gunicorn: their
+    # X-Forwarded-For/-Proto/-Host are trusted, so login throttling sees the client's address.
+    # 0 (the default) trusts no such header: never set it when clients reach gunicorn directly.
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -2,7 +2,8 @@
 
 import os
 
-from flask import Flask
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, TestingConfig
 
@@ -10,6 +11,9 @@ from . import cli, errors, i18n, security, templating
 from .db import db, open_database
 from .extensions import babel, csrf, mail
 from .views import BLUEPRINTS
+
+# Served without opening a connection first: /healthz checks the database itself.
+NO_DATABASE_ENDPOINTS = {"static", "health.healthz"}
 
 
 def create_app(test_config=None):
@@ -24,6 +28,10 @@ def create_app(test_config=None):
     if test_config:
         app.config.update(test_config)
 
+    proxies = app.config.get("TRUSTED_PROXIES", 0)
+    if proxies:
+        # Behind nginx: the client's address (login throttling, audit) and https come from X-Forwarded-*.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     db.initialize(open_database(app.config["DATABASE_URL"]))
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
@@ -31,7 +39,8 @@ def create_app(test_config=None):
 
     @app.before_request
     def _connect():
-        db.connect(reuse_if_open=True)
+        if request.endpoint not in NO_DATABASE_ENDPOINTS:
+            db.connect(reuse_if_open=True)
 
     security.init_app(app)
 

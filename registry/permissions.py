@@ -96,6 +96,8 @@ RULES = {
     "spreadsheets.commit": {"admin": POST},
     # --- language ---
     "account.language": {"login": POST},
+    # --- operations: database and scheduler health, no secrets (monitoring, load balancers) ---
+    "health.healthz": {"public": GET},
 }
 
 

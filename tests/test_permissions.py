@@ -73,6 +73,7 @@ EXPECTED = {
     "feeds.manage": {"GET": "login", "POST": "login"},
     "feeds.revoke": {"POST": "login"},
     "account.language": {"POST": "login"},
+    "health.healthz": {"GET": "public"},  # monitoring; reveals no secrets (tests/test_health.py)
     "spreadsheets.export": {"GET": "audit"},
     "spreadsheets.upload": {"GET": "admin", "POST": "admin"},
     "spreadsheets.commit": {"POST": "admin"},
@@ -95,6 +96,7 @@ EXPECTED = {
 # What an allowed request answers (everything else allowed answers 200 to GET and 302/422 to POST).
 ALLOWED_GET = {"auth.reset": 302}  # an invalid token sends the visitor to ask for a new link
 ALLOWED_GET["feeds.feed"] = 404  # "x" is no feed's secret: unknown addresses are a plain 404
+ALLOWED_GET["health.healthz"] = 503  # no scheduler runs in the test: unhealthy, and says so
 ALLOWED_POST = {
     "auth.logout": {302},
     "auth.reset": {302},

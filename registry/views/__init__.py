@@ -8,6 +8,7 @@ from .audit import bp as audit_bp
 from .auth import bp as auth_bp
 from .directory import groups_bp, organisations_bp, people_bp
 from .feeds import bp as feeds_bp
+from .health import bp as health_bp
 from .mailbox import bp as mailbox_bp
 from .main import bp as main_bp
 from .reminders import bp as reminders_bp
@@ -35,4 +36,5 @@ BLUEPRINTS = [
     # --- spreadsheets blueprints ---
     spreadsheets_bp,
     account_bp,
+    health_bp,
 ]

@@ -1,26 +1,23 @@
 """The scheduler's status and the delivery log."""
 
-import datetime
-
 from flask import Blueprint, render_template
 from peewee import fn
 
 from scheduler import locks, reminders
 
-from ..models import Agreement, Reminder, SchedulerLease, SchedulerRun, utcnow
+from .. import health
+from ..models import Agreement, Reminder, SchedulerLease, SchedulerRun
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
 RECENT_RUNS = 20
 FAILED_ROWS = 100
-# A scheduler that has not sent a heartbeat for this long is reported as not running.
-STALE_AFTER = datetime.timedelta(minutes=3)
 
 
 @bp.get("", endpoint="status")
 def status():
     """Last and next run, counts per state, recent runs and what failed."""
     lease = SchedulerLease.get_or_none(SchedulerLease.name == locks.SCHEDULER_LOCK)
-    alive = bool(lease and lease.heartbeat_at and utcnow() - lease.heartbeat_at < STALE_AFTER)
+    alive = health.heartbeat_fresh(lease)
     failed = (
         Reminder.select(Reminder, Agreement)
         .join(Agreement)
