@@ -4,7 +4,7 @@ import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request, url_for
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, get_locale, gettext, ngettext
 
 from . import clock
 from .domain import audit, cycles, status
@@ -57,6 +57,15 @@ def change_value(value):
     return str(value)
 
 
+def relative_days(days):
+    """A deadline's distance from today in words: "i dag", "om 1 dag", "3 dagar sedan"."""
+    if days == 0:
+        return gettext("i dag")
+    if days < 0:
+        return ngettext("%(num)s dag sedan", "%(num)s dagar sedan", -days)
+    return ngettext("om %(num)s dag", "om %(num)s dagar", days)
+
+
 def long_date(value):
     return format_date(value, "long") if value else ""
 
@@ -69,6 +78,7 @@ def list_url(query, **changes):
 def init_app(app):
     app.jinja_env.filters["iso"] = iso
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["relative_days"] = relative_days
     app.jinja_env.filters["utc"] = local_time
     app.jinja_env.filters["audit_changes"] = lambda entry: sorted(audit.changes_of(entry).items())
     app.jinja_env.filters["change_value"] = change_value

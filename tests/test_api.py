@@ -10,6 +10,7 @@ import json
 
 import pytest
 from flask import url_for
+from flask_babel import refresh
 
 from registry.api import openapi, validation
 from registry.api.schemas import COMPONENTS
@@ -350,6 +351,37 @@ def test_the_token_page_creates_shows_once_and_revokes(seeded, accounts):
     error_of(Api(seeded, shown).get("/api/v1/me"), 401)
     assert Api(seeded, found["admin"]).get("/api/v1/me").status_code == 200
     assert f'id="token-{row.id}"' not in browser.get("/account/tokens").get_data(as_text=True)
+
+
+def test_an_admin_sees_and_revokes_everyones_tokens_and_the_audit_trail_names_them(seeded, accounts):
+    accounts_by_role, found = accounts
+    admin = seeded.test_client()
+    login_as(seeded, admin, "admin", email="chef@test.example.org")
+    page = admin.get("/account/tokens").get_data(as_text=True)
+    assert "Alla nycklar" in page
+    editor = accounts_by_role["editor"]
+    assert "Redaktör Äldre (redaktor.aldre@test.example.org)" in page and "editors skript" in page
+
+    editors = ApiToken.get(ApiToken.user == editor.id)
+    assert admin.post("/account/tokens/revoke", data={"token_id": str(editors.id)}).status_code == 302
+    assert ApiToken.get_by_id(editors.id).revoked_at is not None
+    error_of(Api(seeded, found["editor"]).get("/api/v1/me"), 401)
+    assert Api(seeded, found["viewer"]).get("/api/v1/me").status_code == 200
+
+    # The audit trail labels the entity in words, in both languages.
+    trail = admin.get("/audit").get_data(as_text=True)
+    assert "API-nyckel" in trail
+    refresh()  # the test's outer app context keeps the language of the last request
+    assert "API token" in admin.get("/audit?lang=en").get_data(as_text=True)
+    refresh()
+
+    # Others see only their own, under "Dina nycklar", and the header links to the page.
+    viewer = seeded.test_client()
+    login_as(seeded, viewer, "viewer", email="lasare2@test.example.org")
+    own = viewer.get("/account/tokens").get_data(as_text=True)
+    assert "Dina nycklar" in own and "viewers skript" not in own
+    assert 'href="/account/tokens" aria-current="page"' in own
+    assert 'href="/account/tokens"' in viewer.get("/").get_data(as_text=True)
 
 
 def test_create_token_command(seeded, runner, accounts):

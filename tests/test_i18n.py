@@ -131,7 +131,9 @@ def test_the_compiled_catalogue_matches_the_po_file(language):
         for m in cat:
             strings = tuple(m.string) if isinstance(m.string, (tuple, list)) else (m.string,)
             if m.id and not (skip_fuzzy and m.fuzzy) and all(strings):
-                found[m.context, tuple(m.id) if isinstance(m.id, (tuple, list)) else m.id] = strings
+                # read_mo leaves a message context as bytes (pgettext); read_po gives str.
+                context = m.context.decode("utf-8") if isinstance(m.context, bytes) else m.context
+                found[context, tuple(m.id) if isinstance(m.id, (tuple, list)) else m.id] = strings
         return found
 
     assert messages(mo, False) == messages(po, True), "the .mo is stale: run `make translations`"
@@ -151,6 +153,29 @@ def test_the_app_loads_the_english_catalogue(plain_ctx):
     with force_locale("sv"):
         assert gettext("Spara") == "Spara"
         assert ngettext("(%(num)s försenad)", "(%(num)s försenade)", 2) == "(2 försenade)"
+
+
+def test_counts_agree_in_number_and_one_swedish_word_can_have_two_english_ones(plain_ctx):
+    from registry.domain.vocab import AGREEMENT_KINDS, REMINDER_STATES
+    from registry.templating import relative_days
+
+    with force_locale("en"):
+        assert [relative_days(d) for d in (-3, -1, 0, 1, 30)] == [
+            "3 days ago",
+            "1 day ago",
+            "today",
+            "in 1 day",
+            "in 30 days",
+        ]
+        assert render_template_string("{{ ngettext('%(num)s avtal', '%(num)s avtal', 1) }}") == "1 agreement"
+        assert render_template_string("{{ ngettext('%(num)s avtal', '%(num)s avtal', 2) }}") == "2 agreements"
+        # "Avtal" is the menu's "Agreements" and the kind "Agreement"; "Skickas" a state and a column.
+        assert gettext("Avtal") == "Agreements" and str(AGREEMENT_KINDS["avtal"]) == "Agreement"
+        assert str(REMINDER_STATES["sending"]) == "Sending"
+        assert render_template_string("{{ pgettext('column', 'Skickas') }}") == "Send on"
+    with force_locale("sv"):
+        assert [relative_days(d) for d in (-1, 0, 2)] == ["1 dag sedan", "i dag", "om 2 dagar"]
+        assert str(AGREEMENT_KINDS["avtal"]) == "Avtal"
 
 
 def test_numbers_and_dates_follow_swedish_conventions(plain_ctx):

@@ -77,7 +77,7 @@ def page_table(response):
     ]
     if rows == [["Inget att visa."]]:
         rows = []
-    count = re.search(r'class="result-count">\s*(\d+) rader', html)
+    count = re.search(r'class="result-count">\s*(\d+) rad(?:er)?\b', html)
     assert count and int(count.group(1)) == len(rows)
     return header, rows
 

@@ -1,8 +1,8 @@
 """/account/tokens: the logged-in user's API tokens, made and revoked with CSRF-protected forms.
 
 A new token is shown once, on the page that answers the form (never stored in
-the session or a flash message, never shown again). Users see and revoke only
-their own tokens; deactivating an account stops all of its tokens.
+the session or a flash message, never shown again). Users see and revoke their
+own tokens, an admin everyone's; deactivating an account stops all of its tokens.
 """
 
 import re
@@ -39,7 +39,7 @@ def _page(form, status=200, new_token=None):
             "api/tokens.html",
             form=form,
             revoke_form=RevokeForm(formdata=None),
-            rows=tokens.active_tokens(current_user),
+            rows=tokens.visible_tokens(current_user),
             new_token=new_token,
             api_base=request.url_root.rstrip("/") + "/api/v1",
         ),
@@ -69,14 +69,14 @@ def manage():
 
 @bp.post("/account/tokens/revoke", endpoint="revoke")
 def revoke():
-    """Revoke one of the user's own tokens; it stops working at once."""
+    """Revoke a token (the user's own, or anyone's for an admin); it stops working at once."""
     form = RevokeForm()
     raw = (form.token_id.data or "").strip()
     if not form.validate_on_submit() or not re.fullmatch(r"[0-9]{1,10}", raw) or not 0 < int(raw) <= MAX_ID:
         flash(_("Välj en API-nyckel att återkalla."), "error")
         return redirect(url_for("api_tokens.manage"))
-    row = ApiToken.get_or_none((ApiToken.id == int(raw)) & (ApiToken.user == current_user.id))
-    if row is None:
+    row = ApiToken.get_or_none(ApiToken.id == int(raw))
+    if row is None or not tokens.may_manage(current_user, row):
         abort(404)
     if tokens.revoke_token(row):
         flash(_("API-nyckeln ”%(name)s” är återkallad och fungerar inte längre.", name=row.name), "success")

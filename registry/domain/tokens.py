@@ -72,13 +72,22 @@ def revoke_token(row):
     return True
 
 
-def active_tokens(user):
-    """The user's tokens that still work, oldest first."""
-    return list(
-        ApiToken.select()
-        .where((ApiToken.user == user.id) & ApiToken.revoked_at.is_null())
+def visible_tokens(user):
+    """The tokens that still work and `user` manages: their own, or everyone's for an admin; oldest first."""
+    query = (
+        ApiToken.select(ApiToken, User)
+        .join(User)
+        .where(ApiToken.revoked_at.is_null())
         .order_by(ApiToken.created_at, ApiToken.id)
     )
+    if user.role != "admin":
+        query = query.where(ApiToken.user == user.id)
+    return list(query)
+
+
+def may_manage(user, token):
+    """Users revoke their own tokens; an admin anyone's (a leaked key, someone who left)."""
+    return token.user_id == user.id or user.role == "admin"
 
 
 def user_for_token(plain):

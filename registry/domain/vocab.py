@@ -5,9 +5,10 @@ The source strings are Swedish, the product's default language.
 """
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 AGREEMENT_KINDS = {
-    "avtal": _l("Avtal"),
+    "avtal": lazy_pgettext("agreement kind", "Avtal"),
     "overenskommelse": _l("Överenskommelse"),
     "tillampningsanvisning": _l("Tillämpningsanvisning"),
     "strategi": _l("Strategi"),
@@ -59,7 +60,7 @@ def label(vocabulary, code):
 
 REMINDER_STATES = {
     "pending": _l("Väntar"),
-    "sending": _l("Skickas"),
+    "sending": lazy_pgettext("reminder state", "Skickas"),
     "sent": _l("Skickad"),
     "skipped": _l("Hoppades över"),
     "failed": _l("Misslyckades"),
@@ -81,6 +82,8 @@ AUDIT_ENTITIES = {
     "person": _l("person"),
     "user": _l("konto"),
     "meeting": _l("möte"),
+    "feed": _l("kalenderflöde"),
+    "api_token": _l("API-nyckel"),
 }
 FIELD_LABELS = {
     "title": _l("Titel"),
