@@ -341,7 +341,8 @@ def test_audit_page_filters_and_exports(ctx, monkeypatch, subtests):
             page = text(client.get("/audit", query_string=query))
             shown = re.findall(r"Post (?:ett|två|tre|fyra)", page)
             assert shown == expected
-            assert f"{len(expected)} ändringar" in page
+            count = len(expected)
+            assert f"{count} {'ändring' if count == 1 else 'ändringar'} ·" in page
 
             response = client.get("/audit/export.csv", query_string=query)
             assert response.status_code == 200

@@ -21,7 +21,7 @@ from flask_login import current_user
 
 from .. import clock
 from ..domain import queries
-from ..domain.agreements import ValidationError, record_review, save_agreement
+from ..domain.agreements import EMPTY_AGREEMENT, ValidationError, record_review, save_agreement
 from ..domain.collation import sorted_organisations, sv_key
 from ..domain.queries import SORTS
 from ..domain.users import group_ids
@@ -166,31 +166,8 @@ DOMAIN_NAMES = {
 }
 API_NAMES = {domain: api for api, domain in DOMAIN_NAMES.items()}
 
-NEW_AGREEMENT = {
-    "title": "",
-    "short_name": "",
-    "kind": None,
-    "case_number": None,
-    "status": "in_force",
-    "description": "",
-    "target_group": "",
-    "responsible_group": None,
-    "contributing_groups": [],
-    "owners": [],
-    "parties": [],
-    "decision_body": None,
-    "decision_date": None,
-    "decision_ref": "",
-    "valid_from": None,
-    "expires_on": None,
-    "review_rule": "",
-    "parent": None,
-    "replaced_by": None,
-    "notes": "",
-    "expiry_offsets": "",
-    "review_offsets": "",
-    "overdue_every_days": None,
-}
+# A new agreement from the API is in force unless the body says otherwise.
+NEW_AGREEMENT = {**EMPTY_AGREEMENT, "kind": None, "status": "in_force"}
 
 
 def current_data(agreement):

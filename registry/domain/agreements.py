@@ -162,6 +162,36 @@ def snapshot(agreement):
     return facts
 
 
+# Every field save_agreement takes, empty (documents as (title, url) pairs): the base that
+# API bodies and spreadsheet rows are applied to when they create an agreement.
+EMPTY_AGREEMENT = {
+    "title": "",
+    "short_name": "",
+    "kind": "",
+    "case_number": None,
+    "status": "",
+    "description": "",
+    "target_group": "",
+    "responsible_group": None,
+    "contributing_groups": [],
+    "owners": [],
+    "parties": [],
+    "decision_body": None,
+    "decision_date": None,
+    "decision_ref": "",
+    "valid_from": None,
+    "expires_on": None,
+    "review_rule": "",
+    "parent": None,
+    "replaced_by": None,
+    "notes": "",
+    "expiry_offsets": "",
+    "review_offsets": "",
+    "overdue_every_days": None,
+    "documents": [],
+}
+
+
 def save_agreement(data, agreement=None):
     """Create (agreement=None) or update an agreement with its links; all or nothing."""
     data = _clean(data)

@@ -29,6 +29,7 @@ from scheduler import policy
 
 from ..models import Agreement, AgreementGroup, AgreementOwner, AgreementParty, Document, Group, Organisation, Person
 from . import cycles, exports
+from .agreements import EMPTY_AGREEMENT
 from .collation import organisation_key, sv_key
 from .vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES
 
@@ -339,32 +340,8 @@ class Directory:
 
 # --- the register's values ----------------------------------------------------------
 
-EMPTY_VALUES = {
-    "title": "",
-    "short_name": "",
-    "kind": "",
-    "case_number": None,
-    "status": "",
-    "description": "",
-    "target_group": "",
-    "responsible_group": None,
-    "contributing_groups": [],
-    "owners": [],
-    "parties": [],
-    "decision_body": None,
-    "decision_date": None,
-    "decision_ref": "",
-    "valid_from": None,
-    "expires_on": None,
-    "review_rule": "",
-    "parent": None,
-    "replaced_by": None,
-    "notes": "",
-    "expiry_offsets": "",
-    "review_offsets": "",
-    "overdue_every_days": None,
-    "documents": [],
-}
+# Every value save_agreement takes, empty: the base of a row that creates an agreement.
+EMPTY_VALUES = EMPTY_AGREEMENT
 
 
 def register_values():
