@@ -14,6 +14,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import NamedTuple
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
@@ -35,6 +36,7 @@ from registry.models import (
 
 from . import locks, mailer, policy, stages
 from .deadlines import EXPIRY, REVIEW
+from .workdays import next_working_day, previous_working_day
 
 log = logging.getLogger(__name__)
 # A deadline can be moved this many days by weekends and holidays.
@@ -108,13 +110,56 @@ def what(item):
 
 
 # --- planning ---------------------------------------------------------------
+#
+# Planning reads only what can be due: active agreements whose expiry or next
+# review falls before the horizon (the date filter is in SQL, served by the
+# indexes on expires_on and next_review_on), a chunk of them at a time so that
+# memory stays flat however large the register is. Per chunk, one query each
+# fetches the owners and the delivery-log rows of the current deadlines, so the
+# cost is a few queries per chunk, never one per agreement.
+
+# Agreements planned per chunk (and per round of queries).
+PLAN_CHUNK = 5000
+# Ids per UPDATE ... WHERE id IN (...), well below SQLite's limit on bound variables.
+ID_CHUNK = 2000
+
+
+class _Facts(NamedTuple):
+    """What planning needs of an agreement (no model instances: a pass may look at many)."""
+
+    id: int
+    status: str
+    expires_on: datetime.date | None
+    next_review_on: datetime.date | None
+    expiry_offsets: str
+    review_offsets: str
+    overdue_every_days: int | None
+    responsible_group_id: int
+
+
+_FACT_COLUMNS = (
+    Agreement.id,
+    Agreement.status,
+    Agreement.expires_on,
+    Agreement.next_review_on,
+    Agreement.expiry_offsets,
+    Agreement.review_offsets,
+    Agreement.overdue_every_days,
+    Agreement.responsible_group,
+)
 
 
 def _horizon_days():
     """How far ahead any policy in the register looks (defaults, groups, agreements)."""
     longest = max(policy.DEFAULT_EXPIRY_OFFSETS + policy.DEFAULT_REVIEW_OFFSETS)
     for model in (Group, Agreement):
-        for expiry, review in model.select(model.expiry_offsets, model.review_offsets).distinct().tuples():
+        rows = (
+            model.select(model.expiry_offsets, model.review_offsets)
+            .where((model.expiry_offsets != "") | (model.review_offsets != ""))
+            .distinct()
+            .tuples()
+        )
+        for expiry, review in rows:
             for text in (expiry, review):
                 try:
                     longest = max(longest, *(policy.parse_offsets(text) or (0,)))
@@ -123,17 +168,43 @@ def _horizon_days():
     return longest + SHIFT_MARGIN_DAYS
 
 
-def _candidates(day):
-    """Active agreements with a deadline inside the horizon or already passed."""
-    horizon = day + timedelta(days=_horizon_days())
-    return list(
-        Agreement.select(Agreement, Group)
-        .join(Group, on=Agreement.responsible_group == Group.id)
-        .where(
-            Agreement.status.in_(ACTIVE_STATUSES)
-            & ((Agreement.expires_on <= horizon) | (Agreement.next_review_on <= horizon))
-        )
+def _longest_repeat():
+    """The longest overdue repeat interval of any policy in the register."""
+    every = policy.DEFAULT_OVERDUE_EVERY_DAYS
+    for model in (Group, Agreement):
+        every = max(every, model.select(fn.MAX(model.overdue_every_days)).scalar() or 0)
+    return every
+
+
+def _in_window(day, horizon_days):
+    """Active agreements with a deadline inside the horizon or already passed (SQL)."""
+    horizon = day + timedelta(days=horizon_days)
+    return Agreement.status.in_(ACTIVE_STATUSES) & (
+        (Agreement.expires_on <= horizon) | (Agreement.next_review_on <= horizon)
     )
+
+
+def _candidate_chunks(window):
+    """Lists of _Facts of the agreements in the window, PLAN_CHUNK at a time, in id order."""
+    last = 0
+    while True:
+        rows = (
+            Agreement.select(*_FACT_COLUMNS)
+            .where(window & (Agreement.id > last))
+            .order_by(Agreement.id)
+            .limit(PLAN_CHUNK)
+            .tuples()
+        )
+        chunk = [_Facts(*row) for row in rows]
+        if chunk:
+            yield chunk
+        if len(chunk) < PLAN_CHUNK:
+            return
+        last = chunk[-1].id
+
+
+def _chunk_condition(window, chunk):
+    return window & Agreement.id.between(chunk[0].id, chunk[-1].id)
 
 
 def _deadlines_of(agreement):
@@ -145,32 +216,46 @@ def _deadlines_of(agreement):
     return found
 
 
-def _recipients(agreements):
-    """{agreement id: ([(email, role)] before the deadline, [(email, role)] when overdue)}."""
-    ids = [a.id for a in agreements]
+def _owners(condition):
+    """{agreement id: [owner e-mail]} for the agreements matching `condition`, in one query."""
     owners = defaultdict(list)
-    if ids:
-        rows = (
-            AgreementOwner.select(AgreementOwner.agreement, Person.email)
-            .join(Person)
-            .where(AgreementOwner.agreement.in_(ids) & Person.is_active)
-            .tuples()
-        )
-        for agreement_id, email in rows:
-            owners[agreement_id].append(email)
+    rows = (
+        AgreementOwner.select(AgreementOwner.agreement, Person.email)
+        .join(Person)
+        .switch(AgreementOwner)
+        .join(Agreement)
+        .where(condition & Person.is_active)
+        .order_by(AgreementOwner.id)
+        .tuples()
+    )
+    for agreement_id, email in rows:
+        owners[agreement_id].append(email)
+    return owners
+
+
+def _escalation():
+    """({group id: chair's e-mail}, [secretaries' e-mails]): who hears of every overdue deadline."""
     chairs = dict(Group.select(Group.id, Person.email).join(Person, on=Group.chair == Person.id).tuples())
-    secretaries = [p.email for p in Person.select().where(Person.is_secretary & Person.is_active)]
-    result = {}
-    for agreement in agreements:
-        ahead = [(e, "owner") for e in owners[agreement.id]]
-        if agreement.responsible_group.mailbox:
-            ahead.append((agreement.responsible_group.mailbox, "mailbox"))
-        late = list(ahead)
-        if agreement.responsible_group_id in chairs:
-            late.append((chairs[agreement.responsible_group_id], "chair"))
-        late.extend((e, "secretary") for e in secretaries)
-        result[agreement.id] = (_unique(ahead), _unique(late))
-    return result
+    secretaries = [
+        email
+        for (email,) in Person.select(Person.email)
+        .where(Person.is_secretary & Person.is_active)
+        .order_by(Person.id)
+        .tuples()
+    ]
+    return chairs, secretaries
+
+
+def _recipients(agreement, group, owners, chairs, secretaries):
+    """([(email, role)] before the deadline, [(email, role)] when overdue)."""
+    ahead = [(e, "owner") for e in owners.get(agreement.id, ())]
+    if group is not None and group.mailbox:
+        ahead.append((group.mailbox, "mailbox"))
+    late = list(ahead)
+    if agreement.responsible_group_id in chairs:
+        late.append((chairs[agreement.responsible_group_id], "chair"))
+    late.extend((e, "secretary") for e in secretaries)
+    return _unique(ahead), _unique(late)
 
 
 def _unique(pairs):
@@ -183,47 +268,106 @@ def _unique(pairs):
     return out
 
 
-def _recorded(agreements):
-    """{(agreement, kind, deadline): {(recipient, stage)}} for the current deadlines."""
-    recorded = defaultdict(set)
-    ids = [a.id for a in agreements]
-    if not ids:
-        return recorded
-    dates = {d for a in agreements for _k, d in _deadlines_of(a)}
+def _recorded(condition, since):
+    """{(agreement, kind): {(recipient, stage)}} of the current deadlines of the matching agreements.
+
+    Only the rows planning can ask about: every advance stage ("before:N"),
+    and overdue stages sent since `since` (the latest due overdue stage is
+    never older; older repeats would only grow with the years).
+    """
+    current = ((Reminder.kind == EXPIRY) & (Reminder.deadline_on == Agreement.expires_on)) | (
+        (Reminder.kind == REVIEW) & (Reminder.deadline_on == Agreement.next_review_on)
+    )
     rows = (
-        Reminder.select(Reminder.agreement, Reminder.kind, Reminder.deadline_on, Reminder.recipient, Reminder.stage)
-        .where(Reminder.agreement.in_(ids) & Reminder.deadline_on.in_(list(dates)))
+        Reminder.select(Reminder.agreement, Reminder.kind, Reminder.recipient, Reminder.stage)
+        .join(Agreement, on=(Reminder.agreement == Agreement.id))
+        .where(condition & current & (Reminder.stage.startswith("before:") | (Reminder.send_on >= since)))
         .tuples()
     )
-    for agreement_id, kind, deadline_on, recipient, stage in rows:
-        recorded[(agreement_id, kind, deadline_on)].add((recipient, stage))
+    recorded = defaultdict(set)
+    for agreement_id, kind, recipient, stage in rows:
+        recorded[(agreement_id, kind)].add((recipient, stage))
     return recorded
+
+
+def _due_stages(kind, due_on, rules, day):
+    """The stages of one deadline that planning needs: what `stages.stages` returns, less the
+    overdue repeats before the latest one (catch-up sends only the latest and never records
+    missed repeats). A deadline overdue for years costs a few steps, not one per missed week.
+    """
+    found = []
+    for offset in rules.offsets(kind):
+        send_on = previous_working_day(due_on - timedelta(days=offset))
+        if send_on <= day:
+            found.append(stages.Stage(f"before:{offset}", send_on, False))
+    found.sort(key=lambda s: (s.send_on, -int(s.code.partition(":")[2])))  # as stages.stages orders them
+    every = rules.overdue_every
+    repeat = ((day - due_on).days - 1) // every  # the last repeat whose nominal date is on or before `day`
+    while repeat >= 0:
+        days_after = 1 + repeat * every
+        send_on = next_working_day(due_on + timedelta(days=days_after))
+        if send_on <= day:  # moved forward past `day`: the one before it is the latest
+            found.append(stages.Stage(f"overdue:{days_after}", send_on, True))
+            break
+        repeat -= 1
+    return tuple(found)
+
+
+def _plan_chunks(day):
+    """(to send, to skip) per chunk of candidate agreements; see `plan`."""
+    horizon = _horizon_days()
+    window = _in_window(day, horizon)
+    since = day - timedelta(days=2 * _longest_repeat() + SHIFT_MARGIN_DAYS)
+    groups = {g.id: g for g in Group.select()}  # a register has tens of groups, not thousands
+    chairs, secretaries = _escalation()
+    rules_of, due_of = {}, {}  # most agreements share their group's policy and many share a date
+    for chunk in _candidate_chunks(window):
+        condition = _chunk_condition(window, chunk)
+        owners = _owners(condition)
+        recorded = _recorded(condition, since)
+        to_send, to_skip = [], []
+        for agreement in chunk:
+            group = groups.get(agreement.responsible_group_id)
+            key = (agreement.responsible_group_id, *agreement[4:7])
+            rules = rules_of.get(key)
+            if rules is None:
+                rules = rules_of[key] = policy.resolve(agreement, group)
+            people = None
+            for kind, due_on in _deadlines_of(agreement):
+                due = due_of.get((kind, due_on, rules))
+                if due is None:
+                    due = due_of[(kind, due_on, rules)] = _due_stages(kind, due_on, rules, day)
+                if not due:
+                    continue
+                if people is None:
+                    people = _recipients(agreement, group, owners, chairs, secretaries)
+                ahead, late = people
+                done = recorded.get((agreement.id, kind), ())
+                owner_emails = {email for email, _role in ahead}
+                for email, role in late if due[-1].overdue else ahead:
+                    mine = {stage for (recipient, stage) in done if recipient == email}
+                    # Escalation recipients hear only of overdue stages, never of advance ones.
+                    theirs = due if email in owner_emails else [s for s in due if s.overdue]
+                    send, skip = stages.catch_up(theirs, mine)
+                    row = {
+                        "agreement": agreement.id,
+                        "kind": kind,
+                        "deadline_on": due_on,
+                        "recipient": email,
+                        "role": role,
+                    }
+                    if send is not None:
+                        to_send.append({**row, "stage": send.code, "send_on": send.send_on})
+                    to_skip.extend({**row, "stage": s.code, "send_on": s.send_on} for s in skip)
+        yield to_send, to_skip
 
 
 def plan(day):
     """Rows to record for `day`: (to send, to skip), each a list of Reminder field dicts."""
-    agreements = _candidates(day)
-    recipients = _recipients(agreements)
-    recorded = _recorded(agreements)
     to_send, to_skip = [], []
-    for agreement in agreements:
-        rules = policy.resolve(agreement, agreement.responsible_group)
-        ahead, late = recipients[agreement.id]
-        for kind, due_on in _deadlines_of(agreement):
-            due = stages.stages(kind, due_on, rules, day)
-            if not due:
-                continue
-            done = recorded[(agreement.id, kind, due_on)]
-            owners = {email for email, _role in ahead}
-            for email, role in late if due[-1].overdue else ahead:
-                mine = {stage for (recipient, stage) in done if recipient == email}
-                # Escalation recipients hear only of overdue stages, never of advance ones.
-                theirs = due if email in owners else [s for s in due if s.overdue]
-                send, skip = stages.catch_up(theirs, mine)
-                row = {"agreement": agreement.id, "kind": kind, "deadline_on": due_on, "recipient": email, "role": role}
-                if send is not None:
-                    to_send.append({**row, "stage": send.code, "send_on": send.send_on})
-                to_skip.extend({**row, "stage": s.code, "send_on": s.send_on} for s in skip)
+    for sending, skipping in _plan_chunks(day):
+        to_send.extend(sending)
+        to_skip.extend(skipping)
     return to_send, to_skip
 
 
@@ -242,6 +386,20 @@ def _record(rows, state):
     return created
 
 
+def _chunks(ids, size=ID_CHUNK):
+    ids = list(ids)
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _update_ids(ids, **values):
+    """One UPDATE per ID_CHUNK ids (in the caller's transaction); return the rows changed."""
+    changed = 0
+    for chunk in _chunks(ids):
+        changed += Reminder.update(**values).where(Reminder.id.in_(chunk)).execute()
+    return changed
+
+
 def _latest_per_deadline(reminders, now):
     """Keep one row per (agreement, deadline, recipient): the latest stage.
 
@@ -250,17 +408,14 @@ def _latest_per_deadline(reminders, now):
     """
     latest = {}
     for reminder in reminders:
-        key = (reminder.agreement.id, reminder.kind, reminder.deadline_on, reminder.recipient)
+        key = (reminder.agreement_id, reminder.kind, reminder.deadline_on, reminder.recipient)
         current = latest.get(key)
         if current is None or (reminder.send_on, reminder.id) > (current.send_on, current.id):
             latest[key] = reminder
-    superseded = [r.id for r in reminders if latest[(r.agreement.id, r.kind, r.deadline_on, r.recipient)] is not r]
+    superseded = [r.id for r in reminders if latest[(r.agreement_id, r.kind, r.deadline_on, r.recipient)] is not r]
     if superseded:
-        (
-            Reminder.update(state="skipped", last_error="superseded by a later stage", updated_at=now)
-            .where(Reminder.id.in_(superseded))
-            .execute()
-        )
+        with db.atomic():
+            _update_ids(superseded, state="skipped", last_error="superseded by a later stage", updated_at=now)
     return list(latest.values()), len(superseded)
 
 
@@ -288,10 +443,11 @@ def _digests(reminders, day):
     agreements = {r.agreement.id: r.agreement for r in reminders}
     groups = {g.id: g for g in Group.select()}  # a register has tens of groups, not thousands
     meetings = GroupMeeting.dates_by_group({a.decision_body_id or a.responsible_group_id for a in agreements.values()})
+    for agreement in agreements.values():
+        agreement.responsible_group = groups.get(agreement.responsible_group_id)
     by_recipient = {}
     for reminder in reminders:
         agreement = agreements[reminder.agreement.id]
-        agreement.responsible_group = groups.get(agreement.responsible_group_id)
         deciding_id = agreement.decision_body_id or agreement.responsible_group_id
         deciding = groups.get(deciding_id)
         meeting = stages.deciding_meeting(
@@ -308,24 +464,35 @@ def render(digest):
 
 
 def _claim(ids):
-    """pending/failed -> sending, only for rows nobody else claimed; return the claimed ids."""
+    """pending/failed -> sending, only for rows nobody else claimed; return the claimed ids.
+
+    One conditional UPDATE (per ID_CHUNK ids) and one read-back, committed
+    together before the digest is sent: a pass killed after this point leaves
+    these rows, and only these, in 'sending'.
+    """
     now = utcnow()
-    (
-        Reminder.update(state="sending", updated_at=now)
-        .where(Reminder.id.in_(ids) & Reminder.state.in_(("pending", "failed")))
-        .execute()
-    )
-    return {
-        r.id
-        for r in Reminder.select(Reminder.id).where(
-            Reminder.id.in_(ids) & (Reminder.state == "sending") & (Reminder.updated_at == now)
-        )
-    }
+    claimed = set()
+    with db.atomic():
+        for chunk in _chunks(ids):
+            (
+                Reminder.update(state="sending", updated_at=now)
+                .where(Reminder.id.in_(chunk) & Reminder.state.in_(("pending", "failed")))
+                .execute()
+            )
+            claimed.update(
+                rid
+                for (rid,) in Reminder.select(Reminder.id)
+                .where(Reminder.id.in_(chunk) & (Reminder.state == "sending") & (Reminder.updated_at == now))
+                .tuples()
+            )
+    return claimed
 
 
 def _mark_sent(ids, msgid):
-    (
-        Reminder.update(
+    """sending -> sent for one digest's rows, committed at once after the server accepted it."""
+    with db.atomic():
+        _update_ids(
+            ids,
             state="sent",
             message_id=msgid,
             attempts=Reminder.attempts + 1,
@@ -333,32 +500,32 @@ def _mark_sent(ids, msgid):
             next_attempt_at=None,
             updated_at=utcnow(),
         )
-        .where(Reminder.id.in_(ids))
-        .execute()
-    )
 
 
 def _mark_failed(ids, error, now):
+    """-> failed, with the next attempt after a backoff that doubles with each attempt (up to a day)."""
     backoff = current_app.config["REMINDER_BACKOFF_MINUTES"]
-    for reminder in Reminder.select().where(Reminder.id.in_(ids)):
-        attempts = reminder.attempts + 1
-        delay = min(backoff * 2 ** (attempts - 1), 24 * 60)
-        (
-            Reminder.update(
+    by_attempts = defaultdict(list)
+    for chunk in _chunks(ids):
+        for rid, attempts in Reminder.select(Reminder.id, Reminder.attempts).where(Reminder.id.in_(chunk)).tuples():
+            by_attempts[attempts + 1].append(rid)
+    with db.atomic():
+        for attempts, same in by_attempts.items():
+            delay = min(backoff * 2 ** (attempts - 1), 24 * 60)
+            _update_ids(
+                same,
                 state="failed",
                 attempts=attempts,
                 last_error=str(error)[:1000],
                 next_attempt_at=now + timedelta(minutes=delay),
                 updated_at=now,
             )
-            .where(Reminder.id == reminder.id)
-            .execute()
-        )
 
 
 def _send_all(digests, result):
     """Send each digest over one reused connection.
 
+    Per digest: claim its rows (committed), send, mark them sent (committed).
     A refused message fails alone and the next digest reconnects; when the
     server cannot be reached at all, the remaining digests fail with the same
     error at once instead of each waiting for its own timeout.
@@ -415,6 +582,21 @@ def _drop(connection):
     return None
 
 
+def _drop_stale(now, retry_failed_now, result):
+    """Sendable rows that still apply; the others are marked skipped (one UPDATE per ID_CHUNK)."""
+    sendable, stale = [], []
+    for reminder in _sendable(datetime.datetime.max if retry_failed_now else now):
+        if _still_applies(reminder, reminder.agreement):
+            sendable.append(reminder)
+        else:
+            stale.append(reminder.id)
+    if stale:
+        with db.atomic():
+            _update_ids(stale, state="skipped", last_error="no longer applies", updated_at=now)
+        result.stale += len(stale)
+    return sendable
+
+
 def run_pass(day, trigger="cli", retry_failed_now=False):
     """One reminder pass as if today were `day`. Returns a PassResult.
 
@@ -428,22 +610,13 @@ def run_pass(day, trigger="cli", retry_failed_now=False):
         try:
             # Rows left 'sending' by a pass that died: send them again.
             Reminder.update(state="pending").where(Reminder.state == "sending").execute()
-            to_send, to_skip = plan(day)
-            with db.atomic():
-                _record(to_send, "pending")
-                result.skipped = _record(to_skip, "skipped")
+            # Record what is due, one transaction per chunk of the register.
+            for to_send, to_skip in _plan_chunks(day):
+                with db.atomic():
+                    _record(to_send, "pending")
+                    result.skipped += _record(to_skip, "skipped")
             now = utcnow()
-            sendable = []
-            for reminder in _sendable(datetime.datetime.max if retry_failed_now else now):
-                if _still_applies(reminder, reminder.agreement):
-                    sendable.append(reminder)
-                else:
-                    (
-                        Reminder.update(state="skipped", last_error="no longer applies", updated_at=now)
-                        .where(Reminder.id == reminder.id)
-                        .execute()
-                    )
-                    result.stale += 1
+            sendable = _drop_stale(now, retry_failed_now, result)
             sendable, superseded = _latest_per_deadline(sendable, now)
             result.stale += superseded
             _send_all(_digests(sendable, day), result)
@@ -462,8 +635,9 @@ def dry_run(day):
     to_send, to_skip = plan(day)
     now = utcnow()
     pending = [r for r in _sendable(now) if _still_applies(r, r.agreement)]
-    ids = [row["agreement"] for row in to_send]
-    agreements = {a.id: a for a in Agreement.select().where(Agreement.id.in_(ids or [0]))}
+    agreements = {}
+    for chunk in _chunks({row["agreement"] for row in to_send}):
+        agreements.update((a.id, a) for a in Agreement.select().where(Agreement.id.in_(chunk)))
     planned = [Reminder(**{**row, "agreement": agreements[row["agreement"]]}) for row in to_send]
     result = PassResult(day, skipped=len(to_skip))
     result.digests = _digests(pending + planned, day)
