@@ -9,6 +9,7 @@ it is down those tests fail with a message saying so, they never pass silently.
 import datetime
 import os
 import uuid
+from contextlib import contextmanager
 from urllib.parse import quote
 
 import psycopg2
@@ -35,23 +36,36 @@ def _pg_admin():
     return conn
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request, tmp_path):
-    """A URL to an empty database of each kind."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'registry.db'}"
+@contextmanager
+def empty_database(kind, tmp_path, name="registry"):
+    """A URL to a new, empty database: a SQLite file, or a PostgreSQL schema dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / f'{name}.db'}"
         return
     schema = f"t_{uuid.uuid4().hex[:12]}"
     conn = _pg_admin()
     with conn.cursor() as cur:
         cur.execute(f"CREATE SCHEMA {schema}")
     separator = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{separator}options={quote(f'-csearch_path={schema}')}"
-    if not db.is_closed():
-        db.close()
-    with conn.cursor() as cur:
-        cur.execute(f"DROP SCHEMA {schema} CASCADE")
-    conn.close()
+    try:
+        yield f"{PG_URL}{separator}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        if not db.is_closed():
+            db.close()
+        with conn.cursor() as cur:
+            cur.execute(f"DROP SCHEMA {schema} CASCADE")
+        conn.close()
+
+
+def kind_of(url):
+    return "sqlite" if url.startswith("sqlite") else "postgres"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, tmp_path):
+    """A URL to an empty database of each kind."""
+    with empty_database(request.param, tmp_path) as url:
+        yield url
 
 
 def make_app(url, **config):
@@ -103,6 +117,16 @@ def login_as(app, client, role="admin", email=None, person=None):
         session["_user_id"] = str(user_id)
         session["_fresh"] = True
     return user
+
+
+def client_for(app, user):
+    """A fresh test client, logged in as `user` (None: not logged in)."""
+    client = app.test_client()
+    if user is not None:
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+    return client
 
 
 @pytest.fixture

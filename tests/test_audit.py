@@ -12,8 +12,8 @@ import pytest
 
 from registry.domain import audit, directory, users
 from registry.models import Agreement, AuditEntry, Group, GroupMeeting, Organisation, Person, Review, User
-from tests.conftest import login_as
-from tests.test_permissions import client_for, form_fields
+from tests.conftest import client_for, login_as
+from tests.html import form_fields
 
 LAKAR = "Läkaruppdrag"
 

@@ -14,7 +14,7 @@ from icalendar import Calendar
 
 from registry import permissions
 from registry.domain import feeds
-from registry.domain.agreements import record_review, save_agreement
+from registry.domain.agreements import editable_values, record_review, save_agreement
 from registry.models import (
     Agreement,
     AgreementOwner,
@@ -93,38 +93,7 @@ def lakar():
 
 def agreement_data(agreement, **changes):
     """Everything save_agreement needs to save `agreement` unchanged, with some changes."""
-    data = {
-        key: getattr(agreement, key)
-        for key in (
-            "title",
-            "short_name",
-            "kind",
-            "case_number",
-            "description",
-            "target_group",
-            "decision_date",
-            "decision_ref",
-            "valid_from",
-            "expires_on",
-            "review_rule",
-            "status",
-            "notes",
-            "expiry_offsets",
-            "review_offsets",
-            "overdue_every_days",
-        )
-    }
-    data.update(
-        responsible_group=agreement.responsible_group_id,
-        decision_body=agreement.decision_body_id,
-        parent=agreement.parent_id,
-        replaced_by=agreement.replaced_by_id,
-        contributing_groups=[link.group_id for link in agreement.contributor_links],
-        owners=[link.person_id for link in agreement.owner_links],
-        parties=[link.organisation_id for link in agreement.party_links],
-    )
-    data.update(changes)
-    return data
+    return {**editable_values(agreement), **changes}
 
 
 def change(agreement, **changes):

@@ -10,9 +10,7 @@ import csv
 import datetime
 import io
 import re
-import uuid
 from html import unescape
-from urllib.parse import quote
 
 import openpyxl
 import pytest
@@ -21,8 +19,7 @@ from registry.db import db, upgrade
 from registry.domain import exports, importer, spreadsheet
 from registry.domain.agreements import SCALAR_FIELDS, ValidationError, save_agreement
 from registry.models import Agreement, AuditEntry, Document, Group, GroupMember, Organisation, Person
-from tests.conftest import PG_URL, _pg_admin, login_as, make_app
-from tests.test_permissions import client_for
+from tests.conftest import client_for, empty_database, kind_of, login_as, make_app
 
 HEADER = spreadsheet.HEADER
 REKO = "ReKo"
@@ -44,20 +41,8 @@ def _uploads_in_tmp(request, tmp_path):
 @pytest.fixture
 def second_database(database_url, tmp_path):
     """Another empty database of the same kind as `database_url`."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'second.db'}"
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    conn = _pg_admin()
-    with conn.cursor() as cur:
-        cur.execute(f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{separator}options={quote(f'-csearch_path={schema}')}"
-    if not db.is_closed():
-        db.close()
-    with conn.cursor() as cur:
-        cur.execute(f"DROP SCHEMA {schema} CASCADE")
-    conn.close()
+    with empty_database(kind_of(database_url), tmp_path, "second") as url:
+        yield url
 
 
 def text(response):

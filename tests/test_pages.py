@@ -11,7 +11,6 @@ import datetime
 import re
 import warnings
 from html import unescape
-from html.parser import HTMLParser
 
 from registry import seed
 from registry.db import db
@@ -26,16 +25,13 @@ from registry.models import (
     Person,
     Review,
 )
+from tests.html import FormReader, field_error, form_fields, text
 
 BARN = "Strategigrupp Barn och unga"
 YOUTH_CLINICS = "Överenskommelse ungdomsmottagningar Jönköpings län"  # Barn och unga, yearly, from 2025-01-01
 
 
 # --- helpers ----------------------------------------------------------------
-
-
-def text(response):
-    return response.get_data(as_text=True)
 
 
 def listed(response):
@@ -45,12 +41,6 @@ def listed(response):
 
 def result_count(response):
     return unescape(re.search(r'class="result-count"[^>]*>([^<]*)', text(response)).group(1)).strip()
-
-
-def field_error(response, name):
-    """The message shown beside a form field, or None."""
-    found = re.search(rf'id="{name}-error">(.*?)</p>', text(response), re.S)
-    return unescape(found.group(1)) if found else None
 
 
 def section(response, heading_id):
@@ -87,53 +77,6 @@ def links(agreement_id):
         sorted(p.organisation_id for p in AgreementParty.select().where(AgreementParty.agreement == agreement_id)),
         sorted((d.title, d.url) for d in Document.select().where(Document.agreement == agreement_id)),
     )
-
-
-class _FormReader(HTMLParser):
-    """What a browser would submit for the page's form, without touching anything."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.fields, self._select, self._textarea = {}, None, None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "input" and a.get("name") and a.get("type") not in ("checkbox", "radio", "submit"):
-            self.fields[a["name"]] = a.get("value") or ""
-        elif tag == "select":
-            self._select = a["name"]
-            self.fields[self._select] = [] if "multiple" in a else None
-        elif tag == "option" and self._select:
-            current, value = self.fields[self._select], a.get("value", "")
-            if isinstance(current, list):
-                if "selected" in a:
-                    current.append(value)
-            elif "selected" in a or current is None:  # a single select posts its first option by default
-                self.fields[self._select] = value
-        elif tag == "textarea":
-            self._textarea = a["name"]
-            self.fields[self._textarea] = ""
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            # Browsers drop the newline that opens a textarea's content.
-            self.fields[self._textarea] = re.sub(r"^\r?\n", "", self.fields[self._textarea])
-            self._textarea = None
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.fields[self._textarea] += data
-
-
-def form_fields(client, url):
-    """GET a form page and return what submitting it unchanged would post."""
-    response = client.get(url)
-    assert response.status_code == 200
-    reader = _FormReader()
-    reader.feed(text(response))
-    return reader.fields
 
 
 def new_agreement(**changes):
@@ -560,7 +503,7 @@ def test_invalid_agreement_is_refused_and_nothing_is_saved(seeded, client, subte
                 rf'aria-invalid="true"[^>]*id="{field}"|id="{field}"[^>]*aria-invalid="true"', text(response)
             )
             assert [m.select().count() for m in tables] == counts
-            reader = _FormReader()  # what was typed is still there
+            reader = FormReader()  # what was typed is still there
             reader.feed(text(response))
             assert reader.fields["documents"] == data["documents"]
             if "parties" not in changes:

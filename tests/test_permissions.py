@@ -7,8 +7,6 @@ updated too. Each role is tried on a seeded database shared through `subtests`.
 """
 
 import re
-from html import unescape
-from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlparse
 
 from flask import url_for
@@ -16,7 +14,8 @@ from flask import url_for
 from registry import permissions
 from registry.domain import users
 from registry.models import Agreement, Group, GroupMeeting, Organisation, Person, Review, User
-from tests.conftest import login_as, make_app
+from tests.conftest import client_for, login_as, make_app
+from tests.html import field_error, form_fields, text
 
 ROLES = ("anonymous", "viewer", "editor", "auditor", "admin")
 
@@ -111,20 +110,6 @@ BARN = "Strategigrupp Barn och unga"
 # --- helpers ----------------------------------------------------------------
 
 
-def text(response):
-    return response.get_data(as_text=True)
-
-
-def client_for(app, user):
-    """A fresh test client, logged in as `user` (None: not logged in)."""
-    client = app.test_client()
-    if user is not None:
-        with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
-            session["_fresh"] = True
-    return client
-
-
 def make_users():
     """One account per role; the editor sits in Strategigrupp Äldre (through their Person)."""
     aldre = Group.get(Group.name == ALDRE).id
@@ -135,60 +120,6 @@ def make_users():
     for role in ("viewer", "auditor", "admin"):
         made[role] = User.create(email=f"{role}@test.example.org", name=f"Test {role}", role=role)
     return made
-
-
-class _FormReader(HTMLParser):
-    """What a browser would submit for the page's first form with fields (text, selects, textareas)."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.fields, self._select, self._textarea = {}, None, None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "input" and a.get("name") and a.get("type") not in ("checkbox", "radio", "submit"):
-            self.fields[a["name"]] = a.get("value") or ""
-        elif tag == "input" and a.get("type") == "checkbox" and "checked" in a:
-            self.fields[a["name"]] = a.get("value") or "y"
-        elif tag == "select":
-            self._select = a["name"]
-            self.fields[self._select] = [] if "multiple" in a else None
-        elif tag == "option" and self._select:
-            current, value = self.fields[self._select], a.get("value", "")
-            if isinstance(current, list):
-                if "selected" in a:
-                    current.append(value)
-            elif "selected" in a or current is None:
-                self.fields[self._select] = value
-        elif tag == "textarea":
-            self._textarea = a["name"]
-            self.fields[self._textarea] = ""
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self.fields[self._textarea] = re.sub(r"^\r?\n", "", self.fields[self._textarea])
-            self._textarea = None
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.fields[self._textarea] += data
-
-
-def form_fields(client, url):
-    """GET a form page and return what submitting it unchanged would post."""
-    response = client.get(url)
-    assert response.status_code == 200, url
-    reader = _FormReader()
-    reader.feed(text(response))
-    reader.fields.pop("csrf_token", None)
-    return reader.fields
-
-
-def field_error(response, name):
-    found = re.search(rf'id="{name}-error">(.*?)</p>', text(response), re.S)
-    return unescape(found.group(1)) if found else None
 
 
 def new_agreement(group_id, **changes):

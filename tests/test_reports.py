@@ -10,7 +10,7 @@ import openpyxl
 
 from registry.domain.agreements import save_agreement
 from registry.models import Agreement, Group, Reminder, User
-from tests.test_permissions import client_for
+from tests.conftest import client_for
 
 LAKAR_TITLE = (
     "Läkaruppdrag och medicinsk samverkan mellan vårdcentraler och kommunal hälso- och sjukvård "

@@ -21,7 +21,7 @@ from flask_login import current_user
 
 from .. import clock
 from ..domain import queries
-from ..domain.agreements import EMPTY_AGREEMENT, ValidationError, record_review, save_agreement
+from ..domain.agreements import EMPTY_AGREEMENT, ValidationError, editable_values, record_review, save_agreement
 from ..domain.collation import sorted_organisations, sv_key
 from ..domain.queries import SORTS
 from ..domain.users import group_ids
@@ -168,21 +168,6 @@ API_NAMES = {domain: api for api, domain in DOMAIN_NAMES.items()}
 
 # A new agreement from the API is in force unless the body says otherwise.
 NEW_AGREEMENT = {**EMPTY_AGREEMENT, "kind": None, "status": "in_force"}
-
-
-def current_data(agreement):
-    """An agreement's facts in the shape save_agreement takes (documents left as they are)."""
-    data = {key: getattr(agreement, key) for key in NEW_AGREEMENT if key in agreement._meta.fields}
-    data.update(
-        responsible_group=agreement.responsible_group_id,
-        decision_body=agreement.decision_body_id,
-        parent=agreement.parent_id,
-        replaced_by=agreement.replaced_by_id,
-        contributing_groups=[link.group_id for link in agreement.contributor_links],
-        owners=[link.person_id for link in agreement.owner_links],
-        parties=[link.organisation_id for link in agreement.party_links],
-    )
-    return data
 
 
 def to_domain(body, base):
@@ -344,7 +329,7 @@ def get_agreement(agreement_id):
 def update_agreement(agreement_id, read_body):
     """Change the fields given; the others keep their values (editors: their groups' agreements only)."""
     agreement = editable_or_403(agreement_or_404(agreement_id))
-    saved = _save(to_domain(read_body(), current_data(agreement)), agreement)
+    saved = _save(to_domain(read_body(), editable_values(agreement)), agreement)
     return json(serialise.agreement_detail(saved, today(), window_days()))
 
 

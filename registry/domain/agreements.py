@@ -192,6 +192,18 @@ EMPTY_AGREEMENT = {
 }
 
 
+def editable_values(agreement):
+    """An agreement's facts in the shape save_agreement takes (documents left as they are)."""
+    # __data__ holds the stored values: ids, not rows, for the foreign keys.
+    data = {key: agreement.__data__.get(key) for key in EMPTY_AGREEMENT if key in agreement._meta.fields}
+    data.update(
+        contributing_groups=[link.group_id for link in agreement.contributor_links],
+        owners=[link.person_id for link in agreement.owner_links],
+        parties=[link.organisation_id for link in agreement.party_links],
+    )
+    return data
+
+
 def save_agreement(data, agreement=None):
     """Create (agreement=None) or update an agreement with its links; all or nothing."""
     data = _clean(data)

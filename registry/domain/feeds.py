@@ -39,10 +39,9 @@ from ..models import (
     Group,
     GroupMeeting,
     Review,
-    User,
     utcnow,
 )
-from . import audit
+from . import audit, ownership
 from .agreements import ValidationError
 from .collation import sv_key
 from .vocab import ACTIVE_STATUSES
@@ -142,19 +141,10 @@ def revoke_feed(feed):
 
 def visible_feeds(user):
     """The active feeds `user` manages: their own, or everyone's for an admin."""
-    query = (
-        FeedToken.select(FeedToken, User)
-        .join(User)
-        .where(FeedToken.revoked_at.is_null())
-        .order_by(FeedToken.created_at, FeedToken.id)
-    )
-    if user.role != "admin":
-        query = query.where(FeedToken.user == user.id)
-    return list(query)
+    return ownership.managed_by(FeedToken, user)
 
 
-def may_manage(user, feed):
-    return feed.user_id == user.id or user.role == "admin"
+may_manage = ownership.may_manage
 
 
 def feed_for_token(token):

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from ..db import db
 from ..models import ApiToken, User, utcnow
-from . import audit
+from . import audit, ownership
 from .agreements import ValidationError
 
 # Recognisable in logs and by secret scanners; the rest is 256 random bits.
@@ -73,21 +73,11 @@ def revoke_token(row):
 
 
 def visible_tokens(user):
-    """The tokens that still work and `user` manages: their own, or everyone's for an admin; oldest first."""
-    query = (
-        ApiToken.select(ApiToken, User)
-        .join(User)
-        .where(ApiToken.revoked_at.is_null())
-        .order_by(ApiToken.created_at, ApiToken.id)
-    )
-    if user.role != "admin":
-        query = query.where(ApiToken.user == user.id)
-    return list(query)
+    """The tokens that still work and `user` manages (see ownership), oldest first."""
+    return ownership.managed_by(ApiToken, user)
 
 
-def may_manage(user, token):
-    """Users revoke their own tokens; an admin anyone's (a leaked key, someone who left)."""
-    return token.user_id == user.id or user.role == "admin"
+may_manage = ownership.may_manage
 
 
 def user_for_token(plain):

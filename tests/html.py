@@ -1,0 +1,64 @@
+"""Reading the register's HTML in tests: page text, form fields as a browser would post them, field errors."""
+
+import re
+from html import unescape
+from html.parser import HTMLParser
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
+class FormReader(HTMLParser):
+    """What a browser would submit for the page's first form with fields (text, selects, textareas)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.fields, self._select, self._textarea = {}, None, None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "input" and a.get("name") and a.get("type") not in ("checkbox", "radio", "submit"):
+            self.fields[a["name"]] = a.get("value") or ""
+        elif tag == "input" and a.get("type") == "checkbox" and "checked" in a:
+            self.fields[a["name"]] = a.get("value") or "y"
+        elif tag == "select":
+            self._select = a["name"]
+            self.fields[self._select] = [] if "multiple" in a else None
+        elif tag == "option" and self._select:
+            current, value = self.fields[self._select], a.get("value", "")
+            if isinstance(current, list):
+                if "selected" in a:
+                    current.append(value)
+            elif "selected" in a or current is None:
+                self.fields[self._select] = value
+        elif tag == "textarea":
+            self._textarea = a["name"]
+            self.fields[self._textarea] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self.fields[self._textarea] = re.sub(r"^\r?\n", "", self.fields[self._textarea])
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.fields[self._textarea] += data
+
+
+def form_fields(client, url):
+    """GET a form page and return what submitting it unchanged would post."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    reader = FormReader()
+    reader.feed(text(response))
+    reader.fields.pop("csrf_token", None)
+    return reader.fields
+
+
+def field_error(response, name):
+    """The message shown beside a form field, or None."""
+    found = re.search(rf'id="{name}-error">(.*?)</p>', text(response), re.S)
+    return unescape(found.group(1)) if found else None
