@@ -1,9 +1,9 @@
 """Database locks that keep one reminder pass and one scheduler active at a time.
 
-PostgreSQL: session advisory locks, released by the server when the holding
-connection dies (kill -9 included). SQLite: a lease row taken inside
-`BEGIN IMMEDIATE`; a lease whose holder process is gone (same host) or whose
-heartbeat is older than LEASE_TTL (another host) is free again.
+PostgreSQL: session advisory locks (keyed by schema), released by the server
+when the holding connection dies (kill -9 included). SQLite: a lease row taken
+inside `BEGIN IMMEDIATE`; a lease whose holder process is gone (same host) or
+whose heartbeat is older than LEASE_TTL (another host) is free again.
 """
 
 import os
@@ -43,7 +43,19 @@ def _is_postgres():
 
 
 def _key(name):
-    return zlib.crc32(f"overenskommelseregistret:{name}".encode())
+    """The advisory lock key of `name` in this database's schema.
+
+    Advisory locks are per database, not per schema: registries (or test
+    runs) in separate schemas of one database must not wait for each other.
+    """
+    return zlib.crc32(f"overenskommelseregistret:{_schema()}:{name}".encode())
+
+
+def _schema():
+    database = db.obj
+    if not hasattr(database, "_lock_schema"):
+        database._lock_schema = database.execute_sql("SELECT current_schema()").fetchone()[0]
+    return database._lock_schema
 
 
 def _pid_alive(pid):
@@ -87,6 +99,37 @@ def try_acquire(name):
         else:
             SchedulerLease.update(**values).where(SchedulerLease.name == name).execute()
     return True
+
+
+def token(name):
+    """What identifies this holding of `name`, for still_held(); call it right after try_acquire succeeded.
+
+    PostgreSQL: the server process of the connection that holds the advisory
+    lock. SQLite: this thread's holder id in the lease row.
+    """
+    if _is_postgres():
+        return db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+    return _holder()
+
+
+def still_held(name, held_by):
+    """True if the holding identified by `held_by` (from token()) still has the lock; callable from any thread.
+
+    A PostgreSQL advisory lock ends silently with its connection (the server
+    restarted, an administrator or an idle timeout ended it); this is how the
+    holder finds out.
+    """
+    if _is_postgres():
+        key = _key(name)
+        return bool(
+            db.execute_sql(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND pid = %s AND classid = %s AND objid = %s AND objsubid = 1)",
+                (held_by, key >> 32, key & 0xFFFFFFFF),
+            ).fetchone()[0]
+        )
+    row = SchedulerLease.get_or_none(SchedulerLease.name == name)
+    return row is not None and row.holder == held_by
 
 
 def release(name):

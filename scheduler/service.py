@@ -62,10 +62,24 @@ def tick(app, trigger):
                 db.close()
 
 
-def _heartbeat(app, scheduler):
+def _heartbeat(app, scheduler, held_by, lost):
+    """Record that this scheduler is alive; stop its jobs if it no longer holds the scheduler lock.
+
+    On PostgreSQL the lock lives as long as the main thread's connection: if
+    the server ended that connection (a restart, an administrator, an idle
+    timeout), a standby takes over, and this process must stop scheduling.
+    """
     with app.app_context():
         try:
             db.connect(reuse_if_open=True)
+            if not locks.still_held(locks.SCHEDULER_LOCK, held_by):
+                log.error(
+                    "lost the scheduler lock (its database connection was closed); "
+                    "stopping this scheduler's jobs and standing by, so that only one scheduler is active"
+                )
+                lost.set()
+                scheduler.shutdown(wait=False)
+                return
             job = scheduler.get_job("daily-reminders")
             next_run = job.next_run_time.astimezone(datetime.UTC).replace(tzinfo=None) if job else None
             locks.heartbeat(locks.SCHEDULER_LOCK, next_run)
@@ -76,43 +90,61 @@ def _heartbeat(app, scheduler):
                 db.close()
 
 
+def _close_quietly():
+    """Close this thread's connection, which may already be dead."""
+    try:
+        if not db.is_closed():
+            db.close()
+    except Exception:  # a connection the server ended cannot be closed cleanly
+        pass
+
+
+def _first_line(exc):
+    return (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
+
+
 def _wait_for_leadership(stopping):
     """Block until this process holds the scheduler lock (on the main thread's connection).
 
-    Returns False if the process was asked to stop while standing by.
+    Returns False if the process was asked to stop while standing by. A
+    database that cannot be reached while standing by is logged and tried
+    again at the next poll.
     """
-    announced = False
-    while not locks.try_acquire(locks.SCHEDULER_LOCK):
-        if not announced:
-            holder = locks.holder_of(locks.SCHEDULER_LOCK) or "another process"
-            log.warning("another scheduler is active (%s); standing by", holder)
-            announced = True
-        if stopping.wait(STANDBY_POLL_SECONDS):
+    announced = unreachable = False
+    while True:
+        poll = STANDBY_POLL_SECONDS
+        try:
+            db.connect(reuse_if_open=True)
+            if locks.try_acquire(locks.SCHEDULER_LOCK):
+                break
+            if not announced:
+                holder = locks.holder_of(locks.SCHEDULER_LOCK) or "another process"
+                log.warning("another scheduler is active (%s); standing by", holder)
+                announced = True
+            unreachable = False
+        except Exception as exc:  # the database went away: keep trying, it is the only source of truth
+            if not unreachable:
+                log.error("cannot reach the database (%s); trying again", _first_line(exc))
+                # Often only this connection was ended (a restart, an idle timeout): a new one may work at once.
+                poll = 1
+                unreachable = True
+            _close_quietly()
+        if stopping.wait(poll):
             log.info("stopping while standing by")
             return False
     log.info("this process is the active scheduler")
     return True
 
 
-def run_forever():
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    app = current_app._get_current_object()
-    at = send_time(app)
-    stopping = threading.Event()
-    scheduler = None
+def _release_quietly():
+    try:
+        locks.release(locks.SCHEDULER_LOCK)
+    except Exception as exc:  # the connection is gone, and the database freed the lock with it
+        log.warning("could not release the scheduler lock (%s); the database frees it anyway", _first_line(exc))
+        _close_quietly()
 
-    def stop(signum, frame):
-        log.info("stopping (signal %s)", signum)
-        stopping.set()
-        if scheduler is not None and scheduler.running:
-            scheduler.shutdown(wait=False)
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    if not _wait_for_leadership(stopping):
-        return
-    zone = ZoneInfo(app.config["SCHEDULER_TIMEZONE"])
+def _scheduler(app, at, zone, held_by, lost):
     scheduler = BlockingScheduler(
         timezone=zone,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
@@ -134,24 +166,52 @@ def run_forever():
     scheduler.add_job(
         _heartbeat,
         IntervalTrigger(seconds=HEARTBEAT_SECONDS, timezone=zone),
-        args=(app, scheduler),
+        args=(app, scheduler, held_by, lost),
         id="heartbeat",
         replace_existing=True,
         next_run_time=datetime.datetime.now(zone),
     )
     scheduler.add_job(tick, args=(app, "startup"), id="catch-up", next_run_time=datetime.datetime.now(zone))
+    return scheduler
 
-    if stopping.is_set():
-        locks.release(locks.SCHEDULER_LOCK)
-        return
-    log.info(
-        "scheduler started: daily pass at %s %s, retries every %s min",
-        at.strftime("%H:%M"),
-        zone.key,
-        app.config["REMINDER_RETRY_MINUTES"],
-    )
-    try:
-        scheduler.start()
-    finally:
-        locks.release(locks.SCHEDULER_LOCK)
-        log.info("scheduler stopped at %s", utcnow().isoformat(timespec="seconds"))
+
+def run_forever():
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    app = current_app._get_current_object()
+    at = send_time(app)
+    zone = ZoneInfo(app.config["SCHEDULER_TIMEZONE"])
+    stopping = threading.Event()
+    running = []  # the APScheduler of the current term as active scheduler, if any
+
+    def stop(signum, frame):
+        log.info("stopping (signal %s)", signum)
+        stopping.set()
+        for scheduler in running:
+            if scheduler.running:
+                scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while _wait_for_leadership(stopping):
+        lost = threading.Event()
+        scheduler = _scheduler(app, at, zone, locks.token(locks.SCHEDULER_LOCK), lost)
+        running[:] = [scheduler]
+        if stopping.is_set():
+            _release_quietly()
+            return
+        log.info(
+            "scheduler started: daily pass at %s %s, retries every %s min",
+            at.strftime("%H:%M"),
+            zone.key,
+            app.config["REMINDER_RETRY_MINUTES"],
+        )
+        try:
+            scheduler.start()
+        finally:
+            running.clear()
+            _release_quietly()
+        if not lost.is_set() or stopping.is_set():
+            break
+        _close_quietly()  # the dead connection; standing by opens a new one
+    log.info("scheduler stopped at %s", utcnow().isoformat(timespec="seconds"))

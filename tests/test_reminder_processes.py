@@ -6,115 +6,18 @@ is bounded (no test takes more than about 30 s) and every process started here
 is killed in a `finally` block.
 """
 
-import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-import pytest
-
-from registry import seed
-from registry.db import db, upgrade
-from registry.models import Reminder, SchedulerRun
 from scheduler import service
-from tests.conftest import make_app
+from tests.processes import Proc, delivery_log, demo_db, env_for  # noqa: F401
 from tests.smtp import smtp_server  # noqa: F401
 
-# smtp_server is a pytest fixture: test arguments of that name are not redefinitions.
+# demo_db and smtp_server are pytest fixtures: test arguments of those names are not redefinitions.
 # ruff: noqa: F811
 
-ROOT = Path(__file__).resolve().parent.parent
 # The standby looks for the lock every STANDBY_POLL_SECONDS; allow that plus start-up and a pass.
 TAKEOVER_SECONDS = service.STANDBY_POLL_SECONDS + 10
-
-
-@pytest.fixture
-def demo_db(database_url):
-    """The demo data in a fresh database; no connection left open in this process."""
-    app = make_app(database_url)
-    with app.app_context():
-        db.connect(reuse_if_open=True)
-        upgrade()
-        seed.load()
-        db.close()
-    return app
-
-
-def env_for(database_url, smtp):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "MAIL_", "REMINDER_"))}
-    env.pop("REGISTRY_TODAY", None)
-    env.update(
-        DATABASE_URL=database_url,
-        MAIL_SERVER=smtp.host,
-        MAIL_PORT=str(smtp.port),
-        MAIL_DEFAULT_SENDER="Överenskommelseregistret <registret@example.org>",
-        APP_BASE_URL="https://registret.example.org",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-class Proc:
-    """A `flask --app wsgi ...` process whose output goes to a file we can poll."""
-
-    def __init__(self, args, env, log_path):
-        self.log_path = log_path
-        self._log = open(log_path, "wb")
-        self.popen = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-            cwd=ROOT,
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-
-    @property
-    def pid(self):
-        return self.popen.pid
-
-    def output(self):
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def wait_for(self, text, timeout):
-        """True once `text` is in the output, False after `timeout` seconds or when the process ended without it."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if text in self.output():
-                return True
-            if self.popen.poll() is not None:
-                return text in self.output()
-            time.sleep(0.1)
-        return False
-
-    def wait(self, timeout):
-        return self.popen.wait(timeout=timeout)
-
-    def kill(self):
-        if self.popen.poll() is None:
-            self.popen.kill()
-            try:
-                self.popen.wait(timeout=10)
-            except subprocess.TimeoutExpired:  # pragma: no cover - a kill -9 that does not kill
-                pass
-        self._log.close()
-
-
-def per_recipient(smtp):
-    return smtp.per_recipient()
-
-
-def delivery_log(app):
-    with app.app_context():
-        db.connect(reuse_if_open=True)
-        try:
-            sent = list(Reminder.select().where(Reminder.state == "sent"))
-            others = {r.state for r in Reminder.select().where(Reminder.state != "sent")}
-            runs = list(SchedulerRun.select().order_by(SchedulerRun.id))
-        finally:
-            db.close()
-    return sent, others, runs
 
 
 def test_two_reminder_runs_at_the_same_moment_send_each_reminder_once(demo_db, database_url, smtp_server, tmp_path):
@@ -134,7 +37,7 @@ def test_two_reminder_runs_at_the_same_moment_send_each_reminder_once(demo_db, d
     assert summaries[0] == "2026-07-03: 0 sent, 0 skipped, 0 failed, 0 digests", outputs
     assert summaries[1].startswith("2026-07-03: 47 sent, 44 skipped, 0 failed, 7 digests"), outputs
 
-    counts = per_recipient(smtp_server)
+    counts = smtp_server.per_recipient()
     assert set(counts.values()) == {1}, counts
     assert len(counts) == 7
     assert len({m.message_id for m in smtp_server.messages}) == 7
@@ -161,7 +64,7 @@ def test_scheduler_standby_takes_over_after_kill_and_stops_on_sigterm(demo_db, d
         assert "reminder pass (startup) failed" not in active.output()
         delivered = smtp_server.messages
         assert delivered, active.output()
-        assert set(per_recipient(smtp_server).values()) == {1}
+        assert set(smtp_server.per_recipient().values()) == {1}
 
         active.popen.send_signal(signal.SIGKILL)
         active.wait(timeout=10)  # reaped: its pid is gone, as is its database connection
