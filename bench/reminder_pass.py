@@ -18,13 +18,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from generate import generate  # noqa: E402
+from pgdb import temporary_database  # noqa: E402
 
 from registry import create_app  # noqa: E402
 from registry.db import db, upgrade  # noqa: E402
@@ -42,35 +43,29 @@ def free_port():
         return s.getsockname()[1]
 
 
-def database_url(kind, folder):
-    if kind == "sqlite":
-        return f"sqlite:///{folder}/bench.db", None
-    import psycopg2
-
-    base = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    with psycopg2.connect(base) as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE SCHEMA {schema}")
-    return f"{base}?options=-csearch_path%3D{schema}", (base, schema)
-
-
 def run_pass(url, port):
+    """Run `reminders run` in a child process; return (wall seconds, its maxrss in MB, summary line)."""
     env = {**os.environ, "DATABASE_URL": url, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(port)}
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "reminders", "run", "--today", TODAY.isoformat()],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - started
-    output = proc.stdout.read()
+    env = {k: v for k, v in env.items() if k != "REGISTRY_TODAY"}
+    # Output goes to a file, not a pipe: a pass prints a line per digest, and a pipe
+    # nobody reads while we wait would fill and block the child.
+    with tempfile.TemporaryFile("w+") as output:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "reminders", "run", "--today", TODAY.isoformat()],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - started
+        output.seek(0)
+        text = output.read()
     if status != 0:
-        raise SystemExit(f"reminders run failed:\n{output}")
-    return elapsed, usage.ru_maxrss / 1024, output.strip().splitlines()[-1]
+        raise SystemExit(f"reminders run failed:\n{text[-5000:]}")
+    return elapsed, usage.ru_maxrss / 1024, text.strip().splitlines()[-1]
 
 
 def add_due(app):
@@ -97,31 +92,25 @@ def add_due(app):
         db.close()
 
 
-def bench(size, kind, port):
-    with tempfile.TemporaryDirectory() as folder:
-        url, cleanup = database_url(kind, folder)
-        try:
-            app = create_app({"DATABASE_URL": url})
-            with app.app_context():
-                db.connect(reuse_if_open=True)
-                upgrade()
-                generate(size, size * 10)
-                db.close()
-            run_pass(url, port)  # record what the generated register already has due
-            add_due(app)
-            return run_pass(url, port)
-        finally:
-            if cleanup:
-                import psycopg2
-
-                with psycopg2.connect(cleanup[0]) as conn, conn.cursor() as cur:
-                    cur.execute(f"DROP SCHEMA {cleanup[1]} CASCADE")
+def bench(size, kind, port, log_rows=None):
+    with tempfile.TemporaryDirectory() as folder, temporary_database(kind, folder) as url:
+        app = create_app({"DATABASE_URL": url})
+        with app.app_context():
+            db.connect(reuse_if_open=True)
+            upgrade()
+            generate(size, size * 10 if log_rows is None else log_rows)
+            db.close()
+        first = run_pass(url, port)  # record (and send) what the generated register already has due
+        print(f"  {kind} {size:,}: first pass {first[0]:.1f} s, {first[2]}", file=sys.stderr, flush=True)
+        add_due(app)
+        return run_pass(url, port)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--log-rows", type=int, default=None, help="delivery-log rows generated (default: 10 per agreement)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as mail_dir:
         port = free_port()
@@ -131,7 +120,7 @@ def main():
             print("|---|---|---|---|---|")
             results = {}
             for size in args.sizes:
-                elapsed, rss, summary = bench(size, args.database, port)
+                elapsed, rss, summary = bench(size, args.database, port, args.log_rows)
                 results[size] = elapsed
                 print(f"| {args.database} | {size:,} | {elapsed:.2f} | {rss:.0f} | {summary} |", flush=True)
             if len(results) >= 2:

@@ -10,6 +10,7 @@ it was recorded).
 """
 
 import datetime
+import functools
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from typing import NamedTuple
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from peewee import fn
+from peewee import PostgresqlDatabase, fn
 
 from registry.db import db
 from registry.domain.vocab import ACTIVE_STATUSES
@@ -168,14 +169,6 @@ def _horizon_days():
     return longest + SHIFT_MARGIN_DAYS
 
 
-def _longest_repeat():
-    """The longest overdue repeat interval of any policy in the register."""
-    every = policy.DEFAULT_OVERDUE_EVERY_DAYS
-    for model in (Group, Agreement):
-        every = max(every, model.select(fn.MAX(model.overdue_every_days)).scalar() or 0)
-    return every
-
-
 def _in_window(day, horizon_days):
     """Active agreements with a deadline inside the horizon or already passed (SQL)."""
     horizon = day + timedelta(days=horizon_days)
@@ -188,19 +181,31 @@ def _candidate_chunks(window):
     """Lists of _Facts of the agreements in the window, PLAN_CHUNK at a time, in id order."""
     last = 0
     while True:
-        rows = (
+        rows = _rows(
             Agreement.select(*_FACT_COLUMNS)
             .where(window & (Agreement.id > last))
             .order_by(Agreement.id)
             .limit(PLAN_CHUNK)
-            .tuples()
         )
-        chunk = [_Facts(*row) for row in rows]
+        chunk = [_Facts(r[0], r[1], _date(r[2]), _date(r[3]), *r[4:]) for r in rows]
         if chunk:
             yield chunk
         if len(chunk) < PLAN_CHUNK:
             return
         last = chunk[-1].id
+
+
+def _rows(query):
+    """The rows of a select as plain tuples straight from the driver (no per-row conversion)."""
+    return db.execute_sql(*query.sql()).fetchall()
+
+
+@functools.lru_cache(maxsize=4096)
+def _date(value):
+    """A date from the driver: PostgreSQL gives dates, SQLite ISO text (a register has few distinct ones)."""
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(value)
 
 
 def _chunk_condition(window, chunk):
@@ -219,14 +224,13 @@ def _deadlines_of(agreement):
 def _owners(condition):
     """{agreement id: [owner e-mail]} for the agreements matching `condition`, in one query."""
     owners = defaultdict(list)
-    rows = (
+    rows = _rows(
         AgreementOwner.select(AgreementOwner.agreement, Person.email)
         .join(Person)
         .switch(AgreementOwner)
         .join(Agreement)
         .where(condition & Person.is_active)
         .order_by(AgreementOwner.id)
-        .tuples()
     )
     for agreement_id, email in rows:
         owners[agreement_id].append(email)
@@ -268,25 +272,29 @@ def _unique(pairs):
     return out
 
 
-def _recorded(condition, since):
-    """{(agreement, kind): {(recipient, stage)}} of the current deadlines of the matching agreements.
+def _recorded(condition):
+    """{(agreement, kind): {recipient: ",stage,stage,"}} of the current deadlines of the matching agreements.
 
-    Only the rows planning can ask about: every advance stage ("before:N"),
-    and overdue stages sent since `since` (the latest due overdue stage is
-    never older; older repeats would only grow with the years).
+    One query per kind of deadline, each answered from the delivery log's
+    unique index alone (agreement, kind, deadline, stage, recipient); the
+    stages of one recipient come aggregated in one row, comma-separated
+    (kept as text: most are only ever asked whether they hold a code).
     """
-    current = ((Reminder.kind == EXPIRY) & (Reminder.deadline_on == Agreement.expires_on)) | (
-        (Reminder.kind == REVIEW) & (Reminder.deadline_on == Agreement.next_review_on)
-    )
-    rows = (
-        Reminder.select(Reminder.agreement, Reminder.kind, Reminder.recipient, Reminder.stage)
-        .join(Agreement, on=(Reminder.agreement == Agreement.id))
-        .where(condition & current & (Reminder.stage.startswith("before:") | (Reminder.send_on >= since)))
-        .tuples()
-    )
-    recorded = defaultdict(set)
-    for agreement_id, kind, recipient, stage in rows:
-        recorded[(agreement_id, kind)].add((recipient, stage))
+    if isinstance(db.obj, PostgresqlDatabase):
+        stages_of = fn.string_agg(Reminder.stage, ",")
+    else:
+        stages_of = fn.group_concat(Reminder.stage, ",")
+    recorded = defaultdict(dict)
+    for kind, deadline in ((EXPIRY, Agreement.expires_on), (REVIEW, Agreement.next_review_on)):
+        current = (Reminder.agreement == Agreement.id) & (Reminder.kind == kind) & (Reminder.deadline_on == deadline)
+        rows = _rows(
+            Agreement.select(Reminder.agreement, Reminder.recipient, stages_of)
+            .join(Reminder, on=current)
+            .where(condition)
+            .group_by(Reminder.agreement, Reminder.recipient)
+        )
+        for agreement_id, recipient, codes in rows:
+            recorded[(agreement_id, kind)][recipient] = f",{codes},"
     return recorded
 
 
@@ -313,18 +321,33 @@ def _due_stages(kind, due_on, rules, day):
     return tuple(found)
 
 
+class _Due(NamedTuple):
+    """The due stages of one deadline, with what the settled-check needs."""
+
+    stages: tuple
+    latest: str  # the code of the stage a recipient must have
+    earlier: frozenset  # codes of the earlier advance stages an owner must have (sent or skipped)
+
+
+def _due(kind, due_on, rules, day):
+    found = _due_stages(kind, due_on, rules, day)
+    if not found:
+        return None
+    return _Due(found, found[-1].code, frozenset(s.code for s in found[:-1] if not s.overdue))
+
+
 def _plan_chunks(day):
     """(to send, to skip) per chunk of candidate agreements; see `plan`."""
     horizon = _horizon_days()
     window = _in_window(day, horizon)
-    since = day - timedelta(days=2 * _longest_repeat() + SHIFT_MARGIN_DAYS)
     groups = {g.id: g for g in Group.select()}  # a register has tens of groups, not thousands
     chairs, secretaries = _escalation()
-    rules_of, due_of = {}, {}  # most agreements share their group's policy and many share a date
+    # Most agreements share their group's policy, many share a date and many the same people.
+    rules_of, due_of, people_of = {}, {}, {}
     for chunk in _candidate_chunks(window):
         condition = _chunk_condition(window, chunk)
         owners = _owners(condition)
-        recorded = _recorded(condition, since)
+        recorded = _recorded(condition)
         to_send, to_skip = [], []
         for agreement in chunk:
             group = groups.get(agreement.responsible_group_id)
@@ -334,20 +357,26 @@ def _plan_chunks(day):
                 rules = rules_of[key] = policy.resolve(agreement, group)
             people = None
             for kind, due_on in _deadlines_of(agreement):
-                due = due_of.get((kind, due_on, rules))
+                key = (kind, due_on, rules)
+                due = due_of[key] if key in due_of else due_of.setdefault(key, _due(kind, due_on, rules, day))
                 if due is None:
-                    due = due_of[(kind, due_on, rules)] = _due_stages(kind, due_on, rules, day)
-                if not due:
                     continue
                 if people is None:
-                    people = _recipients(agreement, group, owners, chairs, secretaries)
-                ahead, late = people
-                done = recorded.get((agreement.id, kind), ())
-                owner_emails = {email for email, _role in ahead}
-                for email, role in late if due[-1].overdue else ahead:
-                    mine = {stage for (recipient, stage) in done if recipient == email}
+                    key = (agreement.responsible_group_id, tuple(owners.get(agreement.id, ())))
+                    people = people_of.get(key)
+                    if people is None:
+                        ahead, late = _recipients(agreement, group, owners, chairs, secretaries)
+                        people = people_of[key] = (ahead, late, {email for email, _role in ahead})
+                ahead, late, owner_emails = people
+                done = recorded.get((agreement.id, kind), {})
+                for email, role in late if due.stages[-1].overdue else ahead:
+                    codes = done.get(email, "")
+                    is_owner = email in owner_emails
+                    if f",{due.latest}," in codes and (not is_owner or all(f",{c}," in codes for c in due.earlier)):
+                        continue  # settled: what catch_up would send and skip is all recorded
+                    mine = set(codes.strip(",").split(",")) if codes else set()
                     # Escalation recipients hear only of overdue stages, never of advance ones.
-                    theirs = due if email in owner_emails else [s for s in due if s.overdue]
+                    theirs = due.stages if is_owner else [s for s in due.stages if s.overdue]
                     send, skip = stages.catch_up(theirs, mine)
                     row = {
                         "agreement": agreement.id,

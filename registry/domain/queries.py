@@ -1,12 +1,13 @@
 """Reading the register: the filtered agreement list and the dashboard figures."""
 
 import math
+import re
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
 
-from peewee import JOIN, Case, fn
+from peewee import JOIN, Case, SqliteDatabase, fn
 
-from ..db import Swedish
+from ..db import Swedish, db
 from ..models import Agreement, AgreementGroup, AgreementParty, Group
 from . import status as derived
 from .vocab import ACTIVE_STATUSES, AGREEMENT_KINDS, AGREEMENT_STATUSES
@@ -109,42 +110,91 @@ SEARCHED = (Agreement.title, Agreement.short_name, Agreement.case_number, Agreem
 MAX_ID = 2**31 - 1  # ids and page numbers beyond this are garbage, not a crash
 
 
-def matching(text):
-    """Case-insensitive substring search; % and _ in the text are literal."""
+# Characters outside ASCII whose lower case contains an ASCII letter (KELVIN SIGN -> k,
+# LATIN CAPITAL LETTER I WITH DOT ABOVE -> i + dot): the only ones SQLite's LIKE cannot see through.
+_FOLDS_TO_ASCII = ("\u212a", "\u0130")
+_ASCII_RUN = re.compile(r"[\x00-\x7f]+")
+
+
+def matching(text, prefilter=False):
+    """Case-insensitive substring search; % and _ in the text are literal.
+
+    With `prefilter` (SQLite), each column is first tested with a cheap
+    condition that is true of every value the exact test accepts: SQLite's
+    lower() is a Python function here (it must fold å, ä, ö), and calling it
+    once per row and column makes a search over a large register slow. The
+    built-in LIKE folds ASCII letters only, in C: every ASCII run of the
+    needle must occur in a matching value, unless the value holds one of the
+    two characters whose lower case is ASCII.
+    """
     needle = text.lower()
-    condition = fn.LOWER(SEARCHED[0]).contains(needle)
-    for column in SEARCHED[1:]:
-        condition |= fn.LOWER(column).contains(needle)
+    runs = _ASCII_RUN.findall(needle) if prefilter else []
+    condition = None
+    for column in SEARCHED:
+        exact = fn.LOWER(column).contains(needle)
+        if runs:
+            cheap = column.contains(runs[0])
+            for run in runs[1:]:
+                cheap &= column.contains(run)
+            for char in _FOLDS_TO_ASCII:
+                cheap |= fn.INSTR(column, char) > 0
+            exact = cheap & exact
+        condition = exact if condition is None else condition | exact
     return condition
+
+
+def _conditions(query, today, window_days):
+    """The WHERE conditions of a query's filters."""
+    conditions = []
+    if query.q:
+        conditions.append(matching(query.q, prefilter=isinstance(db.obj, SqliteDatabase)))
+    if query.group:
+        conditions.append(in_group(query.group))
+    if query.party:
+        conditions.append(with_party(query.party))
+    if query.kind:
+        conditions.append(Agreement.kind == query.kind)
+    if query.status:
+        conditions.append(Agreement.status == query.status)
+    if query.deadline == "attention":
+        conditions.append(derived.needs_attention(Agreement, today, window_days))
+    elif query.deadline:
+        conditions.append(derived.condition(Agreement, query.deadline, today, window_days))
+    return conditions
 
 
 def filtered(query, today, window_days):
     """The agreements matching a query's filters (unsorted, unpaginated)."""
     select = Agreement.select(Agreement, Group).join(Group, on=Agreement.responsible_group == Group.id)
-    if query.q:
-        select = select.where(matching(query.q))
-    if query.group:
-        select = select.where(in_group(query.group))
-    if query.party:
-        select = select.where(with_party(query.party))
-    if query.kind:
-        select = select.where(Agreement.kind == query.kind)
-    if query.status:
-        select = select.where(Agreement.status == query.status)
-    if query.deadline == "attention":
-        select = select.where(derived.needs_attention(Agreement, today, window_days))
-    elif query.deadline:
-        select = select.where(derived.condition(Agreement, query.deadline, today, window_days))
+    for condition in _conditions(query, today, window_days):
+        select = select.where(condition)
     return select
 
 
+# Sort columns that may be empty: empty dates go last in either direction.
+NULLABLE_SORTS = {"expires_on", "next_review_on"}
+
+
 def search(query, today, window_days, page_size):
-    """One page of the agreement list."""
-    select = filtered(query, today, window_days)
-    total = select.count()
+    """One page of the agreement list.
+
+    The total is counted without the join to the responsible group (every
+    agreement has one), and the order is one an index can serve: a sort
+    column with no empty values needs no NULLS LAST, and the id that breaks
+    ties runs in the same direction as the sort.
+    """
+    conditions = _conditions(query, today, window_days)
+    counted = Agreement.select(Agreement.id)
+    for condition in conditions:
+        counted = counted.where(condition)
+    total = counted.count()
     column = SORTS[query.sort]
-    order = column.desc(nulls="LAST") if query.desc else column.asc(nulls="LAST")
-    items = list(select.order_by(order, Agreement.id).paginate(query.page, page_size))
+    nulls = {"nulls": "LAST"} if query.sort in NULLABLE_SORTS else {}
+    if query.desc:
+        order = (column.desc(**nulls), Agreement.id.desc())
+    else:
+        order = (column.asc(**nulls), Agreement.id.asc())
+    items = list(filtered(query, today, window_days).order_by(*order).paginate(query.page, page_size))
     return Page(items, total, query.page, page_size)
 
 
