@@ -61,3 +61,30 @@ translations: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-output
+
+# Benchmarks (docs/performance.md). Modest sizes by default; `make bench BENCH_FULL=1` runs the
+# issue's sizes (100,000 agreements, 1,000,000 log rows; about an hour on 2 cores). BENCH_DB=postgres
+# runs on PostgreSQL (TEST_DATABASE_URL, default 127.0.0.1:5432/test; a bench_* database is made and dropped).
+.PHONY: bench wrk
+BENCH_DB ?= sqlite
+ifdef BENCH_FULL
+BENCH_SIZE := 100000
+BENCH_SIZES := 10000 100000
+BENCH_SMTP := 1000
+else
+BENCH_SIZE := 10000
+BENCH_SIZES := 1000 10000
+BENCH_SMTP := 300
+endif
+
+# wrk, the load generator of bench/throughput.py, from Debian (as root, or through sudo).
+wrk:
+	@command -v wrk >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
+
+bench: install wrk
+	$(BIN)/python bench/pages.py --agreements $(BENCH_SIZE) --database $(BENCH_DB)
+	$(BIN)/python bench/throughput.py --agreements $(BENCH_SIZE) --database $(BENCH_DB)
+	$(BIN)/python bench/reminder_pass.py --sizes $(BENCH_SIZES) --database $(BENCH_DB)
+	$(BIN)/python bench/smtp.py --messages $(BENCH_SMTP)

@@ -110,7 +110,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--log-rows", type=int, default=None, help="delivery-log rows generated (default: 10 per agreement)")
+    parser.add_argument(
+        "--log-rows", type=int, default=None, help="delivery-log rows generated (default: 10 per agreement)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as mail_dir:
         port = free_port()

@@ -1,0 +1,78 @@
+"""The benchmark scripts still run (tiny sizes), and the pass's shortcut plans what the stages say.
+
+The figures themselves are in docs/performance.md; these tests only keep
+bench/ from rotting. Each script runs as `make bench` runs it.
+"""
+
+import datetime
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scheduler import policy, stages
+from scheduler.reminders import _due_stages
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bench(script, *args, timeout=120):
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_pages_bench_prints_a_row_per_page():
+    out = bench("pages.py", "--agreements", 200, "--requests", 2)
+    assert "| dashboard | `/` |" in out
+    assert out.count("| list") >= 8
+
+
+def test_pages_bench_on_postgres_makes_and_drops_its_database():
+    out = bench("pages.py", "--agreements", 100, "--requests", 1, "--database", "postgres")
+    assert out.startswith("postgres, 100 agreements")
+
+
+def test_reminder_pass_bench_sends_the_thousand_due():
+    out = bench("reminder_pass.py", "--sizes", 200)
+    assert "| sqlite | 200 |" in out
+    assert "1000 sent" in out
+
+
+def test_smtp_bench_compares_with_smtplib():
+    out = bench("smtp.py", "--messages", 20, "--rounds", 1)
+    assert "ratio mailer / raw smtplib:" in out
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (make bench installs it)")
+def test_throughput_bench_loads_both_endpoints():
+    out = bench("throughput.py", "--agreements", 200, "--seconds", 1)
+    assert "| bare Flask endpoint |" in out
+    assert "ratio list / bare:" in out
+
+
+def test_due_stages_are_the_stages_catch_up_needs():
+    """The pass plans from `_due_stages`: every advance stage and only the latest overdue repeat."""
+    rng = random.Random(20261123)
+    for _ in range(3000):
+        day = datetime.date(2026, 11, 23) + datetime.timedelta(days=rng.randint(-400, 400))
+        due_on = day + datetime.timedelta(days=rng.randint(-900, 400))
+        rules = policy.Policy(
+            expiry=tuple(sorted(rng.sample(range(1, 200), rng.randint(1, 4)), reverse=True)),
+            overdue_every=rng.choice([1, 2, 3, 7, 14, 30, 365]),
+        )
+        kind = rng.choice(["expiry", "review"])
+        full = stages.stages(kind, due_on, rules, day)
+        fast = list(_due_stages(kind, due_on, rules, day))
+        assert fast == [s for s in full if not s.overdue] + [s for s in full if s.overdue][-1:]
+        recorded = {s.code for s in full if rng.random() < 0.5}
+        assert stages.catch_up(full, recorded) == stages.catch_up(fast, recorded)
