@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
 
-from peewee import JOIN, Case, SqliteDatabase, fn
+from peewee import JOIN, OP, Case, SqliteDatabase, fn
 
 from ..db import Swedish, db
 from ..models import Agreement, AgreementGroup, AgreementParty, Group
@@ -116,10 +116,10 @@ _FOLDS_TO_ASCII = ("\u212a", "\u0130")
 _ASCII_RUN = re.compile(r"[\x00-\x7f]+")
 
 
-def matching(text, prefilter=False):
+def matching(text):
     """Case-insensitive substring search; % and _ in the text are literal.
 
-    With `prefilter` (SQLite), each column is first tested with a cheap
+    On SQLite, each column is first tested with a cheap
     condition that is true of every value the exact test accepts: SQLite's
     lower() is a Python function here (it must fold å, ä, ö), and calling it
     once per row and column makes a search over a large register slow. The
@@ -128,10 +128,15 @@ def matching(text, prefilter=False):
     two characters whose lower case is ASCII.
     """
     needle = text.lower()
-    runs = _ASCII_RUN.findall(needle) if prefilter else []
+    sqlite = isinstance(db.obj, SqliteDatabase)
+    runs = _ASCII_RUN.findall(needle) if sqlite else []
     condition = None
     for column in SEARCHED:
         exact = fn.LOWER(column).contains(needle)
+        if not sqlite:
+            # PostgreSQL: both sides are lower case already; ILIKE would fold them again, row by
+            # row. (On SQLite peewee writes ILIKE as LIKE, and LIKE as GLOB: leave it.)
+            exact.op = OP.LIKE
         if runs:
             cheap = column.contains(runs[0])
             for run in runs[1:]:
@@ -147,7 +152,7 @@ def _conditions(query, today, window_days):
     """The WHERE conditions of a query's filters."""
     conditions = []
     if query.q:
-        conditions.append(matching(query.q, prefilter=isinstance(db.obj, SqliteDatabase)))
+        conditions.append(matching(query.q))
     if query.group:
         conditions.append(in_group(query.group))
     if query.party:
