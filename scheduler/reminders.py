@@ -325,15 +325,15 @@ class _Due(NamedTuple):
     """The due stages of one deadline, with what the settled-check needs."""
 
     stages: tuple
-    latest: str  # the code of the stage a recipient must have
-    earlier: frozenset  # codes of the earlier advance stages an owner must have (sent or skipped)
+    latest: str  # ",code," of the stage a recipient must have (as _recorded's text holds it)
+    earlier: tuple  # ",code," of each earlier advance stage an owner must have (sent or skipped)
 
 
 def _due(kind, due_on, rules, day):
     found = _due_stages(kind, due_on, rules, day)
     if not found:
         return None
-    return _Due(found, found[-1].code, frozenset(s.code for s in found[:-1] if not s.overdue))
+    return _Due(found, f",{found[-1].code},", tuple(f",{s.code}," for s in found[:-1] if not s.overdue))
 
 
 def _plan_chunks(day):
@@ -372,7 +372,7 @@ def _plan_chunks(day):
                 for email, role in late if due.stages[-1].overdue else ahead:
                     codes = done.get(email, "")
                     is_owner = email in owner_emails
-                    if f",{due.latest}," in codes and (not is_owner or all(f",{c}," in codes for c in due.earlier)):
+                    if due.latest in codes and (not is_owner or all(code in codes for code in due.earlier)):
                         continue  # settled: what catch_up would send and skip is all recorded
                     mine = set(codes.strip(",").split(",")) if codes else set()
                     # Escalation recipients hear only of overdue stages, never of advance ones.
