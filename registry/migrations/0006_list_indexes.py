@@ -1,4 +1,4 @@
-"""Indexes for the agreement list at scale: titles in Swedish order.
+"""Indexes for the agreement list at scale: titles in Swedish order, deadlines by status, search.
 
 The list sorts by title in Swedish alphabetical order (registry.db.Swedish):
 `title COLLATE sv` on SQLite (a collation the app registers on every
@@ -51,6 +51,8 @@ def _trigram_schema(db):
 
 
 def up(migrator, db):
+    # Counting what needs attention (status and both deadline dates) from the index alone.
+    db.execute_sql("CREATE INDEX agreement_status_deadlines ON agreement (status, expires_on, next_review_on)")
     expression = _title_expression(db)
     if isinstance(db, SqliteDatabase):
         db.execute_sql(f"CREATE INDEX agreement_title_sv ON agreement ({expression})")
@@ -68,6 +70,7 @@ def up(migrator, db):
 
 
 def down(migrator, db):
+    db.execute_sql("DROP INDEX agreement_status_deadlines")
     db.execute_sql("DROP INDEX agreement_title_sv")
     for column in SEARCHED:
         db.execute_sql(f"DROP INDEX IF EXISTS agreement_{column}_trgm")
