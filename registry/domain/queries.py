@@ -187,7 +187,7 @@ def filtered(query, today, window_days):
 # Sort columns that may be empty: empty dates go last in either direction.
 NULLABLE_SORTS = {"expires_on", "next_review_on"}
 # At most this many matches: fetch and sort them rather than walk an index for them (SQLite).
-FEW = 2000
+FEW = 500
 
 
 def search(query, today, window_days, page_size):
