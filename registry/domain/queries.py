@@ -231,39 +231,60 @@ class DueItem:
     days_left: int
 
 
-def _due_items(agreements, today, start, end):
-    items = []
-    for agreement in agreements:
-        if agreement.expires_on and start <= agreement.expires_on <= end:
-            items.append(DueItem(agreement, "expiry", agreement.expires_on, (agreement.expires_on - today).days))
-        if agreement.next_review_on and start <= agreement.next_review_on <= end:
-            items.append(
-                DueItem(agreement, "review", agreement.next_review_on, (agreement.next_review_on - today).days)
-            )
-    return sorted(items, key=lambda i: (i.due_on, i.agreement.title))
-
-
 def _with_group():
     return Agreement.select(Agreement, Group).join(Group, on=Agreement.responsible_group == Group.id)
 
 
-def upcoming(today, window_days):
-    """Expiries and reviews from today to the end of the window, soonest first."""
-    horizon = today + timedelta(days=window_days)
-    rows = _with_group().where(
-        derived.condition(Agreement, derived.EXPIRES_SOON, today, window_days)
-        | derived.condition(Agreement, derived.REVIEW_DUE_SOON, today, window_days)
-    )
-    return _due_items(rows, today, today, horizon)
+_DEADLINE_COLUMNS = (("expiry", Agreement.expires_on), ("review", Agreement.next_review_on))
 
 
-def overdue(today):
-    """Expired agreements still in force and reviews past their date, oldest first."""
-    rows = _with_group().where(
-        derived.condition(Agreement, derived.EXPIRED, today, 0)
-        | derived.condition(Agreement, derived.REVIEW_OVERDUE, today, 0)
+def _due_between(start, end, today, limit=None):
+    """DueItems of active agreements with a deadline from start to end, by date then title.
+
+    With `limit`, only the first `limit` items, read as such from the
+    database: per kind of deadline, the rows up to the limit-th date (ties
+    included), so a large register costs a page of rows, not all of them.
+    """
+    items = []
+    active = Agreement.status.in_(ACTIVE_STATUSES)
+    for kind, column in _DEADLINE_COLUMNS:
+        condition = active & column.between(start, end)
+        if limit is not None:
+            last = Agreement.select(column).where(condition).order_by(column).limit(1).offset(limit - 1).scalar()
+            if last is not None:
+                condition &= column <= last
+        for agreement in _with_group().where(condition):
+            due_on = agreement.expires_on if kind == "expiry" else agreement.next_review_on
+            items.append(DueItem(agreement, kind, due_on, (due_on - today).days))
+    items.sort(key=lambda i: (i.due_on, i.agreement.title))
+    return items if limit is None else items[:limit]
+
+
+def _count_between(start, end):
+    active = Agreement.status.in_(ACTIVE_STATUSES)
+    return sum(
+        Agreement.select().where(active & column.between(start, end)).count() for _k, column in _DEADLINE_COLUMNS
     )
-    return _due_items(rows, today, today.min, today - timedelta(days=1))
+
+
+def upcoming(today, window_days, limit=None):
+    """Expiries and reviews from today to the end of the window, soonest first (the first `limit`)."""
+    return _due_between(today, today + timedelta(days=window_days), today, limit)
+
+
+def count_upcoming(today, window_days):
+    """How many items `upcoming` has in all (for a dashboard that shows only the first few)."""
+    return _count_between(today, today + timedelta(days=window_days))
+
+
+def overdue(today, limit=None):
+    """Expired agreements still in force and reviews past their date, oldest first (the first `limit`)."""
+    return _due_between(today.min, today - timedelta(days=1), today, limit)
+
+
+def count_overdue(today):
+    """How many items `overdue` has in all."""
+    return _count_between(today.min, today - timedelta(days=1))
 
 
 def counts_by_status():
