@@ -85,6 +85,31 @@ def measure(url, requests, warmup=2, out=print):
     return rows
 
 
+def dashboard_data(url, requests, limit=50, out=print):
+    """The dashboard's queries as a dashboard listing only the first `limit` items would run them.
+
+    Not a page: the view (registry/views/main.py) still lists every item; this
+    shows what its queries cost once it passes `limit` (docs/performance.md).
+    """
+    from registry.domain import queries
+
+    app = create_app({"DATABASE_URL": url})
+    times = []
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        for _ in range(requests + 2):
+            started = time.perf_counter()
+            queries.counts_by_status()
+            queries.counts_by_group(TODAY, 90)
+            queries.upcoming(TODAY, 90, limit=limit), queries.count_upcoming(TODAY, 90)
+            queries.overdue(TODAY, limit=limit), queries.count_overdue(TODAY)
+            times.append((time.perf_counter() - started) * 1000)
+        db.close()
+    times = times[2:]
+    p50, p95 = statistics.median(times), percentile(times, 0.95)
+    out(f"| dashboard queries, first {limit} items (not a page) | - | {p50:.1f} | {p95:.1f} | - |", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agreements", type=int, default=10000)
@@ -110,6 +135,7 @@ def main():
         print("| page | path | p50 (ms) | p95 (ms) | p95 <= 100 ms |")
         print("|---|---|---|---|---|")
         measure(url, args.requests)
+        dashboard_data(url, args.requests)
 
 
 if __name__ == "__main__":

@@ -53,6 +53,10 @@ def _trigram_schema(db):
 def up(migrator, db):
     # Counting what needs attention (status and both deadline dates) from the index alone.
     db.execute_sql("CREATE INDEX agreement_status_deadlines ON agreement (status, expires_on, next_review_on)")
+    # The dashboard's counts per responsible group, likewise.
+    db.execute_sql(
+        "CREATE INDEX agreement_group_deadlines ON agreement (responsible_group_id, status, expires_on, next_review_on)"
+    )
     expression = _title_expression(db)
     if isinstance(db, SqliteDatabase):
         db.execute_sql(f"CREATE INDEX agreement_title_sv ON agreement ({expression})")
@@ -70,6 +74,7 @@ def up(migrator, db):
 
 
 def down(migrator, db):
+    db.execute_sql("DROP INDEX agreement_group_deadlines")
     db.execute_sql("DROP INDEX agreement_status_deadlines")
     db.execute_sql("DROP INDEX agreement_title_sv")
     for column in SEARCHED:
