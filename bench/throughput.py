@@ -108,8 +108,8 @@ def load(url, seconds, cookie=None):
     if "Non-2xx" in out:
         raise SystemExit(f"wrk got errors from {url}:\n{out}")
     rate = float(re.search(r"Requests/sec:\s*([\d.]+)", out).group(1))
-    p50 = re.search(r"50%\s+(\S+)", out).group(1)
-    p99 = re.search(r"99%\s+(\S+)", out).group(1)
+    p50 = re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1)
+    p99 = re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1)
     return rate, p50, p99
 
 
