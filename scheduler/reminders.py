@@ -459,13 +459,21 @@ def _still_applies(reminder, agreement):
 
 
 def _sendable(now):
-    """Pending rows, and failed rows whose next attempt is due by `now`."""
-    return list(
-        Reminder.select(Reminder, Agreement)
-        .join(Agreement)
-        .where((Reminder.state == "pending") | ((Reminder.state == "failed") & (Reminder.next_attempt_at <= now)))
-        .order_by(Reminder.recipient, Reminder.deadline_on, Reminder.id)
-    )
+    """Pending rows, and failed rows whose next attempt is due by `now`, with their agreements.
+
+    The ids come first from the log alone (its state index), then the rows by
+    id: joined in one query, a planner that knows only that most of the log is
+    'sent' or 'skipped' may walk every agreement instead (SQLite does).
+    """
+    due = (Reminder.state == "pending") | ((Reminder.state == "failed") & (Reminder.next_attempt_at <= now))
+    ids = []
+    for state in (Reminder.state == "pending", (Reminder.state == "failed") & (Reminder.next_attempt_at <= now)):
+        ids.extend(row_id for (row_id,) in _rows(Reminder.select(Reminder.id).where(state)))  # one state each
+    found = []
+    for chunk in _chunks(ids):
+        found.extend(Reminder.select(Reminder, Agreement).join(Agreement).where(Reminder.id.in_(chunk) & due))
+    found.sort(key=lambda r: (r.recipient, r.deadline_on, r.id))
+    return found
 
 
 def _digests(reminders, day):
