@@ -2,6 +2,7 @@
 
 import getpass
 import sys
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 from flask import current_app, g
@@ -15,6 +16,14 @@ from .domain.vocab import ROLES
 from .models import Agreement, Group, User
 
 
+def _without_password(url):
+    """The URL with any password replaced by ***, for messages that reach logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
+
+
 def connect_or_fail(actor="command line"):
     """Open the database (a clear error if it cannot be reached); audit entries name `actor`."""
     g.audit_actor = actor
@@ -22,7 +31,7 @@ def connect_or_fail(actor="command line"):
         db.connect(reuse_if_open=True)
     except Exception as exc:  # the driver's own error names the cause
         raise click.ClickException(
-            f"Cannot connect to the database {current_app.config['DATABASE_URL']!r}: {exc}"
+            f"Cannot connect to the database {_without_password(current_app.config['DATABASE_URL'])!r}: {exc}"
         ) from exc
 
 
