@@ -38,7 +38,7 @@ db: install
 run: db
 	PORT=$(PORT) VENV=$(VENV) scripts/run-dev.sh
 
-test: install-dev chromium
+test: install-dev chromium wrk
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-dev

@@ -9,15 +9,18 @@ reviews, and a delivery log of past reminders. Deterministic (seeded).
 """
 
 import argparse
+import contextlib
 import datetime
 import random
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from peewee import PostgresqlDatabase  # noqa: E402
+from pgdb import temporary_database  # noqa: E402
 
 from registry import create_app  # noqa: E402
 from registry.db import db, upgrade  # noqa: E402
@@ -170,6 +173,33 @@ def generate(agreements, log_rows, seed=1, today=datetime.date(2026, 11, 23)):
     # between the title index and a filter's index. On PostgreSQL VACUUM also moves the
     # rows inserted into the trigram (GIN) indexes' pending lists into the indexes proper.
     db.execute_sql("VACUUM ANALYZE" if isinstance(db.obj, PostgresqlDatabase) else "ANALYZE")
+
+
+def register_arguments(parser):
+    """The options of a benchmark that runs against a register: a new one of a size, or one made before."""
+    parser.add_argument("--agreements", type=int, default=10000)
+    parser.add_argument("--log-rows", type=int, default=None, help="default: 10 per agreement")
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--database-url", help="use a register generated before instead of a new one")
+
+
+@contextlib.contextmanager
+def benchmark_register(args):
+    """Yield (url, kind, description) of the register `register_arguments` asked for: the given
+    --database-url, or a throw-away database generated at --agreements and --log-rows."""
+    with tempfile.TemporaryDirectory() as folder, temporary_database(args.database, folder) as url:
+        if args.database_url:
+            url, size = args.database_url, "existing register"
+        else:
+            log_rows = args.agreements * 10 if args.log_rows is None else args.log_rows
+            app = create_app({"DATABASE_URL": url})
+            with app.app_context():
+                db.connect(reuse_if_open=True)
+                upgrade()
+                generate(args.agreements, log_rows)
+                db.close()
+            size = f"{args.agreements:,} agreements, {log_rows:,} log rows"
+        yield url, ("postgres" if url.startswith("postgres") else "sqlite"), size
 
 
 def main():

@@ -15,15 +15,13 @@ import argparse
 import datetime
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from generate import generate  # noqa: E402
-from pgdb import temporary_database  # noqa: E402
+from generate import benchmark_register, register_arguments  # noqa: E402
 
 from registry import create_app  # noqa: E402
 from registry.db import db, upgrade  # noqa: E402
@@ -85,57 +83,16 @@ def measure(url, requests, warmup=2, out=print):
     return rows
 
 
-def dashboard_data(url, requests, limit=50, out=print):
-    """The dashboard's queries as a dashboard listing only the first `limit` items would run them.
-
-    Not a page: the view (registry/views/main.py) still lists every item; this
-    shows what its queries cost once it passes `limit` (docs/performance.md).
-    """
-    from registry.domain import queries
-
-    app = create_app({"DATABASE_URL": url})
-    times = []
-    with app.app_context():
-        db.connect(reuse_if_open=True)
-        for _ in range(requests + 2):
-            started = time.perf_counter()
-            queries.counts_by_status()
-            queries.counts_by_group(TODAY, 90)
-            queries.upcoming(TODAY, 90, limit=limit), queries.count_upcoming(TODAY, 90)
-            queries.overdue(TODAY, limit=limit), queries.count_overdue(TODAY)
-            times.append((time.perf_counter() - started) * 1000)
-        db.close()
-    times = times[2:]
-    p50, p95 = statistics.median(times), percentile(times, 0.95)
-    out(f"| dashboard queries, first {limit} items (not a page) | - | {p50:.1f} | {p95:.1f} | - |", flush=True)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--agreements", type=int, default=10000)
-    parser.add_argument("--log-rows", type=int, default=None, help="default: 10 per agreement")
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--database-url", help="use a register generated before instead of a new one")
+    register_arguments(parser)
     parser.add_argument("--requests", type=int, default=20, help="timed requests per page")
     args = parser.parse_args()
-    log_rows = args.agreements * 10 if args.log_rows is None else args.log_rows
-    with tempfile.TemporaryDirectory() as folder, temporary_database(args.database, folder) as url:
-        if args.database_url:
-            url, size = args.database_url, "existing register"
-        else:
-            app = create_app({"DATABASE_URL": url})
-            with app.app_context():
-                db.connect(reuse_if_open=True)
-                upgrade()
-                generate(args.agreements, log_rows)
-                db.close()
-            size = f"{args.agreements:,} agreements, {log_rows:,} log rows"
-        kind = "postgres" if url.startswith("postgres") else "sqlite"
+    with benchmark_register(args) as (url, kind, size):
         print(f"{kind}, {size}, {args.requests} requests per page")
         print("| page | path | p50 (ms) | p95 (ms) | p95 <= 100 ms |")
         print("|---|---|---|---|---|")
         measure(url, args.requests)
-        dashboard_data(url, args.requests)
 
 
 if __name__ == "__main__":

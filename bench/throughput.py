@@ -20,7 +20,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -29,8 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from generate import generate  # noqa: E402
-from pgdb import temporary_database  # noqa: E402
+from generate import benchmark_register, register_arguments  # noqa: E402
 
 from registry import create_app  # noqa: E402
 from registry.db import db, upgrade  # noqa: E402
@@ -137,25 +135,10 @@ def measure(url, seconds, path="/agreements"):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--agreements", type=int, default=10000)
-    parser.add_argument("--log-rows", type=int, default=None, help="default: 10 per agreement")
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--database-url", help="use a register generated before instead of a new one")
+    register_arguments(parser)
     parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
     args = parser.parse_args()
-    log_rows = args.agreements * 10 if args.log_rows is None else args.log_rows
-    with tempfile.TemporaryDirectory() as folder, temporary_database(args.database, folder) as url:
-        if args.database_url:
-            url, size = args.database_url, "existing register"
-        else:
-            app = create_app({"DATABASE_URL": url})
-            with app.app_context():
-                db.connect(reuse_if_open=True)
-                upgrade()
-                generate(args.agreements, log_rows)
-                db.close()
-            size = f"{args.agreements:,} agreements"
-        kind = "postgres" if url.startswith("postgres") else "sqlite"
+    with benchmark_register(args) as (url, kind, size):
         rows = measure(url, args.seconds)
     print(f"{kind}, {size}, gunicorn {WORKERS} sync workers, wrk -t2 -c8 -d{args.seconds}s")
     print("| endpoint | requests/s | p50 | p99 |")

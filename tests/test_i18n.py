@@ -573,7 +573,7 @@ def test_groups_sort_in_swedish_order(ctx):
     _register(names, group_names=names)
     ordered = [a.responsible_group.name for a in queries.search(AgreementQuery(sort="group"), TODAY, 90, 50).items]
     assert ordered == ["arbetsgrupp", "Zon", "Ålder", "Äldre", "Östra gruppen"]
-    assert [g.name for g in queries.counts_by_group(TODAY, 90)] == ordered
+    assert [g.name for g in queries.overview(TODAY, 90).by_group] == ordered
 
 
 def test_the_index_pages_sort_in_swedish_order(app, client):

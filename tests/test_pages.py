@@ -252,6 +252,31 @@ def test_dashboard_leads_to_lakaruppdrag(seeded, client):
     assert "Går snart ut" in html and "om 38 dagar" in html
 
 
+def test_dashboard_lists_the_first_fifty_and_counts_them_all(seeded, client):
+    """A large register: each list is cut at 50 rows, the pill counts every deadline, and
+    links lead to the full filtered lists."""
+    group = Group.get(Group.name == "ReKo")
+    for n in range(60):
+        Agreement.create(
+            title=f"Försenat avtal {n:02}",
+            kind="avtal",
+            status="in_force",
+            responsible_group=group,
+            next_review_on=datetime.date(2025, 6, 1) + datetime.timedelta(days=n),
+        )
+    response = client.get("/")
+    overdue = section(response, "overdue-heading")
+    assert '<span class="pill pill-danger">71</span>' in overdue  # 60 new + the 11 of the demo data
+    assert overdue.count("<tr>") - 1 == 50  # header row + 50
+    assert "Visar de 50 första av 71." in overdue
+    assert "Försenat avtal 00" in overdue and "Försenat avtal 49" in overdue and "Försenat avtal 50" not in overdue
+    assert 'href="/agreements?deadline=review_overdue"' in overdue and 'href="/agreements?deadline=expired"' in overdue
+    upcoming = section(response, "upcoming-heading")
+    assert '<span class="pill pill-warning">1</span>' in upcoming and "Visar de" not in upcoming
+    listed = client.get("/agreements?deadline=review_overdue")
+    assert result_count(listed).startswith("71 ")
+
+
 # --- the agreement list -----------------------------------------------------
 
 LIST_FILTERS = [

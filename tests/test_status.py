@@ -72,11 +72,51 @@ def test_dashboard_queries_on_demo_data(seeded):
     assert len(overdue) == 11
     assert {i.kind for i in overdue} == {"review"}
     assert all(i.days_left == -326 for i in overdue)
-    by_status = queries.counts_by_status()
+    overview = queries.overview(TODAY, 90)
+    assert (overview.overdue, overview.upcoming) == (11, 1)
+    by_status = overview.by_status
     assert by_status["in_force"] == 27 and by_status["under_revision"] == 1 and by_status["draft"] == 0
-    by_group = {g.name: (g.total, g.attention) for g in queries.counts_by_group(TODAY, 90)}
+    by_group = {g.name: (g.total, g.attention) for g in overview.by_group}
     assert by_group["Strategigrupp Barn och unga"] == (11, 11)
     assert by_group["ReKo"] == (9, 1)
+
+
+def test_overview_and_cut_lists_agree_with_the_full_lists(ctx):
+    """A register with ties, empty dates and every status: the one-pass counts equal the
+    full lists' lengths and the Python rule, and a list cut at `limit` is the full list's head."""
+    from collections import Counter
+
+    from registry.domain.vocab import AGREEMENT_STATUSES
+    from registry.models import Group
+
+    groups = [Group.create(name=name) for name in ("Äldre", "Barn och unga", "ReKo")]
+    states = list(AGREEMENT_STATUSES)
+    made = []
+    for n in range(120):
+        expires_on = None if n % 4 == 0 else TODAY + timedelta(days=(n * 37) % 300 - 150)
+        review_on = None if n % 3 == 0 else TODAY + timedelta(days=(n * 11) % 40 - 20)  # many ties
+        made.append(
+            Agreement.create(
+                title=f"Avtal {n:03}",
+                kind="avtal",
+                status=states[n % len(states)],
+                responsible_group=groups[n % len(groups)],
+                expires_on=expires_on,
+                next_review_on=review_on,
+            )
+        )
+    for window in (0, 30, 90):
+        full_upcoming, full_overdue = queries.upcoming(TODAY, window), queries.overdue(TODAY)
+        overview = queries.overview(TODAY, window)
+        assert (overview.overdue, overview.upcoming) == (len(full_overdue), len(full_upcoming))
+        assert overview.by_status == {code: Counter(a.status for a in made)[code] for code in states}
+        flagged = Counter(a.responsible_group.name for a in made if codes(a, TODAY, window))
+        assert {g.name: g.attention for g in overview.by_group} == {g.name: flagged[g.name] for g in groups}
+        for limit in (1, 5, 13, 50, 500):
+            head = [(i.agreement.id, i.kind) for i in queries.upcoming(TODAY, window, limit=limit)]
+            assert head == [(i.agreement.id, i.kind) for i in full_upcoming[:limit]]
+            head = [(i.agreement.id, i.kind) for i in queries.overdue(TODAY, limit=limit)]
+            assert head == [(i.agreement.id, i.kind) for i in full_overdue[:limit]]
 
 
 def test_query_args_round_trip():

@@ -260,22 +260,9 @@ def _due_between(start, end, today, limit=None):
     return items if limit is None else items[:limit]
 
 
-def _count_between(start, end):
-    """How many deadlines of active agreements fall from start to end: one pass over the
-    (status, expires_on, next_review_on) index, both kinds summed at once."""
-    sums = [fn.SUM(Case(None, ((column.between(start, end), 1),), 0)) for _kind, column in _DEADLINE_COLUMNS]
-    row = Agreement.select(*sums).where(Agreement.status.in_(ACTIVE_STATUSES)).tuples().first()
-    return sum(value or 0 for value in row or ())
-
-
 def upcoming(today, window_days, limit=None):
     """Expiries and reviews from today to the end of the window, soonest first (the first `limit`)."""
     return _due_between(today, today + timedelta(days=window_days), today, limit)
-
-
-def count_upcoming(today, window_days):
-    """How many items `upcoming` has in all (for a dashboard that shows only the first few)."""
-    return _count_between(today, today + timedelta(days=window_days))
 
 
 def overdue(today, limit=None):
@@ -283,39 +270,54 @@ def overdue(today, limit=None):
     return _due_between(today.min, today - timedelta(days=1), today, limit)
 
 
-def count_overdue(today):
-    """How many items `overdue` has in all."""
-    return _count_between(today.min, today - timedelta(days=1))
+@dataclass
+class Overview:
+    """The dashboard's figures: agreements per status and per responsible group, and how
+    many deadlines are overdue or coming within the window."""
+
+    by_status: dict
+    by_group: list
+    overdue: int
+    upcoming: int
 
 
-def counts_by_status():
-    """{status: count} for every status, zero included."""
-    found = dict(Agreement.select(Agreement.status, fn.COUNT(Agreement.id)).group_by(Agreement.status).tuples())
-    return {code: found.get(code, 0) for code in AGREEMENT_STATUSES}
+def _tally(condition):
+    return fn.SUM(Case(None, ((condition, 1),), 0))
 
 
-def counts_by_group(today, window_days):
-    """Per responsible group: agreements in force and how many need attention.
+def overview(today, window_days):
+    """Every dashboard figure from one grouped pass over the agreement table (no join).
 
-    Counted over the agreement table alone (one pass, no join), then set on
-    the groups, in Swedish order of their names.
+    Groups come in Swedish order of their names, each with `total`, `active`
+    (in force or under revision) and `attention` (derived.needs_attention).
     """
     horizon = today + timedelta(days=window_days)
-    active = Agreement.status.in_(ACTIVE_STATUSES)
-    # derived.needs_attention, with the status test taken out of its four branches.
-    attention = active & ((Agreement.expires_on <= horizon) | (Agreement.next_review_on <= horizon))
-    counts = {
-        group_id: (total, in_force, flagged)
-        for group_id, total, in_force, flagged in Agreement.select(
+    yesterday = today - timedelta(days=1)
+    rows = (
+        Agreement.select(
             Agreement.responsible_group,
+            Agreement.status,
             fn.COUNT(Agreement.id),
-            fn.SUM(Case(None, ((active, 1),), 0)),
-            fn.SUM(Case(None, ((attention, 1),), 0)),
+            # derived.needs_attention, with the status test left to the status of the row.
+            _tally((Agreement.expires_on <= horizon) | (Agreement.next_review_on <= horizon)),
+            *(_tally(column <= yesterday) for _kind, column in _DEADLINE_COLUMNS),
+            *(_tally(column.between(today, horizon)) for _kind, column in _DEADLINE_COLUMNS),
         )
-        .group_by(Agreement.responsible_group)
+        .group_by(Agreement.responsible_group, Agreement.status)
         .tuples()
-    }
-    groups = list(Group.select().where(Group.id.in_(list(counts) or [0])).order_by(Swedish(Group.name)))
+    )
+    by_status = dict.fromkeys(AGREEMENT_STATUSES, 0)
+    per_group = {}
+    overdue = upcoming = 0
+    for group_id, code, count, attention, expired, review_late, expiring, review_soon in rows:
+        by_status[code] = by_status.get(code, 0) + count
+        total, in_force, flagged = per_group.get(group_id, (0, 0, 0))
+        if code in ACTIVE_STATUSES:
+            in_force, flagged = in_force + count, flagged + (attention or 0)
+            overdue += (expired or 0) + (review_late or 0)
+            upcoming += (expiring or 0) + (review_soon or 0)
+        per_group[group_id] = (total + count, in_force, flagged)
+    groups = list(Group.select().where(Group.id.in_(list(per_group) or [0])).order_by(Swedish(Group.name)))
     for group in groups:
-        group.total, group.active, group.attention = counts[group.id]
-    return groups
+        group.total, group.active, group.attention = per_group[group.id]
+    return Overview(by_status, groups, overdue, upcoming)

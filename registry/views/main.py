@@ -7,6 +7,10 @@ from .helpers import today, window_days
 
 bp = Blueprint("main", __name__)
 
+# The dashboard lists at most this many overdue and this many coming deadlines;
+# its counts and links lead to the full lists.
+DASHBOARD_ITEMS = 50
+
 
 @bp.get("/")
 def dashboard():
@@ -14,9 +18,8 @@ def dashboard():
     now, window = today(), window_days()
     return render_template(
         "main/dashboard.html",
-        by_status=queries.counts_by_status(),
-        by_group=queries.counts_by_group(now, window),
-        upcoming=queries.upcoming(now, window),
-        overdue=queries.overdue(now),
+        overview=queries.overview(now, window),
+        upcoming=queries.upcoming(now, window, limit=DASHBOARD_ITEMS),
+        overdue=queries.overdue(now, limit=DASHBOARD_ITEMS),
         window=window,
     )
