@@ -2,26 +2,17 @@
 
 import getpass
 import sys
-from urllib.parse import urlsplit, urlunsplit
 
 import click
 from flask import current_app, g
 from flask.cli import with_appcontext
 
 from . import seed as seeding
-from .db import db, pending, upgrade
+from .db import db, pending, redacted, upgrade
 from .domain import audit, users
 from .domain.agreements import ValidationError
 from .domain.vocab import ROLES
 from .models import Agreement, Group, User
-
-
-def _without_password(url):
-    """The URL with any password replaced by ***, for messages that reach logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
 
 
 def connect_or_fail(actor="command line"):
@@ -31,7 +22,7 @@ def connect_or_fail(actor="command line"):
         db.connect(reuse_if_open=True)
     except Exception as exc:  # the driver's own error names the cause
         raise click.ClickException(
-            f"Cannot connect to the database {_without_password(current_app.config['DATABASE_URL'])!r}: {exc}"
+            f"Cannot connect to the database {redacted(current_app.config['DATABASE_URL'])!r}: {exc}"
         ) from exc
 
 

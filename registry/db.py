@@ -1,7 +1,7 @@
 """The database handle: a proxy bound to a real database by the app factory."""
 
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit, urlunsplit
 
 from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase, WrappedNode, fn
 from playhouse.db_url import connect
@@ -77,6 +77,14 @@ class Swedish(WrappedNode):
         return ctx.sql(self.node)
 
 
+def redacted(url):
+    """A database URL with any password replaced by ***, for messages that reach logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
+
+
 class DatabaseURLError(ValueError):
     """DATABASE_URL names no database this product can use."""
 
@@ -101,7 +109,7 @@ def open_database(url):
         database = connect(url.replace("postgres://", "postgresql://", 1))
         assert isinstance(database, PostgresqlDatabase)
         return database
-    raise DatabaseURLError(f"DATABASE_URL must start with sqlite:/// or postgresql://, got {url!r}")
+    raise DatabaseURLError(f"DATABASE_URL must start with sqlite:/// or postgresql://, got {redacted(url)!r}")
 
 
 def migration_runner(database=None):
@@ -112,6 +120,19 @@ def migration_runner(database=None):
 def upgrade(database=None):
     """Create the schema or bring it up to the newest version; return applied names."""
     return migration_runner(database).up()
+
+
+def optimize(database=None):
+    """Refresh the query planner's statistics where they have drifted.
+
+    SQLite: `PRAGMA optimize` analyses the tables this connection has queried
+    whose statistics are missing or stale (cheap when none are); without
+    statistics its planner can pick a poor index on a large register.
+    PostgreSQL's autovacuum does the same by itself.
+    """
+    database = database or db.obj
+    if isinstance(database, SqliteDatabase):
+        database.execute_sql("PRAGMA optimize")
 
 
 def pending(database=None):

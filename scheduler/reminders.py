@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from peewee import PostgresqlDatabase, fn
 
-from registry.db import db
+from registry.db import db, optimize
 from registry.domain.vocab import ACTIVE_STATUSES
 from registry.models import (
     Agreement,
@@ -664,6 +664,8 @@ def run_pass(day, trigger="cli", retry_failed_now=False):
             run.sent, run.skipped, run.failed = result.sent, result.skipped + result.stale, result.failed
             run.finished_at = utcnow()
             run.save()
+    # Once a day, after reading the whole horizon: keep the planner's statistics current.
+    optimize()
     return result
 
 

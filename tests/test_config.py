@@ -27,6 +27,13 @@ def test_unsupported_urls_are_refused_clearly(url):
     assert "DATABASE_URL" in str(info.value)
 
 
+def test_a_refused_url_is_quoted_without_its_password():
+    with pytest.raises(DatabaseURLError) as info:
+        open_database("mysql://registry:hemligt@db.example/registry")
+    assert "mysql://registry:***@db.example/registry" in str(info.value)
+    assert "hemligt" not in str(info.value)
+
+
 def test_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://db.example/registry")
     monkeypatch.setenv("SECRET_KEY", "s3cret")

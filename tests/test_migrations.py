@@ -99,3 +99,13 @@ def test_init_db_reports_unreachable_database(tmp_path):
     result = app.test_cli_runner().invoke(args=["init-db"])
     assert result.exit_code != 0
     assert "Cannot connect to the database" in result.output
+    assert "127.0.0.1:1/none" in result.output
+
+
+def test_connection_errors_hide_the_password(tmp_path):
+    """The message reaches terminals and logs: it names the database but not its password."""
+    app = make_app("postgresql://registry:s3cr%40t-Pw@127.0.0.1:1/none")
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code != 0
+    assert "postgresql://registry:***@127.0.0.1:1/none" in result.output
+    assert "s3cr" not in result.output

@@ -12,6 +12,7 @@ import threading
 from datetime import date, timedelta
 
 import pytest
+from peewee import SqliteDatabase
 
 from registry.db import db
 from registry.domain.agreements import save_agreement
@@ -658,3 +659,19 @@ def test_a_failed_stage_superseded_by_a_later_one_is_not_sent_alongside_it(app, 
     for agreement in kept_barn():
         assert message.text.count(f"/agreements/{agreement.id}\n") == 1, message.text
     assert {r.state for r in rows(recipient=BARN_OWNER, stage="overdue:183")} == {"skipped"}
+
+
+def test_a_pass_leaves_sqlite_with_current_planner_statistics(demo, smtp):
+    """Without statistics SQLite can pick a poor index on a large register; the daily pass
+    refreshes them (PRAGMA optimize) for the tables it read."""
+    if not isinstance(db.obj, SqliteDatabase):
+        pytest.skip("PostgreSQL's autovacuum keeps its statistics by itself")
+
+    def analysed():
+        if not db.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+            return set()
+        return {table for (table,) in db.execute_sql("SELECT DISTINCT tbl FROM sqlite_stat1")}
+
+    assert "agreement" not in analysed()
+    pass_for(date(2026, 7, 3))
+    assert {"agreement", "reminder"} <= analysed()
