@@ -87,25 +87,24 @@ def test_init_db_command_creates_then_reports_up_to_date(database_url):
     assert "already up to date" in second.output
 
 
+def failing_command(database_url, command):
+    """The output of a command that must fail against this database."""
+    result = make_app(database_url).test_cli_runner().invoke(args=[command])
+    assert result.exit_code != 0, result.output
+    return result.output
+
+
 def test_seed_refuses_an_unmigrated_database(database_url):
-    app = make_app(database_url)
-    result = app.test_cli_runner().invoke(args=["seed"])
-    assert result.exit_code != 0
-    assert "init-db" in result.output
+    assert "init-db" in failing_command(database_url, "seed")
 
 
-def test_init_db_reports_unreachable_database(tmp_path):
-    app = make_app("postgresql://nobody@127.0.0.1:1/none")
-    result = app.test_cli_runner().invoke(args=["init-db"])
-    assert result.exit_code != 0
-    assert "Cannot connect to the database" in result.output
-    assert "127.0.0.1:1/none" in result.output
+def test_init_db_reports_unreachable_database():
+    output = failing_command("postgresql://nobody@127.0.0.1:1/none", "init-db")
+    assert "Cannot connect to the database" in output and "127.0.0.1:1/none" in output
 
 
-def test_connection_errors_hide_the_password(tmp_path):
+def test_connection_errors_hide_the_password():
     """The message reaches terminals and logs: it names the database but not its password."""
-    app = make_app("postgresql://registry:s3cr%40t-Pw@127.0.0.1:1/none")
-    result = app.test_cli_runner().invoke(args=["init-db"])
-    assert result.exit_code != 0
-    assert "postgresql://registry:***@127.0.0.1:1/none" in result.output
-    assert "s3cr" not in result.output
+    output = failing_command("postgresql://registry:s3cr%40t-Pw@127.0.0.1:1/none", "init-db")
+    assert "postgresql://registry:***@127.0.0.1:1/none" in output
+    assert "s3cr" not in output
