@@ -39,7 +39,6 @@ from ..models import (
     Group,
     GroupMeeting,
     Review,
-    utcnow,
 )
 from . import audit, ownership
 from .agreements import ValidationError
@@ -124,19 +123,10 @@ def create_feed(user, value):
 
 def revoke_feed(feed):
     """Stop a feed's address from working; returns False when it was already revoked."""
-    if feed.revoked_at is not None:
-        return False
-    with db.atomic():
-        feed.revoked_at = utcnow()
-        feed.save()
-        audit.record(
-            "delete",
-            "feed",
-            feed.id,
-            {"scope": [scope_label(feed), None], "user": [feed.user.email, None]},
-            summary=_("Kalenderflöde: %(what)s", what=scope_label(feed)),
-        )
-    return True
+    what = scope_label(feed)
+    return ownership.revoke(
+        feed, "feed", {"scope": what, "user": feed.user.email}, _("Kalenderflöde: %(what)s", what=what)
+    )
 
 
 def visible_feeds(user):

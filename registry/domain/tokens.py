@@ -57,19 +57,9 @@ def create_token(user, name):
 
 def revoke_token(row):
     """Stop a token from working; False when it was already revoked."""
-    if row.revoked_at is not None:
-        return False
-    with db.atomic():
-        row.revoked_at = utcnow()
-        row.save()
-        audit.record(
-            "delete",
-            "api_token",
-            row.id,
-            {"name": [row.name, None], "user": [row.user.email, None]},
-            summary=_("API-nyckel: %(name)s", name=row.name),
-        )
-    return True
+    return ownership.revoke(
+        row, "api_token", {"name": row.name, "user": row.user.email}, _("API-nyckel: %(name)s", name=row.name)
+    )
 
 
 def visible_tokens(user):
