@@ -242,14 +242,14 @@ class _Builder:
             same = self.by_title_group.get(key, [])
             without_number = [pk for pk in same if not self.values[pk]["case_number"]]
             if row.case_number:
-                if row.case_number in seen_case:
-                    self._problem(
-                        row,
-                        "case_number",
-                        _("Diarienumret finns redan på rad %(n)s i filen.", n=seen_case[row.case_number]),
-                    )
+                if self._repeated(
+                    seen_case,
+                    row.case_number,
+                    row,
+                    "case_number",
+                    lambda n: _("Diarienumret finns redan på rad %(n)s i filen.", n=n),
+                ):
                     continue
-                seen_case[row.case_number] = row.row
                 holder = self.by_case.get(row.case_number)
                 if holder is not None:
                     if without_number and holder not in same:
@@ -278,28 +278,35 @@ class _Builder:
                     continue
                 if candidates:
                     row.agreement_id = candidates[0]
-                elif key in seen_new:
-                    self._problem(
-                        row,
-                        "title",
-                        _(
-                            "Samma titel och ansvariga grupp som rad %(n)s, utan diarienummer: "
-                            "ange diarienummer för att skilja avtalen åt.",
-                            n=seen_new[key],
-                        ),
-                    )
+                elif self._repeated(
+                    seen_new,
+                    key,
+                    row,
+                    "title",
+                    lambda n: _(
+                        "Samma titel och ansvariga grupp som rad %(n)s, utan diarienummer: "
+                        "ange diarienummer för att skilja avtalen åt.",
+                        n=n,
+                    ),
+                ):
                     continue
-                else:
-                    seen_new[key] = row.row
             if row.agreement_id is not None:
-                if row.agreement_id in seen_agreement:
-                    self._problem(
-                        row,
-                        "title",
-                        _("Raden avser samma avtal i registret som rad %(n)s.", n=seen_agreement[row.agreement_id]),
-                    )
-                    continue
-                seen_agreement[row.agreement_id] = row.row
+                self._repeated(
+                    seen_agreement,
+                    row.agreement_id,
+                    row,
+                    "title",
+                    lambda n: _("Raden avser samma avtal i registret som rad %(n)s.", n=n),
+                )
+
+    def _repeated(self, seen, key, row, field, message):
+        """True (and a problem naming the earlier row) when `key` came on an earlier row of the
+        file; otherwise remember this row for it."""
+        if key in seen:
+            self._problem(row, field, message(seen[key]))
+            return True
+        seen[key] = row.row
+        return False
 
     def _ambiguous(self, row):
         self._problem(
