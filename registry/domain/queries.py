@@ -10,6 +10,7 @@ from peewee import OP, Case, SqliteDatabase, fn
 from ..db import Swedish, db
 from ..models import Agreement, AgreementGroup, AgreementParty, Group
 from . import status as derived
+from .collation import sv_key
 from .vocab import ACTIVE_STATUSES, AGREEMENT_KINDS, AGREEMENT_STATUSES
 
 # Titles and names in Swedish alphabetical order (å, ä, ö after z) on SQLite and PostgreSQL.
@@ -238,25 +239,35 @@ def _with_group():
 _DEADLINE_COLUMNS = (("expiry", Agreement.expires_on), ("review", Agreement.next_review_on))
 
 
+def _dashboard_order(item):
+    """Date, then title in Swedish order (as Swedish() sorts in SQL), then id."""
+    title = item.agreement.title
+    return (item.due_on, sv_key(title), title.swapcase(), item.agreement.id)
+
+
 def _due_between(start, end, today, limit=None):
     """DueItems of active agreements with a deadline from start to end, by date then title.
 
     With `limit`, only the first `limit` items, read as such from the
-    database: per kind of deadline, the rows up to the limit-th date (ties
-    included), so a large register costs a page of rows, not all of them.
+    database: per kind of deadline, the first `limit` rows in the same order
+    (from the (status, date) indexes), merged; a large register costs a page
+    of rows, not all of them.
     """
     items = []
     active = Agreement.status.in_(ACTIVE_STATUSES)
     for kind, column in _DEADLINE_COLUMNS:
         condition = active & column.between(start, end)
         if limit is not None:
-            last = Agreement.select(column).where(condition).order_by(column).limit(1).offset(limit - 1).scalar()
-            if last is not None:
-                condition &= column <= last
+            # The ids first, from the (status, date) index alone; a join here tempts the
+            # planner into walking every agreement in the range.
+            first = (
+                Agreement.select(Agreement.id).where(condition).order_by(column, Swedish(Agreement.title), Agreement.id)
+            )
+            condition = Agreement.id.in_([row_id for (row_id,) in first.limit(limit).tuples()])
         for agreement in _with_group().where(condition):
             due_on = agreement.expires_on if kind == "expiry" else agreement.next_review_on
             items.append(DueItem(agreement, kind, due_on, (due_on - today).days))
-    items.sort(key=lambda i: (i.due_on, i.agreement.title))
+    items.sort(key=_dashboard_order)
     return items if limit is None else items[:limit]
 
 
@@ -281,43 +292,44 @@ class Overview:
     upcoming: int
 
 
-def _tally(condition):
-    return fn.SUM(Case(None, ((condition, 1),), 0))
+def _count(condition):
+    return Agreement.select().where(condition).count()
 
 
 def overview(today, window_days):
-    """Every dashboard figure from one grouped pass over the agreement table (no join).
+    """Every dashboard figure: one grouped pass over an index of the agreement table (no
+    join) for the counts per status and group, and one index range per kind of deadline.
 
     Groups come in Swedish order of their names, each with `total`, `active`
     (in force or under revision) and `attention` (derived.needs_attention).
     """
     horizon = today + timedelta(days=window_days)
-    yesterday = today - timedelta(days=1)
     rows = (
         Agreement.select(
             Agreement.responsible_group,
             Agreement.status,
             fn.COUNT(Agreement.id),
             # derived.needs_attention, with the status test left to the status of the row.
-            _tally((Agreement.expires_on <= horizon) | (Agreement.next_review_on <= horizon)),
-            *(_tally(column <= yesterday) for _kind, column in _DEADLINE_COLUMNS),
-            *(_tally(column.between(today, horizon)) for _kind, column in _DEADLINE_COLUMNS),
+            fn.SUM(Case(None, (((Agreement.expires_on <= horizon) | (Agreement.next_review_on <= horizon), 1),), 0)),
         )
         .group_by(Agreement.responsible_group, Agreement.status)
         .tuples()
     )
     by_status = dict.fromkeys(AGREEMENT_STATUSES, 0)
     per_group = {}
-    overdue = upcoming = 0
-    for group_id, code, count, attention, expired, review_late, expiring, review_soon in rows:
+    for group_id, code, count, attention in rows:
         by_status[code] = by_status.get(code, 0) + count
         total, in_force, flagged = per_group.get(group_id, (0, 0, 0))
         if code in ACTIVE_STATUSES:
             in_force, flagged = in_force + count, flagged + (attention or 0)
-            overdue += (expired or 0) + (review_late or 0)
-            upcoming += (expiring or 0) + (review_soon or 0)
         per_group[group_id] = (total + count, in_force, flagged)
     groups = list(Group.select().where(Group.id.in_(list(per_group) or [0])).order_by(Swedish(Group.name)))
     for group in groups:
         group.total, group.active, group.attention = per_group[group.id]
+
+    def counted(*codes):
+        return sum(_count(derived.condition(Agreement, code, today, window_days)) for code in codes)
+
+    overdue = counted(derived.EXPIRED, derived.REVIEW_OVERDUE)
+    upcoming = counted(derived.EXPIRES_SOON, derived.REVIEW_DUE_SOON)
     return Overview(by_status, groups, overdue, upcoming)
