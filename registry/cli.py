@@ -30,6 +30,8 @@ def connect_or_fail(actor="command line"):
 @with_appcontext
 def init_db_command():
     """Create the database schema, or upgrade it to the newest version."""
+    # Named first: a shell without the service's settings would otherwise quietly make a SQLite file.
+    click.echo(f"database {redacted(current_app.config['DATABASE_URL'])}")
     connect_or_fail()
     applied = upgrade()
     for name in applied:
@@ -50,6 +52,9 @@ def init_db_command():
 @click.option("--demo-users", is_flag=True, help="Also create the file's demo accounts (development only).")
 def seed_command(path, if_empty, demo_users):
     """Load demo (or another region's) data; loading twice changes nothing."""
+    if demo_users and current_app.config.get("APP_ENV") == "production":
+        # Refused before anything is loaded: the command changes nothing when it fails.
+        raise click.ClickException("Demo accounts have known passwords and are refused when APP_ENV=production.")
     connect_or_fail("seed")
     if pending():
         raise click.ClickException("The database schema is not up to date: run `flask --app wsgi init-db` first.")
@@ -67,8 +72,6 @@ def seed_command(path, if_empty, demo_users):
 
 
 def _demo_users(path):
-    if current_app.config.get("APP_ENV") == "production":
-        raise click.ClickException("Demo accounts have known passwords and are refused when APP_ENV=production.")
     created = seeding.load_users(path or seeding.DEMO_FILE)
     if created:
         click.echo(f"demo accounts (password {seeding.DEMO_PASSWORD}): " + ", ".join(created))

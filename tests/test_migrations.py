@@ -3,7 +3,7 @@
 import datetime
 
 from registry.db import MIGRATIONS_DIR, db, migration_runner, pending, upgrade
-from registry.models import Agreement, Document, Reminder, Review
+from registry.models import Agreement, Document, Reminder, Review, User
 from tests.conftest import make_app
 
 ALL = sorted(path.stem for path in MIGRATIONS_DIR.glob("[0-9]*.py"))
@@ -81,6 +81,7 @@ def test_init_db_command_creates_then_reports_up_to_date(database_url):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["init-db"])
     assert first.exit_code == 0, first.output
+    assert first.output.startswith(f"database {database_url.split('?')[0]}")  # which database it changed
     assert f"applied migration {ALL[-1]}" in first.output
     second = runner.invoke(args=["init-db"])
     assert second.exit_code == 0
@@ -108,3 +109,16 @@ def test_connection_errors_hide_the_password():
     output = failing_command("postgresql://registry:s3cr%40t-Pw@127.0.0.1:1/none", "init-db")
     assert "postgresql://registry:***@127.0.0.1:1/none" in output
     assert "s3cr" not in output
+
+
+def test_demo_accounts_are_refused_in_production_before_anything_is_loaded(database_url):
+    strong = "Zq4Vb9xL2mN7pR5tW8yA3cE6gJ1kH0sD4fG7hK2lM5nP8qR1"
+    app = make_app(database_url, APP_ENV="production", SECRET_KEY=strong)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    result = runner.invoke(args=["seed", "--demo-users"])
+    assert result.exit_code != 0 and "APP_ENV=production" in result.output
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        assert Agreement.select().count() == 0 and User.select().count() == 0
+        db.close()

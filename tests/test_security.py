@@ -287,7 +287,18 @@ def test_session_cookie_flags(database_url):
 # --- secret key and error pages -----------------------------------------------
 
 
-@pytest.mark.parametrize("key", [None, "", "dev-only-change-me", "changeme", "testing", "k" * 31])
+@pytest.mark.parametrize(
+    "key",
+    [
+        None,
+        "",
+        "dev-only-change-me",
+        "changeme",
+        "testing",
+        "k" * 31,
+        "please-change-me-to-a-long-random-value-0123456789",
+    ],
+)
 def test_production_refuses_a_missing_or_weak_secret_key(key):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         make_app("sqlite:///:memory:", APP_ENV="production", SECRET_KEY=key)
