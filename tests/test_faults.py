@@ -22,6 +22,7 @@ and agreement, from the links in each digest). Every wait polls with a
 timeout; every process started here is killed in a `finally` block.
 """
 
+import contextlib
 import datetime
 import json
 import random
@@ -307,6 +308,22 @@ def _active_and_standby(procs, timeout=30):
     return active, standby
 
 
+@contextlib.contextmanager
+def _two_schedulers(app, database_url, fault_smtp, tmp_path, **due):
+    """Two scheduler processes started together over reminders due today (`due`: the sizes
+    for add_due_agreements). Yields (day, expected reminders, active, standby); kills both on leaving."""
+    day = _today_for_scheduler()
+    expected = add_due_agreements(app, day, **due)
+    env = _scheduler_env(database_url, fault_smtp)
+    procs = []
+    try:
+        procs = [Proc(["scheduler"], env, tmp_path / f"scheduler{n}.log") for n in (1, 2)]
+        yield (day, expected, *_active_and_standby(procs))
+    finally:
+        for proc in procs:
+            proc.kill()
+
+
 def _startup_summary(proc):
     line = proc.output().split("reminder pass (startup)", 1)[1].splitlines()[0]
     return line.strip()
@@ -314,13 +331,7 @@ def _startup_summary(proc):
 
 def test_two_schedulers_started_together_one_active_each_reminder_once(empty_db, database_url, fault_smtp, tmp_path):
     app = empty_db
-    day = _today_for_scheduler()
-    expected = add_due_agreements(app, day)
-    env = _scheduler_env(database_url, fault_smtp)
-    procs = []
-    try:
-        procs = [Proc(["scheduler"], env, tmp_path / f"scheduler{n}.log") for n in (1, 2)]
-        active, standby = _active_and_standby(procs)
+    with _two_schedulers(app, database_url, fault_smtp, tmp_path) as (day, expected, active, standby):
         assert active.wait_for("reminder pass (startup)", PASS_TIMEOUT), active.output()
         assert _startup_summary(active) == f"{day.isoformat()}: 1000 sent, 2000 skipped, 0 failed, 300 digests"
         assert fault_smtp.reminder_counts() == Counter(dict.fromkeys(expected, 1))
@@ -332,21 +343,12 @@ def test_two_schedulers_started_together_one_active_each_reminder_once(empty_db,
         for proc in (standby, active):
             assert proc.wait(timeout=30) == 0, proc.output()
             assert "Traceback" not in proc.output(), proc.output()
-    finally:
-        for proc in procs:
-            proc.kill()
     assert states(app) == Counter({"sent": 1000, "skipped": 2000})
 
 
 def test_active_scheduler_killed_mid_pass_standby_sends_the_rest(empty_db, database_url, fault_smtp, tmp_path):
     app = empty_db
-    day = _today_for_scheduler()
-    expected = add_due_agreements(app, day)
-    env = _scheduler_env(database_url, fault_smtp)
-    procs = []
-    try:
-        procs = [Proc(["scheduler"], env, tmp_path / f"scheduler{n}.log") for n in (1, 2)]
-        active, standby = _active_and_standby(procs)
+    with _two_schedulers(app, database_url, fault_smtp, tmp_path) as (_day, expected, active, standby):
         # Kill -9 the active one shortly after its catch-up pass started sending.
         assert wait_until(lambda: fault_smtp.messages or not active.running, PASS_TIMEOUT), active.output()
         wait_until(lambda: not active.running, random.Random(SEED).uniform(0.05, 0.5))
@@ -363,9 +365,6 @@ def test_active_scheduler_killed_mid_pass_standby_sends_the_rest(empty_db, datab
         _assert_each_once_except(fault_smtp, expected, unrecorded)
         standby.popen.send_signal(signal.SIGTERM)
         assert standby.wait(timeout=30) == 0, standby.output()
-    finally:
-        for proc in procs:
-            proc.kill()
     assert states(app) == Counter({"sent": 1000, "skipped": 2000})
 
 
@@ -443,17 +442,13 @@ def test_scheduler_whose_connection_ends_stands_by_and_the_other_takes_over(
     scheduling beside it. Reminders due meanwhile arrive once.
     """
     app = empty_db
-    day = _today_for_scheduler()
-    expected = add_due_agreements(app, day, agreements=20, owners=10, mailboxes=5)
-    env = _scheduler_env(database_url, fault_smtp)
-    procs = []
-    try:
-        procs = [Proc(["scheduler"], env, tmp_path / f"scheduler{n}.log") for n in (1, 2)]
-        first, second = _active_and_standby(procs)
+    sizes = {"agreements": 20, "owners": 10, "mailboxes": 5}
+    with _two_schedulers(app, database_url, fault_smtp, tmp_path, **sizes) as (day, expected, first, second):
+        procs = (first, second)
         assert first.wait_for("reminder pass (startup)", PASS_TIMEOUT), first.output()
         assert fault_smtp.reminder_counts() == Counter(dict.fromkeys(expected, 1))
 
-        expected |= add_due_agreements(app, day, agreements=20, owners=10, mailboxes=5, tag="b")
+        expected |= add_due_agreements(app, day, **sizes, tag="b")
         with app.app_context():
             db.connect(reuse_if_open=True)
             key = locks._key(locks.SCHEDULER_LOCK)  # this schema's: other test runs share the database
@@ -494,9 +489,6 @@ def test_scheduler_whose_connection_ends_stands_by_and_the_other_takes_over(
         for proc in procs:
             assert proc.wait(timeout=30) == 0, proc.output()
             assert "Traceback" not in proc.output(), proc.output()
-    finally:
-        for proc in procs:
-            proc.kill()
     assert states(app) == Counter({"sent": 80, "skipped": 160})
 
 
