@@ -9,6 +9,7 @@ refuse at MAIL or RCPT, knows when no client is connected any more, and counts
 what arrived by reminder (recipient, agreement, deadline).
 """
 
+import contextlib
 import datetime
 import os
 import re
@@ -39,11 +40,9 @@ BASE_URL = "https://registret.example.org"
 def demo_db(database_url):
     """The demo data in a fresh database; no connection left open in this process."""
     app = make_app(database_url)
-    with app.app_context():
-        db.connect(reuse_if_open=True)
+    with connected(app):
         upgrade()
         seed.load()
-        db.close()
     return app
 
 
@@ -51,10 +50,8 @@ def demo_db(database_url):
 def empty_db(database_url):
     """A fresh, fully migrated database with nothing in it; no connection left open."""
     app = make_app(database_url)
-    with app.app_context():
-        db.connect(reuse_if_open=True)
+    with connected(app):
         upgrade()
-        db.close()
     return app
 
 
@@ -119,49 +116,43 @@ def add_due_agreements(app, day, agreements=500, owners=250, mailboxes=50, tag="
     return expected
 
 
-def delivery_log(app):
-    """(rows marked sent, the set of other states, every SchedulerRun) in the database now."""
+@contextlib.contextmanager
+def connected(app):
+    """The app's database, connected for the block and closed after it."""
     with app.app_context():
         db.connect(reuse_if_open=True)
         try:
-            sent = list(Reminder.select().where(Reminder.state == "sent"))
-            others = {r.state for r in Reminder.select().where(Reminder.state != "sent")}
-            runs = list(SchedulerRun.select().order_by(SchedulerRun.id))
+            yield
         finally:
             db.close()
+
+
+def delivery_log(app):
+    """(rows marked sent, the set of other states, every SchedulerRun) in the database now."""
+    with connected(app):
+        sent = list(Reminder.select().where(Reminder.state == "sent"))
+        others = {r.state for r in Reminder.select().where(Reminder.state != "sent")}
+        runs = list(SchedulerRun.select().order_by(SchedulerRun.id))
     return sent, others, runs
 
 
 def states(app):
     """Counter {state: number of delivery-log rows}."""
-    with app.app_context():
-        db.connect(reuse_if_open=True)
-        try:
-            return Counter(state for (state,) in Reminder.select(Reminder.state).tuples())
-        finally:
-            db.close()
+    with connected(app):
+        return Counter(state for (state,) in Reminder.select(Reminder.state).tuples())
 
 
 def recorded_message_ids(app):
     """{Message-ID: recipient} of every row the database has marked sent."""
-    with app.app_context():
-        db.connect(reuse_if_open=True)
-        try:
-            rows = Reminder.select(Reminder.message_id, Reminder.recipient).where(Reminder.state == "sent").tuples()
-            return dict(rows)
-        finally:
-            db.close()
+    with connected(app):
+        return dict(Reminder.select(Reminder.message_id, Reminder.recipient).where(Reminder.state == "sent").tuples())
 
 
 def forget_deliveries(app):
     """Empty the delivery log and the run history (after a calibration pass)."""
-    with app.app_context():
-        db.connect(reuse_if_open=True)
-        try:
-            Reminder.delete().execute()
-            SchedulerRun.delete().execute()
-        finally:
-            db.close()
+    with connected(app):
+        Reminder.delete().execute()
+        SchedulerRun.delete().execute()
 
 
 # --- processes ---------------------------------------------------------------------
