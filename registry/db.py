@@ -7,7 +7,7 @@ from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase, WrappedNod
 from playhouse.db_url import connect
 from playhouse.migrations import Runner
 
-from .domain.collation import sv_key
+from .domain.collation import sv_collation_key
 
 db = DatabaseProxy()
 
@@ -27,7 +27,7 @@ def _lower(value):
 
 def _swedish_compare(a, b):
     """SQLite collation "sv": Swedish order (å, ä, ö after z), lower case first on ties (as ICU)."""
-    key_a, key_b = (sv_key(a), a.swapcase()), (sv_key(b), b.swapcase())
+    key_a, key_b = sv_collation_key(a), sv_collation_key(b)
     return (key_a > key_b) - (key_a < key_b)
 
 

@@ -11,6 +11,11 @@ def sv_key(text):
     return (text or "").casefold().translate(_SWEDISH)
 
 
+def sv_collation_key(text):
+    """The full order of the "sv" collation: sv_key, then lower case before upper on ties (as ICU)."""
+    return (sv_key(text), text.swapcase())
+
+
 _ORGANISATION_RANK = {"region": 0, "municipality": 1}
 
 

@@ -10,7 +10,7 @@ from peewee import OP, Case, SqliteDatabase, fn
 from ..db import Swedish, db
 from ..models import Agreement, AgreementGroup, AgreementParty, Group
 from . import status as derived
-from .collation import sv_key
+from .collation import sv_collation_key
 from .vocab import ACTIVE_STATUSES, AGREEMENT_KINDS, AGREEMENT_STATUSES
 
 # Titles and names in Swedish alphabetical order (å, ä, ö after z) on SQLite and PostgreSQL.
@@ -151,6 +151,11 @@ def matching(text):
     return condition
 
 
+def _due_by(horizon):
+    """Either deadline on or before `horizon`: derived.needs_attention without its status test."""
+    return (Agreement.expires_on <= horizon) | (Agreement.next_review_on <= horizon)
+
+
 def _conditions(query, today, window_days):
     """The WHERE conditions of a query's filters."""
     conditions = []
@@ -168,10 +173,7 @@ def _conditions(query, today, window_days):
         # derived.needs_attention with the status test taken out of its four branches: the
         # same rows, in a form one index (status, expires_on, next_review_on) answers.
         horizon = today + timedelta(days=window_days)
-        conditions.append(
-            Agreement.status.in_(ACTIVE_STATUSES)
-            & ((Agreement.expires_on <= horizon) | (Agreement.next_review_on <= horizon))
-        )
+        conditions.append(Agreement.status.in_(ACTIVE_STATUSES) & _due_by(horizon))
     elif query.deadline:
         conditions.append(derived.condition(Agreement, query.deadline, today, window_days))
     return conditions
@@ -241,8 +243,7 @@ _DEADLINE_COLUMNS = (("expiry", Agreement.expires_on), ("review", Agreement.next
 
 def _dashboard_order(item):
     """Date, then title in Swedish order (as Swedish() sorts in SQL), then id."""
-    title = item.agreement.title
-    return (item.due_on, sv_key(title), title.swapcase(), item.agreement.id)
+    return (item.due_on, sv_collation_key(item.agreement.title), item.agreement.id)
 
 
 def _due_between(start, end, today, limit=None):
@@ -292,10 +293,6 @@ class Overview:
     upcoming: int
 
 
-def _count(condition):
-    return Agreement.select().where(condition).count()
-
-
 def overview(today, window_days):
     """Every dashboard figure: one grouped pass over an index of the agreement table (no
     join) for the counts per status and group, and one index range per kind of deadline.
@@ -309,8 +306,7 @@ def overview(today, window_days):
             Agreement.responsible_group,
             Agreement.status,
             fn.COUNT(Agreement.id),
-            # derived.needs_attention, with the status test left to the status of the row.
-            fn.SUM(Case(None, (((Agreement.expires_on <= horizon) | (Agreement.next_review_on <= horizon), 1),), 0)),
+            fn.SUM(Case(None, ((_due_by(horizon), 1),), 0)),  # counted for active statuses below
         )
         .group_by(Agreement.responsible_group, Agreement.status)
         .tuples()
@@ -328,7 +324,7 @@ def overview(today, window_days):
         group.total, group.active, group.attention = per_group[group.id]
 
     def counted(*codes):
-        return sum(_count(derived.condition(Agreement, code, today, window_days)) for code in codes)
+        return sum(Agreement.select().where(derived.condition(Agreement, c, today, window_days)).count() for c in codes)
 
     overdue = counted(derived.EXPIRED, derived.REVIEW_OVERDUE)
     upcoming = counted(derived.EXPIRES_SOON, derived.REVIEW_DUE_SOON)
