@@ -24,7 +24,6 @@ from pgdb import temporary_database  # noqa: E402
 
 from registry import create_app  # noqa: E402
 from registry.db import db, upgrade  # noqa: E402
-from registry.domain import cycles  # noqa: E402
 from registry.models import (  # noqa: E402
     Agreement,
     AgreementOwner,
@@ -35,6 +34,7 @@ from registry.models import (  # noqa: E402
     Reminder,
     Review,
 )
+from registry.rules import cycles  # noqa: E402
 
 BATCH = 1000
 KINDS = ["avtal", "overenskommelse", "tillampningsanvisning", "strategi", "rutin"]

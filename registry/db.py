@@ -7,7 +7,7 @@ from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase, WrappedNod
 from playhouse.db_url import connect
 from playhouse.migrations import Runner
 
-from .domain.collation import sv_collation_key
+from .collation import sv_collation_key
 
 db = DatabaseProxy()
 

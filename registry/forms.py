@@ -26,9 +26,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from .domain import cycles
-from .domain.collation import sorted_organisations, sv_key
-from .domain.vocab import (
+from .collation import sorted_organisations, sv_key
+from .models import Agreement, Group, Organisation, Person
+from .rules import cycles
+from .vocab import (
     AGREEMENT_KINDS,
     AGREEMENT_STATUSES,
     GROUP_KINDS,
@@ -36,7 +37,6 @@ from .domain.vocab import (
     REVIEW_OUTCOMES,
     ROLES,
 )
-from .models import Agreement, Group, Organisation, Person
 
 
 def options(pairs):

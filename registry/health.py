@@ -8,10 +8,9 @@ within the last day. Nothing here names hosts, addresses or settings.
 import datetime
 import time
 
-from scheduler import locks
-
 from .db import db
-from .models import SchedulerLease, SchedulerRun, utcnow
+from .domain import reminder_log
+from .models import SchedulerRun, utcnow
 
 # A scheduler that has not sent a heartbeat for this long is reported as not running.
 STALE_HEARTBEAT = datetime.timedelta(minutes=3)
@@ -43,7 +42,7 @@ def database():
 def scheduler(now=None):
     """The scheduler's heartbeat and its last successful pass (needs a working database)."""
     now = now or utcnow()
-    lease = SchedulerLease.get_or_none(SchedulerLease.name == locks.SCHEDULER_LOCK)
+    lease = reminder_log.scheduler_lease()
     success = (
         SchedulerRun.select()
         .where(SchedulerRun.finished_at.is_null(False) & (SchedulerRun.error == ""))

@@ -20,11 +20,9 @@ from peewee import (
     TextField,
 )
 
-from scheduler import deadlines
-
 from . import clock
 from .db import db
-from .domain.vocab import ACTIVE_STATUSES
+from .vocab import ACTIVE_STATUSES
 
 
 def utcnow():
@@ -137,33 +135,6 @@ class Agreement(BaseModel):
     @property
     def is_active(self):
         return self.status in ACTIVE_STATUSES
-
-    def review_anchor(self):
-        """The date the review cycle counts from: the last review, else the start."""
-        last = (
-            Review.select(Review.reviewed_on)
-            .where(Review.agreement == self)
-            .order_by(Review.reviewed_on.desc())
-            .first()
-        )
-        if last is not None:
-            return last.reviewed_on
-        return self.valid_from or self.decision_date
-
-    @property
-    def deciding_group(self):
-        """The group whose meeting decides on this agreement."""
-        return self.decision_body or self.responsible_group
-
-    def deadlines(self):
-        """Open deadlines (expiry, next review) from the deadline engine."""
-        return deadlines.deadlines(self.status, self.expires_on, self.review_rule, self.review_anchor())
-
-    def recompute_next_review(self):
-        """Store the next review date, so lists can filter and sort on it."""
-        due = [d.due_on for d in self.deadlines() if d.kind == deadlines.REVIEW]
-        self.next_review_on = due[0] if due else None
-        return self.next_review_on
 
     def days_to_expiry(self, today=None):
         if self.expires_on is None:

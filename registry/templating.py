@@ -7,8 +7,9 @@ from flask import current_app, request, url_for
 from flask_babel import format_date, get_locale, gettext, ngettext
 
 from . import clock
-from .domain import audit, cycles, status
-from .domain.vocab import (
+from .domain import audit, status
+from .rules import cycles
+from .vocab import (
     AGREEMENT_KINDS,
     AGREEMENT_STATUSES,
     AUDIT_ACTIONS,

@@ -7,7 +7,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from registry import clock
-from registry.cli import connect_or_fail
+from registry.cli.common import connect_or_fail
 
 from . import locks, reminders, service
 

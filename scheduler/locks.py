@@ -18,6 +18,7 @@ from datetime import timedelta
 from peewee import PostgresqlDatabase
 
 from registry.db import db
+from registry.domain.reminder_log import PASS_LOCK, SCHEDULER_LOCK  # noqa: F401  (the names of the locks)
 from registry.models import SchedulerLease, utcnow
 
 LEASE_TTL = timedelta(seconds=90)
@@ -28,10 +29,6 @@ _PROCESS = uuid.uuid4().hex[:8]
 def _holder():
     """This thread's holder id: a lease belongs to one thread of one live process."""
     return f"{HOST}:{os.getpid()}:{threading.get_ident()}:{_PROCESS}"
-
-
-PASS_LOCK = "reminder-pass"
-SCHEDULER_LOCK = "scheduler"
 
 
 class LockBusy(RuntimeError):

@@ -23,21 +23,22 @@ from flask_babel import ngettext
 from peewee import PostgresqlDatabase, fn
 
 from registry.db import db, optimize
-from registry.domain.vocab import ACTIVE_STATUSES
+from registry.domain import schedule
 from registry.models import (
     Agreement,
     AgreementOwner,
     Group,
-    GroupMeeting,
     Person,
     Reminder,
     SchedulerRun,
     utcnow,
 )
+from registry.rules import policy, stages
+from registry.rules.deadlines import EXPIRY, REVIEW
+from registry.rules.workdays import next_working_day, previous_working_day
+from registry.vocab import ACTIVE_STATUSES
 
-from . import locks, mailer, policy, stages
-from .deadlines import EXPIRY, REVIEW
-from .workdays import next_working_day, previous_working_day
+from . import locks, mailer
 
 log = logging.getLogger(__name__)
 # A deadline can be moved this many days by weekends and holidays.
@@ -52,7 +53,8 @@ class Item:
     reminder: Reminder
     agreement: Agreement
     days_left: int
-    meeting: tuple | None
+    meeting: schedule.DecidingMeeting | None
+    deciding: object = None  # the group whose meeting decides (its name is shown when no meeting is planned)
 
     @property
     def overdue(self):
@@ -479,18 +481,14 @@ def _sendable(now):
 def _digests(reminders, day):
     agreements = {r.agreement.id: r.agreement for r in reminders}
     groups = {g.id: g for g in Group.select()}  # a register has tens of groups, not thousands
-    meetings = GroupMeeting.dates_by_group({a.decision_body_id or a.responsible_group_id for a in agreements.values()})
+    meetings = schedule.Meetings(agreements.values(), groups)
     for agreement in agreements.values():
         agreement.responsible_group = groups.get(agreement.responsible_group_id)
     by_recipient = {}
     for reminder in reminders:
         agreement = agreements[reminder.agreement.id]
-        deciding_id = agreement.decision_body_id or agreement.responsible_group_id
-        deciding = groups.get(deciding_id)
-        meeting = stages.deciding_meeting(
-            meetings[deciding_id], reminder.deadline_on, deciding.lead_time_days if deciding else 14
-        )
-        item = Item(reminder, agreement, (reminder.deadline_on - day).days, (deciding, *meeting) if meeting else None)
+        meeting = meetings.deciding_meeting(agreement, reminder.deadline_on)
+        item = Item(reminder, agreement, (reminder.deadline_on - day).days, meeting, meetings.deciding_group(agreement))
         by_recipient.setdefault(reminder.recipient, Digest(reminder.recipient)).items.append(item)
     return list(by_recipient.values())
 
@@ -682,12 +680,3 @@ def dry_run(day):
     result.digests = _digests(pending + planned, day)
     result.sent = sum(len(d.items) for d in result.digests)
     return result
-
-
-def last_run():
-    return SchedulerRun.select().order_by(SchedulerRun.started_at.desc()).first()
-
-
-def totals():
-    """{state: count} over the whole delivery log."""
-    return dict(Reminder.select(Reminder.state, fn.COUNT(Reminder.id)).group_by(Reminder.state).tuples())

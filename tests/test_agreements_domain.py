@@ -4,7 +4,9 @@ from datetime import date
 
 import pytest
 
-from registry.domain.agreements import ValidationError, record_review, save_agreement
+from registry.domain import schedule
+from registry.domain.agreements import record_review, save_agreement
+from registry.domain.errors import ValidationError
 from registry.models import Agreement, AgreementParty, Group, Organisation, Person, Review
 from tests.conftest import TODAY
 
@@ -136,7 +138,7 @@ def test_review_outcomes_change_status_and_expiry(basics):
     stored = Agreement.get_by_id(agreement.id)
     assert stored.status == "terminated"
     assert stored.next_review_on is None
-    assert stored.deadlines() == []
+    assert schedule.deadlines_of(stored) == []
 
 
 @pytest.mark.parametrize(

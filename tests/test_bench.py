@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler import policy, stages
+from registry.rules import policy, stages
 from scheduler.reminders import _due_stages
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from registry.domain import cycles
+from registry.rules import cycles
 
 
 @pytest.mark.parametrize(
@@ -87,7 +87,7 @@ def test_describe_in_swedish(plain_ctx):
 
 
 def test_swedish_alphabetical_order():
-    from registry.domain.collation import sv_key
+    from registry.collation import sv_key
 
     names = ["Överenskommelse", "avtal", "Ändring", "Zon", "Åtgärd", "Bedömning"]
     assert sorted(names, key=sv_key) == ["avtal", "Bedömning", "Zon", "Åtgärd", "Ändring", "Överenskommelse"]

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from scheduler.deadlines import EXPIRY, REVIEW, Deadline, deadlines
+from registry.rules.deadlines import EXPIRY, REVIEW, Deadline, deadlines
 
 
 def test_expiry_and_yearly_review_in_date_order():

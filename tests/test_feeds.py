@@ -13,7 +13,7 @@ import pytest
 from icalendar import Calendar
 
 from registry import permissions
-from registry.domain import feeds
+from registry.domain import feeds, schedule
 from registry.domain.agreements import editable_values, record_review, save_agreement
 from registry.models import (
     Agreement,
@@ -182,7 +182,7 @@ def test_every_event_is_an_all_day_event_with_the_required_properties(seeded):
     _url, path = create_via_page(admin, "all")
     _response, calendar = fetch(app, path)
     found = events(calendar)
-    deadlines = {(a.id, d.kind): d.due_on for a in Agreement.select() for d in a.deadlines()}
+    deadlines = {(a.id, d.kind): d.due_on for a in Agreement.select() for d in schedule.deadlines_of(a)}
     assert {k: start(e) for k, e in found.items() if "-material@" not in k} == {
         uid(Agreement(id=pk), kind): due for (pk, kind), due in deadlines.items()
     }
@@ -293,7 +293,7 @@ def test_person_feed_has_only_owned_agreements(seeded):
     calendar = fetch(app, path)[1]
 
     owned = {link.agreement_id for link in AgreementOwner.select().where(AgreementOwner.person == person)}
-    with_deadlines = {a.id for a in Agreement.select() if a.deadlines()}
+    with_deadlines = {a.id for a in Agreement.select() if schedule.deadlines_of(a)}
     assert agreement_ids(calendar) == owned & with_deadlines
     assert lakar().id in agreement_ids(calendar)
     others = with_deadlines - owned
@@ -312,7 +312,7 @@ def test_group_feed_covers_responsible_contributing_and_deciding(seeded):
     expected = {
         a.id
         for a in Agreement.select()
-        if a.deadlines()
+        if schedule.deadlines_of(a)
         and (
             a.responsible_group_id == aldre.id
             or a.decision_body_id == aldre.id
@@ -334,7 +334,7 @@ def test_terminated_agreements_vanish(seeded):
     found = events(fetch(app, path)[1])
     assert not [u for u in found if u.startswith(f"agreement-{agreement.id}-")]
     # Every other agreement with deadlines is still there.
-    assert agreement_ids(fetch(app, path)[1]) == {a.id for a in Agreement.select() if a.deadlines()}
+    assert agreement_ids(fetch(app, path)[1]) == {a.id for a in Agreement.select() if schedule.deadlines_of(a)}
 
 
 # --- tokens: secret, revocable, no login ----------------------------------------

@@ -21,9 +21,9 @@ from flask import render_template_string, url_for
 from flask_babel import force_locale, gettext, ngettext
 
 from registry import i18n, seed
+from registry.collation import sv_key
 from registry.db import PG_SWEDISH_COLLATIONS, Swedish, db, swedish_collation
 from registry.domain import queries
-from registry.domain.collation import sv_key
 from registry.domain.queries import AgreementQuery
 from registry.models import Agreement, Group, Organisation, Person, User
 from tests.conftest import TODAY, login_as
@@ -156,8 +156,8 @@ def test_the_app_loads_the_english_catalogue(plain_ctx):
 
 
 def test_counts_agree_in_number_and_one_swedish_word_can_have_two_english_ones(plain_ctx):
-    from registry.domain.vocab import AGREEMENT_KINDS, REMINDER_STATES
     from registry.templating import relative_days
+    from registry.vocab import AGREEMENT_KINDS, REMINDER_STATES
 
     with force_locale("en"):
         assert [relative_days(d) for d in (-3, -1, 0, 1, 30)] == [

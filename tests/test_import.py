@@ -17,7 +17,8 @@ import pytest
 
 from registry.db import db, upgrade
 from registry.domain import exports, importer, spreadsheet
-from registry.domain.agreements import SCALAR_FIELDS, ValidationError, save_agreement
+from registry.domain.agreements import SCALAR_FIELDS, save_agreement
+from registry.domain.errors import ValidationError
 from registry.models import Agreement, AuditEntry, Document, Group, GroupMember, Organisation, Person
 from tests.conftest import client_for, empty_database, kind_of, login_as, make_app
 

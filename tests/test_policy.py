@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from scheduler.policy import (
+from registry.rules.policy import (
     DEFAULT_EXPIRY_OFFSETS,
     DEFAULT_OVERDUE_EVERY_DAYS,
     DEFAULT_REVIEW_OFFSETS,
@@ -180,7 +180,7 @@ def test_resolve_rejects_invalid_stored_offsets(agreement, group):
 def test_non_positive_overdue_interval_inherits():
     from types import SimpleNamespace
 
-    from scheduler.policy import DEFAULT_OVERDUE_EVERY_DAYS, resolve
+    from registry.rules.policy import DEFAULT_OVERDUE_EVERY_DAYS, resolve
 
     broken = SimpleNamespace(expiry_offsets="", review_offsets="", overdue_every_days=-3)
     assert resolve(broken, None).overdue_every == DEFAULT_OVERDUE_EVERY_DAYS

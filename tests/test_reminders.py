@@ -15,6 +15,7 @@ import pytest
 from peewee import SqliteDatabase
 
 from registry.db import db
+from registry.domain import reminder_log
 from registry.domain.agreements import save_agreement
 from registry.models import Agreement, Group, GroupMeeting, Person, Reminder, SchedulerRun, utcnow
 from scheduler import mailer, reminders
@@ -230,12 +231,12 @@ def test_catch_up_first_run_sends_only_the_latest_stage_and_skips_the_rest(demo,
     for message in smtp.to("beredning.aldre@example.org"):
         assert "2026-12-31 (om 29 dagar)" in message.text
     # The counts in the log and in the run record agree.
-    totals = reminders.totals()
+    totals = reminder_log.totals()
     assert totals == {"sent": result.sent, "skipped": result.skipped}
     run = SchedulerRun.get()
     assert (run.run_for, run.sent, run.skipped, run.failed) == (date(2026, 12, 2), result.sent, result.skipped, 0)
     assert run.finished_at is not None and run.error == ""
-    assert reminders.last_run().id == run.id
+    assert reminder_log.last_run().id == run.id
 
 
 # --- working days -------------------------------------------------------------
@@ -379,8 +380,8 @@ def test_email_names_the_last_meeting_before_the_deadline_and_when_material_is_d
     # Default lead time, 14 days: material 2026-11-06, a Friday.
     planned = [i for d in reminders.dry_run(date(2026, 7, 3)).digests for i in d.items]
     item = next(i for i in planned if i.agreement.id == lakar().id)
-    group, meets_on, ready = item.meeting
-    assert (group.name, meets_on, ready) == ("ReKo", date(2026, 11, 20), date(2026, 11, 6))
+    meeting = item.meeting
+    assert (meeting.group.name, meeting.meets_on, meeting.material_due_on) == ("ReKo", date(2026, 11, 20), date(2026, 11, 6))
 
     # 19 days before 2026-11-20 is a Sunday (and the Saturday before is Alla helgons dag): Friday 2026-10-30.
     Group.update(lead_time_days=19).where(Group.id == reko.id).execute()
@@ -523,7 +524,7 @@ def test_dry_run_prints_and_records_nothing_then_the_real_run_matches(demo, smtp
     assert out.exit_code == 0, out.output
     last = out.output.strip().splitlines()[-1]
     assert last == f"2026-07-03: {JULY_3_ROWS} sent, {would_skip} skipped, 0 failed, {JULY_3_DIGESTS} digests"
-    assert reminders.totals() == {"sent": JULY_3_ROWS, "skipped": would_skip}
+    assert reminder_log.totals() == {"sent": JULY_3_ROWS, "skipped": would_skip}
     assert len(smtp.messages) == JULY_3_DIGESTS
 
 

@@ -4,11 +4,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from registry.domain.cycles import next_review
-from scheduler.deadlines import EXPIRY, REVIEW, Deadline, deadlines
-from scheduler.policy import Policy
-from scheduler.stages import Stage, catch_up, deciding_meeting, stages
-from scheduler.workdays import is_working_day
+from registry.rules.cycles import next_review
+from registry.rules.deadlines import EXPIRY, REVIEW, Deadline, deadlines
+from registry.rules.policy import Policy
+from registry.rules.stages import Stage, catch_up, deciding_meeting, stages
+from registry.rules.workdays import is_working_day
 
 DEFAULT = Policy()
 DAY = timedelta(days=1)

@@ -86,8 +86,8 @@ def test_overview_and_cut_lists_agree_with_the_full_lists(ctx):
     full lists' lengths and the Python rule, and a list cut at `limit` is the full list's head."""
     from collections import Counter
 
-    from registry.domain.vocab import AGREEMENT_STATUSES
     from registry.models import Group
+    from registry.vocab import AGREEMENT_STATUSES
 
     groups = [Group.create(name=name) for name in ("Äldre", "Barn och unga", "ReKo")]
     states = list(AGREEMENT_STATUSES)

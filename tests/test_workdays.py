@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from scheduler.workdays import is_working_day, next_working_day, previous_working_day
+from registry.rules.workdays import is_working_day, next_working_day, previous_working_day
 
 HOLIDAYS = {
     "nyårsdagen 2026": date(2026, 1, 1),

@@ -6,11 +6,11 @@ response against them in the test suite). Field names are English, codes
 (kind, status, outcome) are the stored ones, dates are ISO 8601.
 """
 
-from scheduler.policy import MAX_OFFSET_DAYS
+from registry.rules.policy import MAX_OFFSET_DAYS
 
 from ..domain.queries import DEADLINE_FILTERS, MAX_ID, SORTS
 from ..domain.status import EXPIRED, EXPIRES_SOON, REVIEW_DUE_SOON, REVIEW_OVERDUE
-from ..domain.vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES, GROUP_KINDS, ORGANISATION_KINDS, REVIEW_OUTCOMES, ROLES
+from ..vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES, GROUP_KINDS, ORGANISATION_KINDS, REVIEW_OUTCOMES, ROLES
 
 MAX_PER_PAGE = 200
 MAX_TEXT = 20000  # descriptions and notes

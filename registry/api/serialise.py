@@ -1,10 +1,11 @@
 """Rows as JSON-ready dicts, in the shapes of registry/api/schemas.py."""
 
-from scheduler import policy, stages
+from registry.rules import policy
 
+from ..collation import organisation_key, sv_key
+from ..domain import schedule
 from ..domain import status as derived
-from ..domain.collation import organisation_key, sv_key
-from ..models import Group, GroupMeeting, Review
+from ..models import Group, Review
 
 
 def day(value):
@@ -63,14 +64,14 @@ def agreement_summary(agreement, today, window_days):
     }
 
 
-def deadline(kind, due_on, today, deciding, meetings):
-    """One deadline, with the deciding group's meeting before it (when one is planned)."""
-    meeting = None
-    if deciding is not None:
-        found = stages.deciding_meeting(meetings.get(deciding.id, ()), due_on, deciding.lead_time_days)
-        if found is not None:
-            meets_on, material_due_on = found
-            meeting = {"group": group_ref(deciding), "meets_on": day(meets_on), "material_due_on": day(material_due_on)}
+def deadline(kind, due_on, today, meeting):
+    """One deadline, with the deciding group's meeting before it (a schedule.DecidingMeeting or None)."""
+    if meeting is not None:
+        meeting = {
+            "group": group_ref(meeting.group),
+            "meets_on": day(meeting.meets_on),
+            "material_due_on": day(meeting.material_due_on),
+        }
     return {
         "kind": kind,
         "due_on": day(due_on),
@@ -96,8 +97,7 @@ def review(row):
 
 def agreement_detail(agreement, today, window_days):
     """Everything about one agreement: facts, links, reviews and open deadlines."""
-    deciding = agreement.deciding_group
-    meetings = GroupMeeting.dates_by_group({deciding.id}) if deciding is not None else {}
+    meetings = schedule.Meetings([agreement])
     reviews = Review.select().where(Review.agreement == agreement).order_by(Review.reviewed_on.desc(), Review.id.desc())
     contributing = sorted((link.group for link in agreement.contributor_links), key=lambda g: sv_key(g.name))
     owners = sorted((link.person for link in agreement.owner_links), key=lambda p: sv_key(p.name))
@@ -120,7 +120,10 @@ def agreement_detail(agreement, today, window_days):
         "review_offsets": offsets(agreement.review_offsets),
         "overdue_every_days": agreement.overdue_every_days,
         "reviews": [review(r) for r in reviews],
-        "deadlines": [deadline(d.kind, d.due_on, today, deciding, meetings) for d in agreement.deadlines()],
+        "deadlines": [
+            deadline(d.kind, d.due_on, today, meetings.deciding_meeting(agreement, d.due_on))
+            for d in schedule.deadlines_of(agreement)
+        ],
         "created_at": timestamp(agreement.created_at),
     }
 

@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 
 from ..domain import tokens
-from ..domain.agreements import ValidationError
+from ..domain.errors import ValidationError
 from ..domain.queries import MAX_ID
 from ..models import ApiToken
 

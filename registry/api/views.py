@@ -20,15 +20,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import clock
-from ..domain import queries
-from ..domain.agreements import EMPTY_AGREEMENT, ValidationError, editable_values, record_review, save_agreement
-from ..domain.collation import sorted_organisations, sv_key
+from ..collation import sorted_organisations, sv_key
+from ..domain import queries, schedule
+from ..domain.agreements import EMPTY_AGREEMENT, editable_values, record_review, save_agreement
+from ..domain.errors import ValidationError
 from ..domain.queries import SORTS
 from ..domain.users import group_ids
-from ..domain.vocab import ACTIVE_STATUSES
 from ..extensions import csrf
 from ..models import Agreement, Group, GroupMeeting, Organisation, Person
 from ..permissions import can_edit_agreement
+from ..vocab import ACTIVE_STATUSES
 from . import PREFIX, serialise
 from .errors import ApiError, from_api_error
 from .schemas import AGREEMENT_FILTERS, COMPONENTS, DEADLINE_PARAMETERS, ID, ref
@@ -394,20 +395,21 @@ def list_deadlines(args):
     if "group" in args:
         select = select.where(queries.in_group(args["group"]))
     agreements = list(select)
-    groups = {g.id: g for g in Group.select()}  # a register has tens of groups
-    meetings = GroupMeeting.dates_by_group({a.decision_body_id or a.responsible_group_id for a in agreements})
+    meetings = schedule.Meetings(agreements)
     found = []
     for agreement in agreements:
-        deciding = groups.get(agreement.decision_body_id or agreement.responsible_group_id)
         for kind in kinds:
             due_on = agreement.expires_on if kind == "expiry" else agreement.next_review_on
             if due_on is not None and start <= due_on <= end:
-                found.append((due_on, sv_key(agreement.title), agreement.id, kind, agreement, deciding))
+                found.append((due_on, sv_key(agreement.title), agreement.id, kind, agreement))
     found.sort(key=lambda item: item[:4])
     chosen = found[(page - 1) * per_page : page * per_page]
     items = [
-        {**serialise.deadline(kind, due_on, today(), deciding, meetings), "agreement": serialise.agreement_ref(a)}
-        for due_on, _key, _id, kind, a, deciding in chosen
+        {
+            **serialise.deadline(kind, due_on, today(), meetings.deciding_meeting(a, due_on)),
+            "agreement": serialise.agreement_ref(a),
+        }
+        for due_on, _key, _id, kind, a in chosen
     ]
     return json(paged(items, len(found), page, per_page))
 

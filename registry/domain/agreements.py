@@ -8,7 +8,7 @@ each message beside its field and nothing is saved.
 from flask_babel import gettext as _
 from peewee import IntegrityError
 
-from scheduler import policy
+from registry.rules import policy
 
 from ..db import db
 from ..models import (
@@ -23,8 +23,10 @@ from ..models import (
     Review,
     utcnow,
 )
-from . import audit, cycles
-from .vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES, REVIEW_OUTCOMES
+from ..rules import cycles
+from ..vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES, REVIEW_OUTCOMES
+from . import audit, schedule
+from .errors import ValidationError
 
 SCALAR_FIELDS = (
     "title",
@@ -44,14 +46,6 @@ SCALAR_FIELDS = (
     "review_offsets",
     "overdue_every_days",
 )
-
-
-class ValidationError(Exception):
-    """A change broke a rule; `errors` maps field names to messages."""
-
-    def __init__(self, errors):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 def _get(model, pk):
@@ -227,7 +221,7 @@ def save_agreement(data, agreement=None):
             _replace_links(agreement, AgreementParty, "organisation", data.get("parties"))
             if "documents" in data:
                 _replace_documents(agreement, data["documents"])
-            agreement.recompute_next_review()
+            agreement.next_review_on = schedule.next_review_on(agreement)
             agreement.save()
             changes = audit.diff(before, snapshot(agreement))
             if changes:
@@ -300,7 +294,7 @@ def record_review(agreement, data, today):
         if data["outcome"] == "extended":
             agreement.expires_on = data["new_expires_on"]
         agreement.status = _OUTCOME_STATUS[data["outcome"]]
-        agreement.recompute_next_review()
+        agreement.next_review_on = schedule.next_review_on(agreement)
         agreement.save()
         review_facts = {
             k: getattr(review, k) for k in ("reviewed_on", "outcome", "decision_ref", "new_expires_on", "notes")

@@ -4,12 +4,12 @@ from contextlib import contextmanager
 
 from flask_babel import gettext as _
 
-from scheduler import policy
+from registry.rules import policy
 
 from ..db import db
 from ..models import Group, GroupMeeting, GroupMember, Organisation, Person
 from . import audit
-from .agreements import ValidationError
+from .errors import ValidationError
 
 
 def _unique(model, field, value, row, message):

@@ -26,10 +26,10 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Event, vDuration
 from peewee import fn
 
-from scheduler import deadlines as deadline_engine
-from scheduler import stages
+from registry.rules import deadlines as deadline_engine
 
 from .. import permissions
+from ..collation import sv_key
 from ..db import db
 from ..models import (
     Agreement,
@@ -37,13 +37,11 @@ from ..models import (
     AgreementOwner,
     FeedToken,
     Group,
-    GroupMeeting,
     Review,
 )
-from . import audit, ownership
-from .agreements import ValidationError
-from .collation import sv_key
-from .vocab import ACTIVE_STATUSES
+from ..vocab import ACTIVE_STATUSES
+from . import audit, ownership, schedule
+from .errors import ValidationError
 
 PERSON, GROUP, ALL = "person", "group", "all"
 SCOPES = (PERSON, GROUP, ALL)
@@ -231,21 +229,18 @@ def events_for(agreements, base_url, host):
     """The feed's events for these agreements, in date order (Event components)."""
     ids = [a.id for a in agreements]
     reviews = _review_facts(ids)
-    groups = {g.id: g for g in Group.select()}  # a register has tens of groups
-    meetings = GroupMeeting.dates_by_group({a.decision_body_id or a.responsible_group_id for a in agreements})
+    meetings = schedule.Meetings(agreements)
     events = []
     for agreement in agreements:
         last_reviewed, review_recorded = reviews.get(agreement.id, (None, None))
         anchor = last_reviewed or agreement.valid_from or agreement.decision_date
         changed_at = max(t for t in (agreement.updated_at, review_recorded, agreement.created_at) if t)
-        responsible = groups.get(agreement.responsible_group_id)
-        deciding = groups.get(agreement.decision_body_id or agreement.responsible_group_id)
+        responsible = meetings.groups.get(agreement.responsible_group_id)
+        deciding = meetings.deciding_group(agreement)
         link = f"{base_url}/agreements/{agreement.id}"
         found = deadline_engine.deadlines(agreement.status, agreement.expires_on, agreement.review_rule, anchor)
         for deadline in found:
-            meeting = None
-            if deciding is not None:
-                meeting = stages.deciding_meeting(meetings[deciding.id], deadline.due_on, deciding.lead_time_days)
+            meeting = meetings.deciding_meeting(agreement, deadline.due_on)
             common = {
                 "agreement": agreement,
                 "deadline": deadline,
@@ -277,8 +272,8 @@ def _description(agreement, deadline, responsible, deciding, meeting, link, lead
         lines.append(_("Ansvarig grupp: %(name)s", name=responsible.name))
     if deciding is not None and agreement.decision_body_id and deciding.id != agreement.responsible_group_id:
         lines.append(_("Beslutande organ: %(name)s", name=deciding.name))
-    if meeting is not None and deciding is not None:
-        meets_on, material_by = meeting
+    if meeting is not None:
+        meets_on, material_by = meeting.meets_on, meeting.material_due_on
         lines.append(
             _(
                 "Beslutas på mötet i %(group)s %(date)s; underlaget ska vara klart %(by)s.",
@@ -322,7 +317,7 @@ def _deadline_event(agreement, deadline, responsible, deciding, meeting, link, h
 
 
 def _material_event(agreement, deadline, responsible, deciding, meeting, link, host, changed_at):
-    meets_on, material_by = meeting
+    meets_on, material_by = meeting.meets_on, meeting.material_due_on
     summary = _(
         "Underlag klart: %(name)s – %(what)s %(date)s",
         name=_name(agreement),

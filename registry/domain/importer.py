@@ -20,6 +20,7 @@ from peewee import DatabaseError
 from ..db import db
 from ..models import Agreement
 from . import agreements, spreadsheet
+from .errors import ValidationError
 from .spreadsheet import BY_FIELD, Problem
 
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
@@ -495,7 +496,7 @@ def commit(filename, content):
                 existing = Agreement.get_by_id(row.agreement_id) if row.agreement_id is not None else None
                 try:
                     saved = agreements.save_agreement(data, existing)
-                except agreements.ValidationError as exc:
+                except ValidationError as exc:
                     for name, message in exc.errors.items():
                         builder._problem(row, name, message)
                     raise _Abort from None

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from peewee import OP, Case, SqliteDatabase, fn
 
+from ..collation import sv_collation_key
 from ..db import Swedish, db
 from ..models import Agreement, AgreementGroup, AgreementParty, Group
+from ..vocab import ACTIVE_STATUSES, AGREEMENT_KINDS, AGREEMENT_STATUSES
 from . import status as derived
-from .collation import sv_collation_key
-from .vocab import ACTIVE_STATUSES, AGREEMENT_KINDS, AGREEMENT_STATUSES
 
 # Titles and names in Swedish alphabetical order (å, ä, ö after z) on SQLite and PostgreSQL.
 SORTS = {

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
 from ..models import Agreement, AgreementOwner, Group, Person, Reminder, Review
-from .vocab import ACTIVE_STATUSES, AGREEMENT_KINDS, AGREEMENT_STATUSES, label
+from ..vocab import ACTIVE_STATUSES, AGREEMENT_KINDS, AGREEMENT_STATUSES, label
 
 AGREEMENT_HEADER = [
     "Id",

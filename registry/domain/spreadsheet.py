@@ -25,13 +25,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from scheduler import policy
+from registry.rules import policy
 
+from ..collation import organisation_key, sv_key
 from ..models import Agreement, AgreementGroup, AgreementOwner, AgreementParty, Document, Group, Organisation, Person
-from . import cycles, exports
+from ..rules import cycles
+from ..vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES
+from . import exports
 from .agreements import EMPTY_AGREEMENT
-from .collation import organisation_key, sv_key
-from .vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES
 
 SHEET_TITLE = "Avtal"
 EXPORT_FILENAME = "avtal"

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
-from .vocab import ACTIVE_STATUSES
+from ..vocab import ACTIVE_STATUSES
 
 EXPIRED = "expired"
 EXPIRES_SOON = "expires_soon"

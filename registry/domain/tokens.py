@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from ..db import db
 from ..models import ApiToken, User, utcnow
 from . import audit, ownership
-from .agreements import ValidationError
+from .errors import ValidationError
 
 # Recognisable in logs and by secret scanners; the rest is 256 random bits.
 PREFIX = "okr_"

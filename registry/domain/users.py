@@ -9,9 +9,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import db
 from ..models import Group, GroupMember, Person, User, utcnow
+from ..vocab import ROLES
 from . import audit
-from .agreements import ValidationError
-from .vocab import ROLES
+from .errors import ValidationError
 
 MIN_PASSWORD_LENGTH = 12
 RESET_MAX_AGE_SECONDS = 3600

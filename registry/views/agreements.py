@@ -4,11 +4,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from scheduler import policy
+from registry.rules import policy
 
-from ..domain import queries
-from ..domain.agreements import ValidationError, record_review, save_agreement
-from ..domain.collation import organisation_key, sorted_organisations
+from ..collation import organisation_key, sorted_organisations
+from ..domain import queries, schedule
+from ..domain.agreements import record_review, save_agreement
+from ..domain.errors import ValidationError
 from ..domain.users import group_ids
 from ..forms import AgreementForm, ReviewForm
 from ..models import Agreement, AuditEntry, Group, Organisation, Reminder, Review
@@ -53,7 +54,7 @@ def show(agreement_id):
         history=list(AuditEntry.select().where(AuditEntry.agreement_id == agreement.id).order_by(AuditEntry.id.desc())),
         policy=policy.resolve(agreement, agreement.responsible_group),
         reviews=list(reviews),
-        deadlines=agreement.deadlines(),
+        deadlines=schedule.deadlines_of(agreement),
         parties=sorted((link.organisation for link in agreement.party_links), key=organisation_key),
         window=window_days(),
     )

@@ -8,7 +8,7 @@ from flask_login import current_user, login_user, logout_user
 from flask_mail import Message
 
 from ..domain import users
-from ..domain.agreements import ValidationError
+from ..domain.errors import ValidationError
 from ..extensions import mail
 from ..forms import LoginForm, PasswordChangeForm, ResetForm, ResetRequestForm
 from ..models import User

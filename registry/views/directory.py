@@ -4,12 +4,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from peewee import JOIN, fn
 
-from scheduler import policy
+from registry.rules import policy
 
+from ..collation import sorted_organisations
 from ..db import Swedish
 from ..domain import directory, queries
-from ..domain.agreements import ValidationError
-from ..domain.collation import sorted_organisations
+from ..domain.errors import ValidationError
 from ..forms import GroupForm, MeetingForm, OrganisationForm, PersonForm, prefilled
 from ..models import Agreement, AgreementOwner, Group, GroupMeeting, GroupMember, Organisation, Person
 from .helpers import apply_errors, get_or_404, today, window_days

@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 
 from ..domain import feeds
-from ..domain.agreements import ValidationError
+from ..domain.errors import ValidationError
 from ..domain.queries import MAX_ID
 from ..i18n import LANGUAGES
 from ..models import FeedToken

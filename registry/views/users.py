@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..domain import users
-from ..domain.agreements import ValidationError
+from ..domain.errors import ValidationError
 from ..forms import UserForm
 from ..models import User
 from .helpers import apply_errors, get_or_404

@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from datetime import date
 
-from registry.domain import cycles
-from registry.domain.vocab import ACTIVE_STATUSES
+from ..vocab import ACTIVE_STATUSES
+from . import cycles
 
 EXPIRY = "expiry"
 REVIEW = "review"

@@ -5,10 +5,10 @@ import getpass
 import click
 from flask.cli import with_appcontext
 
-from ..cli import connect_or_fail
 from ..domain import tokens
-from ..domain.agreements import ValidationError
+from ..domain.errors import ValidationError
 from ..models import User
+from .common import connect_or_fail
 
 
 @click.command("create-token")
@@ -29,7 +29,3 @@ def create_token_command(email, name):
         raise click.ClickException("; ".join(exc.errors.values())) from None
     click.echo(f"API token for {user.email} ({user.role}); it is shown only now, revoke it at /account/tokens:")
     click.echo(plain)
-
-
-def init_app(app):
-    app.cli.add_command(create_token_command)

@@ -13,9 +13,9 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from .cli import connect_or_fail
-from .db import pending
-from .domain import importer, spreadsheet
+from ..db import pending
+from ..domain import importer, spreadsheet
+from .common import connect_or_fail
 
 
 @click.command("import")
@@ -50,7 +50,3 @@ def import_command(path, dry_run):
     click.echo(f"{path.name}: {plan.summary()} {outcome}")
     if problems:
         sys.exit(1)
-
-
-def init_app(app):
-    app.cli.add_command(import_command)

@@ -1,0 +1,25 @@
+"""`flask --app wsgi audit verify`."""
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from ..domain import audit
+from .common import connect_or_fail
+
+
+@click.group("audit")
+def audit_cli():
+    """The audit trail."""
+
+
+@audit_cli.command("verify")
+@with_appcontext
+def audit_verify_command():
+    """Check the audit chain; exit 1 naming the first broken entry."""
+    connect_or_fail()
+    ok, count, message = audit.verify()
+    click.echo(message)
+    if not ok:
+        sys.exit(1)
