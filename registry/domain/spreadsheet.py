@@ -13,12 +13,8 @@ Exports start with the metadata block of `exports` (4 rows and a blank row);
 the reader skips everything above the header row.
 """
 
-import csv
 import datetime
-import io
 import re
-import warnings
-import zipfile
 from dataclasses import dataclass, field
 
 from flask_babel import force_locale
@@ -31,17 +27,21 @@ from ..collation import organisation_key, sv_key
 from ..models import Agreement, AgreementGroup, AgreementOwner, AgreementParty, Document, Group, Organisation, Person
 from ..rules import cycles
 from ..vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES
-from . import exports
+from . import exports, sheetfile
 from .agreements import EMPTY_AGREEMENT
+from .sheetfile import (  # noqa: F401 (the reading limits and errors, as callers know them)
+    FORMATS,
+    HEADER_SEARCH_ROWS,
+    MAX_BYTES,
+    MAX_ROWS,
+    MAX_UNPACKED_BYTES,
+    SpreadsheetError,
+    file_format,
+)
 
 SHEET_TITLE = "Avtal"
 EXPORT_FILENAME = "avtal"
-FORMATS = ("csv", "xlsx")
 LIST_SEPARATOR = "; "
-MAX_BYTES = 10 * 1024 * 1024  # an upload larger than this is refused
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # an XLSX that unpacks to more than this is refused
-MAX_ROWS = 5000
-HEADER_SEARCH_ROWS = 30  # the header row must be among the first rows
 # Text columns stored in limited database columns (the title's limit is save_agreement's rule).
 MAX_LENGTHS = {"short_name": 255, "case_number": 255, "decision_ref": 255}
 
@@ -103,10 +103,6 @@ def header_key(text):
 
 # A header may also be the field's code ("title", "responsible_group").
 _HEADERS = {header_key(c.header): c for c in COLUMNS} | {header_key(c.field): c for c in COLUMNS}
-
-
-class SpreadsheetError(ValueError):
-    """The upload is not a CSV or XLSX file that can be read; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -458,68 +454,12 @@ class Sheet:
     problems: list = field(default_factory=list)
 
 
-def file_format(filename):
-    """'csv' or 'xlsx' from a file name; raises SpreadsheetError for anything else."""
-    name = (filename or "").lower()
-    for fmt in FORMATS:
-        if name.endswith("." + fmt):
-            return fmt
-    if name.endswith((".xls", ".ods", ".numbers")):
-        raise SpreadsheetError(
-            _("Filformatet stöds inte. Spara filen som Excel-arbetsbok (.xlsx) eller CSV (.csv) och försök igen.")
-        )
-    raise SpreadsheetError(_("Filen måste vara ett kalkylark: .xlsx (Excel) eller .csv (semikolonseparerad)."))
-
-
 def _csv_rows(content):
-    if b"\x00" in content[:65536]:
-        raise SpreadsheetError(
-            _("Filen är inte en CSV-fil (den innehåller binära data). Välj en .csv- eller .xlsx-fil.")
-        )
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = content.decode("cp1252", errors="replace")  # Excel's "CSV" on Swedish Windows
-    candidates = []
-    for delimiter in (";", ",", "\t"):
-        try:
-            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-        except csv.Error as exc:
-            raise SpreadsheetError(_("CSV-filen kunde inte läsas: %(error)s", error=exc)) from None
-        candidates.append(rows)
-        if _find_header(rows)[0]:
-            return rows
-    return candidates[0]
+    return sheetfile.csv_rows(content, _find_header)
 
 
 def _xlsx_rows(content):
-    if not content.startswith(b"PK\x03\x04"):
-        if content.startswith(b"\xd0\xcf\x11\xe0"):
-            raise SpreadsheetError(
-                _("Filen är i det gamla Excel-formatet (.xls). Spara den som .xlsx och försök igen.")
-            )
-        raise SpreadsheetError(_("Filen är inte en XLSX-fil (Excel-arbetsbok). Välj en .xlsx- eller .csv-fil."))
-    from openpyxl import load_workbook
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
-                raise SpreadsheetError(_("Filen är för stor."))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it does not read
-            book = load_workbook(io.BytesIO(content), data_only=True)
-    except SpreadsheetError:
-        raise
-    except Exception as exc:  # openpyxl raises many kinds of errors for a broken file
-        raise SpreadsheetError(
-            _("Filen kunde inte läsas som XLSX (Excel-arbetsbok): %(error)s", error=exc.__class__.__name__)
-        ) from None
-    sheets = [list(ws.iter_rows(values_only=True)) for ws in book.worksheets]
-    book.close()
-    for rows in sheets:  # the first sheet with a header row
-        if _find_header(rows)[0]:
-            return rows
-    return sheets[0] if sheets else []
+    return sheetfile.xlsx_rows(content, _find_header)
 
 
 def _find_header(rows):
