@@ -27,11 +27,10 @@ from wtforms.validators import (
 )
 
 from .collation import sorted_organisations, sv_key
+from .domain import fields as F
 from .models import Agreement, Group, Organisation, Person
 from .rules import cycles
 from .vocab import (
-    AGREEMENT_KINDS,
-    AGREEMENT_STATUSES,
     GROUP_KINDS,
     ORGANISATION_KINDS,
     REVIEW_OUTCOMES,
@@ -49,7 +48,15 @@ REVIEW_UNITS = options([("none", _l("Ingen fast cykel")), ("years", _l("År")), 
 
 
 def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
+    """A select's id: None for "none", else the id as an int. A value that cannot be an id (not a
+    number, 0, beyond 64 bits, which SQLite cannot even bind) becomes -1, an id no row has: the
+    domain refuses it as unknown with a field error, never a 500."""
+    from .domain.validation import valid_id
+
+    if value in (None, "", "None"):
+        return None
+    pk = valid_id(value)
+    return -1 if pk is None else pk
 
 
 def _strip(value):
@@ -118,86 +125,79 @@ def parse_documents(text):
     return documents
 
 
-class AgreementForm(FlaskForm, PolicyFields):
-    title = StringField(_l("Titel"), validators=[DataRequired(_l("Titel måste anges.")), Length(max=500)])
-    short_name = StringField(_l("Kortnamn"), validators=[Length(max=100)])
-    kind = SelectField(_l("Typ"), choices=options(AGREEMENT_KINDS.items()))
-    case_number = StringField(
-        _l("Diarienummer"), validators=[Length(max=100)], description=_l("Till exempel RJL 2023/1235")
-    )
-    status = SelectField(_l("Status"), choices=options(AGREEMENT_STATUSES.items()), default="in_force")
-    description = TextAreaField(_l("Beskrivning"))
-    target_group = TextAreaField(_l("Målgrupp"))
-    responsible_group = SelectField(
-        _l("Ansvarig grupp (förvaltande/uppföljande)"),
-        coerce=_optional_int,
-        validate_choice=False,
-        validators=[DataRequired(_l("Välj ansvarig grupp."))],
-    )
-    contributing_groups = SelectMultipleField(_l("Medverkande grupper"), coerce=int, validate_choice=False)
-    owners = SelectMultipleField(_l("Ägare (personer)"), coerce=int, validate_choice=False)
-    parties = SelectMultipleField(_l("Parter"), coerce=int, validate_choice=False)
-    decision_body = SelectField(_l("Beslutande organ"), coerce=_optional_int, validate_choice=False)
-    decision_date = DateField(_l("Beslutsdatum"), validators=[Optional()])
-    decision_ref = StringField(
-        _l("Beslutsreferens"), validators=[Length(max=255)], description=_l("Till exempel ReKo 2024-11-15 § 5")
-    )
-    valid_from = DateField(_l("Giltig från"), validators=[Optional()])
-    expires_on = DateField(
-        _l("Giltig till"), validators=[Optional()], description=_l("Lämna tomt om avtalet gäller tills vidare.")
-    )
+def _form_field(field):
+    """The WTForms field for one field of the table. Forms only parse; the domain checks every limit."""
+    label = field.form_label or field.label
+    options_ = {"description": field.help}
+    kind = field.kind
+    if kind == F.LINE:
+        return StringField(label, **options_)
+    if kind == F.TEXT:
+        return TextAreaField(label, **options_)
+    if kind == F.CODE:
+        return SelectField(label, choices=options(field.vocabulary.items()), **options_)
+    if kind == F.DATE:
+        return DateField(label, validators=[Optional()], **options_)
+    if kind == F.INT:
+        return IntegerField(label, validators=[Optional()], **options_)
+    if kind in (F.GROUP, F.AGREEMENT):
+        return SelectField(label, coerce=_optional_int, validate_choice=False, **options_)
+    if kind in F.LINK_KINDS:
+        return SelectMultipleField(label, coerce=_optional_int, validate_choice=False, **options_)
+    if kind == F.OFFSETS:
+        return StringField(label, filters=[_strip], **options_)
+    if kind == F.DOCUMENTS:
+        return TextAreaField(label, **options_)
+    raise ValueError(f"no form field for kind {kind!r}")
+
+
+class _AgreementFormBase(FlaskForm):
+    """The agreement form: one field per row of the field table (the cycle as a unit and an interval)."""
+
     review_unit = SelectField(_l("Granskningscykel"), choices=REVIEW_UNITS, default="none")
     review_interval = IntegerField(
         _l("Var"), default=1, validators=[Optional(), NumberRange(1, 100, _l("Ange ett tal mellan 1 och 100."))]
     )
-    parent = SelectField(_l("Hör till avtal"), coerce=_optional_int, validate_choice=False)
-    replaced_by = SelectField(_l("Ersatt av"), coerce=_optional_int, validate_choice=False)
-    documents = TextAreaField(_l("Dokument"), description=_l("En länk per rad: Titel | https://…"))
-    notes = TextAreaField(_l("Anteckningar"))
+
+    def sections(self):
+        """[(legend, help, [form fields])] in the table's order; the cycle shows as its unit and interval."""
+        laid_out = []
+        for key, (legend, help_text) in F.SECTIONS.items():
+            shown = []
+            for field in F.in_section(key):
+                if field.kind == F.CYCLE:
+                    shown.extend((self.review_unit, self.review_interval))
+                else:
+                    shown.append(self[field.name])
+            laid_out.append((legend, help_text, shown))
+        return laid_out
+
+    @staticmethod
+    def is_wide(form_field):
+        field = F.BY_NAME.get(form_field.name)
+        return bool(field and field.wide)
 
     def fill_choices(self, agreement_id=None):
         groups = group_choices()
-        self.responsible_group.choices = [NONE_CHOICE, *groups]
-        self.contributing_groups.choices = groups
-        self.decision_body.choices = [NONE_CHOICE, *groups]
-        self.owners.choices = person_choices()
-        self.parties.choices = organisation_choices()
         others = agreement_choices(exclude=agreement_id)
-        self.parent.choices = [NONE_CHOICE, *others]
-        self.replaced_by.choices = [NONE_CHOICE, *others]
+        for field in F.FIELDS:
+            if field.kind == F.GROUP:
+                self[field.name].choices = [NONE_CHOICE, *groups]
+            elif field.kind == F.GROUPS:
+                self[field.name].choices = groups
+            elif field.kind == F.PEOPLE:
+                self[field.name].choices = person_choices()
+            elif field.kind == F.ORGANISATIONS:
+                self[field.name].choices = organisation_choices()
+            elif field.kind == F.AGREEMENT:
+                self[field.name].choices = [NONE_CHOICE, *others]
 
     def validate_documents(self, field):
         field.parsed = parse_documents(field.data)
 
     def to_data(self):
         """The form's values in the shape registry.domain.agreements expects."""
-        data = {
-            name: self[name].data
-            for name in (
-                "title",
-                "short_name",
-                "kind",
-                "case_number",
-                "status",
-                "description",
-                "target_group",
-                "responsible_group",
-                "contributing_groups",
-                "owners",
-                "parties",
-                "decision_body",
-                "decision_date",
-                "decision_ref",
-                "valid_from",
-                "expires_on",
-                "parent",
-                "replaced_by",
-                "notes",
-                "expiry_offsets",
-                "review_offsets",
-                "overdue_every_days",
-            )
-        }
+        data = {f.name: self[f.name].data for f in F.FIELDS if f.kind not in (F.CYCLE, F.DOCUMENTS)}
         data["review_rule"] = cycles.from_parts(self.review_unit.data, self.review_interval.data or 1)
         data["documents"] = getattr(self.documents, "parsed", [])
         return data
@@ -205,17 +205,24 @@ class AgreementForm(FlaskForm, PolicyFields):
     @classmethod
     def for_agreement(cls, agreement):
         """A form pre-filled from an agreement (GET of the edit page)."""
+        from .domain.agreements import editable_values
+
         unit, interval = cycles.to_parts(agreement.review_rule)
-        return prefilled(
-            cls,
-            agreement,
-            contributing_groups=[link.group_id for link in agreement.contributor_links],
-            owners=[link.person_id for link in agreement.owner_links],
-            parties=[link.organisation_id for link in agreement.party_links],
-            review_unit=unit,
-            review_interval=interval,
-            documents="\n".join(f"{d.title} | {d.url}" for d in agreement.documents),
+        return cls(
+            data={
+                **editable_values(agreement),
+                "review_unit": unit,
+                "review_interval": interval,
+                "documents": "\n".join(f"{d.title} | {d.url}" for d in agreement.documents),
+            }
         )
+
+
+AgreementForm = type(
+    "AgreementForm",
+    (_AgreementFormBase,),
+    {f.name: _form_field(f) for f in F.FIELDS if f.kind != F.CYCLE},
+)
 
 
 class ReviewForm(FlaskForm):

@@ -110,12 +110,14 @@ class Agreement(BaseModel):
     case_number = CharField(null=True, unique=True)
     description = TextField(default="")
     target_group = TextField(default="")
+    legal_basis = CharField(default="")  # lagrum, e.g. "5 kap. 9 a § SoL; 16 kap. 3 § HSL"
     responsible_group = ForeignKeyField(Group, backref="responsible_for", on_delete="RESTRICT")
     decision_body = ForeignKeyField(Group, null=True, backref="decided", on_delete="SET NULL")
     decision_date = DateField(null=True)
     decision_ref = CharField(default="")
     valid_from = DateField(null=True)
     expires_on = DateField(null=True, index=True)
+    notice_period_months = IntegerField(null=True)  # uppsägningstid
     review_rule = CharField(default="")
     next_review_on = DateField(null=True, index=True)
     status = CharField(default="in_force", index=True)

@@ -10,7 +10,9 @@ import tomllib
 from pathlib import Path
 
 from .db import db
+from .domain import fields as F
 from .domain.agreements import save_agreement
+from .domain.errors import ValidationError
 from .models import Agreement, Group, GroupMeeting, GroupMember, Organisation, Person
 
 DEMO_FILE = Path(__file__).resolve().parent / "seed_data" / "jonkoping.toml"
@@ -114,35 +116,36 @@ def _agreement_ref(name):
     return row.id
 
 
+def _seed_value(field, raw, ids):
+    """A seed file's value of one field in save_agreement's shape (names and e-mails become ids)."""
+    kind = field.kind
+    if kind == F.GROUP:
+        return ids.group(raw) if raw else None
+    if kind == F.GROUPS:
+        return [ids.group(name) for name in raw]
+    if kind == F.PEOPLE:
+        return [ids.person(email) for email in raw]
+    if kind == F.ORGANISATIONS:
+        return [ids.organisation(name) for name in raw]
+    if kind == F.AGREEMENT:
+        return _agreement_ref(raw) if raw else None
+    if kind == F.DOCUMENTS:
+        return [(d.get("title", ""), d["url"]) for d in raw]
+    if kind == F.OFFSETS and isinstance(raw, list):
+        return ", ".join(str(v) for v in raw)
+    return raw
+
+
 def _agreement_data(item, data, ids):
-    notes = item.get("notes", "")
-    valid_from = item.get("valid_from")
-    if valid_from is None and data.get("default_valid_from"):
-        valid_from = data["default_valid_from"]
-        notes = "\n\n".join(filter(None, [notes, data.get("default_valid_from_note", "")]))
-    return {
-        "title": item["title"],
-        "short_name": item.get("short_name", ""),
-        "kind": item["kind"],
-        "case_number": item.get("case_number"),
-        "description": item.get("description", ""),
-        "target_group": item.get("target_group", ""),
-        "responsible_group": ids.group(item["responsible_group"]),
-        "contributing_groups": [ids.group(n) for n in item.get("contributing_groups", [])],
-        "owners": [ids.person(e) for e in item.get("owners", [])],
-        "parties": [ids.organisation(n) for n in item.get("parties", data.get("default_parties", []))],
-        "decision_body": ids.group(item["decision_body"]) if item.get("decision_body") else None,
-        "decision_date": item.get("decision_date"),
-        "decision_ref": item.get("decision_ref", ""),
-        "valid_from": valid_from,
-        "expires_on": item.get("expires_on"),
-        "review_rule": item.get("review", ""),
-        "status": item.get("status", "in_force"),
-        "parent": _agreement_ref(item["parent"]) if item.get("parent") else None,
-        "replaced_by": None,
-        "notes": notes,
-        "documents": [(d["title"], d["url"]) for d in item.get("documents", [])],
-    }
+    """One [[agreements]] entry as save_agreement's data: every field of the field table by its seed key."""
+    values = {f.name: _seed_value(f, item[f.seed_key], ids) for f in F.FIELDS if f.seed_key in item}
+    values.setdefault("status", "in_force")
+    if "parties" not in values:
+        values["parties"] = [ids.organisation(n) for n in data.get("default_parties", [])]
+    if values.get("valid_from") is None and data.get("default_valid_from"):
+        values["valid_from"] = data["default_valid_from"]
+        values["notes"] = "\n\n".join(filter(None, [values.get("notes", ""), data.get("default_valid_from_note", "")]))
+    return values
 
 
 def _load_agreements(data, created):
@@ -151,7 +154,11 @@ def _load_agreements(data, created):
     for item in data.get("agreements", []):
         if (item["title"], ids.group(item["responsible_group"])) in existing:
             continue
-        save_agreement(_agreement_data(item, data, ids))
+        try:
+            save_agreement(_agreement_data(item, data, ids))
+        except ValidationError as exc:
+            problems = "; ".join(f"{name}: {message}" for name, message in exc.errors.items())
+            raise SeedError(f"Agreement {item.get('title')!r}: {problems}") from None
         created["agreements"] += 1
 
 

@@ -8,6 +8,7 @@ from flask_babel import format_date, get_locale, gettext, ngettext
 
 from . import clock
 from .domain import audit, status
+from .domain import fields as agreement_fields
 from .rules import cycles
 from .vocab import (
     AGREEMENT_KINDS,
@@ -22,6 +23,9 @@ from .vocab import (
     ROLES,
     label,
 )
+
+# The change history's labels: an agreement's fields from the field table, the rest from vocab.
+HISTORY_LABELS = {**FIELD_LABELS, **agreement_fields.LABELS}
 
 VOCABULARIES = {
     "kind": AGREEMENT_KINDS,
@@ -96,7 +100,7 @@ def init_app(app):
             return status.flags(agreement, clock.today(), app.config["DEADLINE_WINDOW_DAYS"])
 
         return {
-            "field_label": lambda name: FIELD_LABELS.get(name, name),
+            "field_label": lambda name: HISTORY_LABELS.get(name, name),
             "vocab": vocab,
             "vocabularies": VOCABULARIES,
             "flags": flags,

@@ -445,7 +445,11 @@ INVALID_FIELDS = [
     ({"parent_id": 999999}, "parent_id", "Okänt avtal."),
     ({"expiry_offsets": [0]}, "expiry_offsets[0]", "Ange ett heltal mellan 1 och 3650."),
     ({"overdue_every_days": 366}, "overdue_every_days", "Ange ett heltal mellan 1 och 365."),
-    ({"documents": [{"url": "ftp://x"}]}, "documents[0].url", "Länken måste börja med http:// eller https://"),
+    (
+        {"documents": [{"url": "ftp://x"}]},
+        "documents",
+        "«ftp://x»: Länken måste börja med http:// eller https:// och får inte innehålla mellanslag.",
+    ),
     ({"documents": [{"title": "Utan länk"}]}, "documents[0].url", "Fältet måste anges."),
     ({"colour": "red"}, "colour", "Okänt fält."),
 ]

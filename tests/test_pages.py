@@ -489,7 +489,7 @@ INVALID_AGREEMENTS = [
         "Slutdatum måste vara efter giltig från-datum.",
     ),
     ({"responsible_group": "99999"}, "responsible_group", "Okänd grupp"),
-    ({"responsible_group": ""}, "responsible_group", "Välj ansvarig grupp."),
+    ({"responsible_group": ""}, "responsible_group", "Ansvarig grupp måste anges."),
     ({"valid_from": "2026-02-30"}, "valid_from", "Inte ett giltigt datum"),
     ({"expires_on": "31/12/2029"}, "expires_on", "Inte ett giltigt datum"),
     ({"case_number": " RJL 2023/1235 "}, "case_number", "Diarienumret finns redan på ett annat avtal."),

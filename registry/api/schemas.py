@@ -6,17 +6,17 @@ response against them in the test suite). Field names are English, codes
 (kind, status, outcome) are the stored ones, dates are ISO 8601.
 """
 
-from registry.rules.policy import MAX_OFFSET_DAYS
-
+from ..domain import fields as F
 from ..domain.queries import DEADLINE_FILTERS, MAX_ID, SORTS
 from ..domain.status import EXPIRED, EXPIRES_SOON, REVIEW_DUE_SOON, REVIEW_OVERDUE
+from ..domain.validation import EARLIEST as EARLIEST_DATE
+from ..domain.validation import LATEST as LATEST_DATE
+from ..domain.validation import MAX_LINKS, TEXT_MAX
 from ..vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES, GROUP_KINDS, ORGANISATION_KINDS, REVIEW_OUTCOMES, ROLES
 
 MAX_PER_PAGE = 200
-MAX_TEXT = 20000  # descriptions and notes
-MAX_LINKS = 200  # owners, parties, contributing groups, documents
-MAX_OFFSETS = 20
-EARLIEST, LATEST = "1900-01-01", "2999-12-31"
+MAX_TEXT = TEXT_MAX  # descriptions and notes
+EARLIEST, LATEST = EARLIEST_DATE.isoformat(), LATEST_DATE.isoformat()
 
 
 def ref(name):
@@ -57,8 +57,8 @@ TIMESTAMP = {"type": "string", "format": "date-time", "description": "UTC, ISO 8
 IDS = {"type": "array", "items": ID, "maxItems": MAX_LINKS}
 OFFSETS = {
     "type": "array",
-    "items": {"type": "integer", "minimum": 1, "maximum": MAX_OFFSET_DAYS},
-    "maxItems": MAX_OFFSETS,
+    "items": {"type": "integer", "minimum": F.OFFSET_DAYS[0], "maximum": F.OFFSET_DAYS[1]},
+    "maxItems": F.MAX_OFFSETS,
     "description": "Days before the deadline that reminders go out; empty = inherited from the group or the defaults",
 }
 FLAGS = [EXPIRED, EXPIRES_SOON, REVIEW_OVERDUE, REVIEW_DUE_SOON]
@@ -76,43 +76,63 @@ def _obj(properties, required=None, description=None, closed=False):
 
 # --- requests -----------------------------------------------------------------
 
-AGREEMENT_FIELDS = {
-    "title": text(500, min_length=1),
-    "short_name": text(100),
-    "kind": enum(AGREEMENT_KINDS),
-    "case_number": nullable(text(100, "Diarienummer; unique")),
-    "status": enum(AGREEMENT_STATUSES),
-    "description": text(MAX_TEXT),
-    "target_group": text(MAX_TEXT),
-    "responsible_group_id": ID,
-    "contributing_group_ids": IDS,
-    "owner_ids": {**IDS, "description": "People who own the agreement (ids from /api/v1/people)"},
-    "party_ids": {**IDS, "description": "Organisations that are parties (ids from /api/v1/organisations)"},
-    "decision_body_id": nullable(ID),
-    "decision_date": nullable(STORED_DATE),
-    "decision_ref": text(255),
-    "valid_from": nullable(STORED_DATE),
-    "expires_on": nullable(STORED_DATE),
-    "review_rule": nullable(text(100, 'Review cycle as an RFC 5545 rule, e.g. "FREQ=YEARLY;INTERVAL=2"; null = none')),
-    "parent_id": nullable(ID),
-    "replaced_by_id": nullable(ID),
-    "notes": text(MAX_TEXT),
-    "expiry_offsets": OFFSETS,
-    "review_offsets": OFFSETS,
-    "overdue_every_days": nullable(
-        {"type": "integer", "minimum": 1, "maximum": 365, "description": "null = inherited"}
-    ),
-    "documents": {
-        "type": "array",
-        "maxItems": MAX_LINKS,
-        "items": _obj(
-            {"title": text(255), "url": text(1000, "http:// or https:// address", min_length=1)},
-            required=["url"],
-            closed=True,
-        ),
-        "description": "Replaces the agreement's document links",
+DOCUMENT = _obj(
+    {
+        "title": text(F.MAX_DOCUMENT_TITLE),
+        "url": text(F.MAX_URL, "http:// or https:// address", min_length=1),
     },
-}
+    required=["url"],
+    closed=True,
+)
+
+
+def request_schema(field):
+    """The schema a client writes one field of the field table in (the domain checks the same limits)."""
+    kind = field.kind
+    if kind in (F.LINE, F.TEXT):
+        schema = text(field.max_length, field.api_description or None, min_length=1 if field.required else 0)
+        return nullable(schema) if field.unique else schema
+    if kind == F.CODE:
+        return enum(field.vocabulary, field.api_description or None)
+    if kind == F.DATE:
+        return nullable(STORED_DATE)
+    if kind == F.INT:
+        schema = {"type": "integer", "minimum": field.low, "maximum": field.high}
+        return nullable({**schema, "description": field.api_description} if field.api_description else schema)
+    if kind in F.FOREIGN_KEY_KINDS:
+        return ID if field.required else nullable(ID)
+    if kind in F.LINK_KINDS:
+        return {**IDS, "description": field.api_description} if field.api_description else IDS
+    if kind == F.CYCLE:
+        return nullable(text(100, field.api_description))
+    if kind == F.OFFSETS:
+        return OFFSETS
+    if kind == F.DOCUMENTS:
+        return {"type": "array", "maxItems": MAX_LINKS, "items": DOCUMENT, "description": field.api_description}
+    raise ValueError(f"no API schema for kind {kind!r}")
+
+
+def response_schema(field):
+    """The schema of one plain field (text, code, date, number, cycle) in the API's answers."""
+    kind = field.kind
+    if kind in (F.LINE, F.TEXT):
+        return nullable({"type": "string"}) if field.unique else {"type": "string"}
+    if kind == F.CODE:
+        return enum(field.vocabulary)
+    if kind == F.DATE:
+        return nullable(DATE)
+    if kind == F.INT:
+        return nullable({"type": "integer"})
+    if kind == F.CYCLE:
+        return {"type": "string"}
+    if kind == F.OFFSETS:
+        return {"type": "array", "items": {"type": "integer"}}
+    raise ValueError(f"no plain response schema for kind {kind!r}")
+
+
+AGREEMENT_FIELDS = {f.api_name: request_schema(f) for f in F.FIELDS}
+# The plain fields of an agreement's answer, named and shaped from the field table.
+PLAIN_FIELDS = {f.api_name: response_schema(f) for f in F.SCALARS}
 
 REVIEW_FIELDS = {
     "reviewed_on": STORED_DATE,
@@ -188,12 +208,8 @@ REVIEW = _obj(
 AGREEMENT = _obj(
     {
         **SUMMARY_FIELDS,
-        "description": {"type": "string"},
-        "target_group": {"type": "string"},
-        "notes": {"type": "string"},
+        **PLAIN_FIELDS,
         "decision_body": nullable(ref("GroupRef")),
-        "decision_date": nullable(DATE),
-        "decision_ref": {"type": "string"},
         "contributing_groups": {"type": "array", "items": ref("GroupRef")},
         "owners": {
             "type": "array",
@@ -213,9 +229,6 @@ AGREEMENT = _obj(
         "documents": {"type": "array", "items": _obj({"title": {"type": "string"}, "url": {"type": "string"}})},
         "parent_id": nullable(ID),
         "replaced_by_id": nullable(ID),
-        "expiry_offsets": {"type": "array", "items": {"type": "integer"}},
-        "review_offsets": {"type": "array", "items": {"type": "integer"}},
-        "overdue_every_days": nullable({"type": "integer"}),
         "reviews": {"type": "array", "items": ref("Review"), "description": "Newest first"},
         "deadlines": {
             "type": "array",

@@ -3,7 +3,7 @@
 from registry.rules import policy
 
 from ..collation import organisation_key, sv_key
-from ..domain import schedule
+from ..domain import fields, schedule
 from ..domain import status as derived
 from ..models import Group, Review
 
@@ -44,6 +44,17 @@ def offsets(text):
         return list(policy.parse_offsets(text) or ())
     except policy.PolicyError:  # stored by hand outside the domain: show nothing rather than fail
         return []
+
+
+def plain(field, value):
+    """A plain field's stored value as JSON: dates as ISO text, reminder days as a list, a missing cycle as ""."""
+    if field.kind == fields.DATE:
+        return day(value)
+    if field.kind == fields.OFFSETS:
+        return offsets(value)
+    if field.kind == fields.CYCLE:
+        return value or ""
+    return value
 
 
 def agreement_summary(agreement, today, window_days):
@@ -104,21 +115,14 @@ def agreement_detail(agreement, today, window_days):
     parties = sorted((link.organisation for link in agreement.party_links), key=organisation_key)
     return {
         **agreement_summary(agreement, today, window_days),
-        "description": agreement.description,
-        "target_group": agreement.target_group,
-        "notes": agreement.notes,
+        **{f.api_name: plain(f, getattr(agreement, f.name)) for f in fields.SCALARS},
         "decision_body": group_ref(agreement.decision_body) if agreement.decision_body_id else None,
-        "decision_date": day(agreement.decision_date),
-        "decision_ref": agreement.decision_ref,
         "contributing_groups": [group_ref(g) for g in contributing],
         "owners": [{"id": p.id, "name": p.name, "email": p.email} for p in owners],
         "parties": [{"id": o.id, "name": o.name, "short_name": o.short_name, "kind": o.kind} for o in parties],
         "documents": [{"title": d.title, "url": d.url} for d in sorted(agreement.documents, key=lambda d: d.id)],
         "parent_id": agreement.parent_id,
         "replaced_by_id": agreement.replaced_by_id,
-        "expiry_offsets": offsets(agreement.expiry_offsets),
-        "review_offsets": offsets(agreement.review_offsets),
-        "overdue_every_days": agreement.overdue_every_days,
         "reviews": [review(r) for r in reviews],
         "deadlines": [
             deadline(d.kind, d.due_on, today, meetings.deciding_meeting(agreement, d.due_on))

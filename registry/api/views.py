@@ -21,6 +21,7 @@ from flask_login import current_user
 
 from .. import clock
 from ..collation import sorted_organisations, sv_key
+from ..domain import fields as F
 from ..domain import queries, schedule
 from ..domain.agreements import EMPTY_AGREEMENT, editable_values, record_review, save_agreement
 from ..domain.errors import ValidationError
@@ -154,17 +155,8 @@ def paged(items, total, page, per_page):
     return {"items": items, "page": page, "per_page": per_page, "total": total, "pages": max(-(-total // per_page), 1)}
 
 
-# API field -> the domain's name for it (registry/domain/agreements.py), and back for errors.
-DOMAIN_NAMES = {
-    "responsible_group_id": "responsible_group",
-    "contributing_group_ids": "contributing_groups",
-    "owner_ids": "owners",
-    "party_ids": "parties",
-    "decision_body_id": "decision_body",
-    "parent_id": "parent",
-    "replaced_by_id": "replaced_by",
-    "reviewer_id": "reviewer",
-}
+# API field -> the domain's name for it: the field table's API names, and the review's reviewer.
+DOMAIN_NAMES = {f.api_name: f.name for f in F.FIELDS if f.api_name != f.name} | {"reviewer_id": "reviewer"}
 API_NAMES = {domain: api for api, domain in DOMAIN_NAMES.items()}
 
 # A new agreement from the API is in force unless the body says otherwise.
@@ -174,24 +166,15 @@ NEW_AGREEMENT = {**EMPTY_AGREEMENT, "kind": None, "status": "in_force"}
 def to_domain(body, base):
     """Apply an API body (checked against its schema) to domain-shaped data."""
     data = dict(base)
-    errors = {}
     for name, value in body.items():
-        if name in ("expiry_offsets", "review_offsets"):
-            data[name] = ", ".join(str(v) for v in value or ())
-        elif name == "review_rule":
-            data[name] = value or ""
-        elif name == "documents":
-            documents = []
-            for number, doc in enumerate(value or ()):
-                url = doc["url"].strip()
-                if not url.startswith(("http://", "https://")):
-                    errors[f"documents[{number}].url"] = _("Länken måste börja med http:// eller https://")
-                documents.append(((doc.get("title") or "").strip() or url, url))
-            data["documents"] = documents
-        else:
-            data[DOMAIN_NAMES.get(name, name)] = value
-    if errors:
-        raise ApiError(422, fields=errors)
+        field = F.BY_API_NAME[name]
+        if field.kind == F.OFFSETS:
+            value = ", ".join(str(v) for v in value or ())
+        elif field.kind == F.CYCLE:
+            value = value or ""
+        elif field.kind == F.DOCUMENTS:
+            value = [((doc.get("title") or "").strip(), doc["url"].strip()) for doc in value or ()]
+        data[field.name] = value
     return data
 
 

@@ -1,14 +1,15 @@
 """Writing agreements and reviews: every rule a change must satisfy, in one place.
 
-Views, commands and (later) the API call these functions; they never write
-agreements directly. Errors come back as {field: message} so a form can show
-each message beside its field and nothing is saved.
+Every way in (web form, API, spreadsheet import, seed file, commands) calls
+save_agreement and record_review; nothing writes agreements directly. Each
+field is checked by its kind and limits from the field table
+(registry/domain/fields.py) with the checks of registry/domain/validation.py,
+then the rules across fields and rows. Errors come back as {field: message}
+so a form can show each message beside its field, and nothing is saved.
 """
 
 from flask_babel import gettext as _
 from peewee import IntegrityError
-
-from registry.rules import policy
 
 from ..db import db
 from ..models import (
@@ -23,105 +24,176 @@ from ..models import (
     Review,
     utcnow,
 )
-from ..rules import cycles
-from ..vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES, REVIEW_OUTCOMES
-from . import audit, schedule
+from ..rules import cycles, deadlines, policy
+from ..vocab import REVIEW_OUTCOMES
+from . import audit, schedule, validation
+from . import fields as F
 from .errors import ValidationError
 
-SCALAR_FIELDS = (
-    "title",
-    "short_name",
-    "kind",
-    "case_number",
-    "description",
-    "target_group",
-    "decision_date",
-    "decision_ref",
-    "valid_from",
-    "expires_on",
-    "review_rule",
-    "status",
-    "notes",
-    "expiry_offsets",
-    "review_offsets",
-    "overdue_every_days",
-)
+# The link tables of the link kinds: (model, the link's column, the agreement's backref).
+LINKS = {
+    F.GROUPS: (AgreementGroup, "group", "contributor_links"),
+    F.PEOPLE: (AgreementOwner, "person", "owner_links"),
+    F.ORGANISATIONS: (AgreementParty, "organisation", "party_links"),
+}
+LINKED_MODELS = {F.GROUPS: Group, F.PEOPLE: Person, F.ORGANISATIONS: Organisation, F.GROUP: Group}
+# Compatibility names: the scalar columns and the empty agreement, both from the field table.
+SCALAR_FIELDS = tuple(f.name for f in F.SCALARS)
+EMPTY_AGREEMENT = F.EMPTY
 
 
 def _get(model, pk):
-    if pk in (None, ""):
-        return None
-    return model.get_or_none(model.id == pk)
+    pk = validation.valid_id(pk)
+    return None if pk is None else model.get_or_none(model.id == pk)
 
 
-def _ids_exist(model, ids):
-    ids = {int(i) for i in ids or ()}
+def _missing(model, ids):
+    """The ids among `ids` that name no row of `model`."""
     if not ids:
-        return set(), set()
+        return []
     found = {row.id for row in model.select(model.id).where(model.id.in_(list(ids)))}
-    return found, ids - found
+    return sorted(set(ids) - found)
 
 
-def _clean(data):
-    """Strip text fields; empty optional text becomes None where the column allows it."""
-    clean = dict(data)
-    for key in ("title", "short_name", "description", "target_group", "decision_ref", "notes"):
-        clean[key] = (clean.get(key) or "").strip()
-    case_number = (clean.get("case_number") or "").strip()
-    clean["case_number"] = case_number or None
-    return clean
+def _check_documents(value):
+    """[(title, url)] -> (clean pairs, message)."""
+    documents = []
+    for item in value or ():
+        title, url = item
+        url, problem = validation.check_line(url, F.MAX_URL, required=True)
+        if problem is None and (not url.startswith(("http://", "https://")) or any(c.isspace() for c in url)):
+            problem = _("Länken måste börja med http:// eller https:// och får inte innehålla mellanslag.")
+        title, title_problem = validation.check_line(title, F.MAX_DOCUMENT_TITLE)
+        if problem or title_problem:
+            return documents, f"«{str(url)[:80]}»: {problem or title_problem}"
+        documents.append((title or url, url))
+    if len(documents) > F.MAX_LINKS:
+        return documents, _("Högst %(n)s värden.", n=F.MAX_LINKS)
+    return documents, None
+
+
+def check_field(field, value):
+    """One field's value, cleaned, and a message when it breaks the field's own limits (None when fine)."""
+    kind = field.kind
+    if kind in (F.LINE, F.TEXT):
+        check = validation.check_line if kind == F.LINE else validation.check_text
+        value, problem = check(value, field.max_length)
+        if problem is None and field.required and not value:
+            problem = _("%(field)s måste anges.", field=field.label)
+        return (value or None) if field.unique else value, problem
+    if kind == F.CODE:
+        if value not in field.vocabulary:
+            return value, _("Välj ett värde i listan.")
+        return value, None
+    if kind == F.DATE:
+        return validation.check_date(value, field.required)
+    if kind == F.INT:
+        return validation.check_int(value, field.low, field.high, field.required)
+    if kind in F.FOREIGN_KEY_KINDS:
+        if value in (None, ""):
+            return None, (_("%(field)s måste anges.", field=field.label) if field.required else None)
+        pk = validation.valid_id(value)
+        if pk is None:
+            return None, _("Okänt värde: välj i listan.")
+        return pk, None
+    if kind in F.LINK_KINDS:
+        return validation.check_ids(value, F.MAX_LINKS)
+    if kind == F.CYCLE:
+        try:
+            return cycles.normalise(value), None
+        except cycles.CycleError as exc:
+            return value, str(exc)
+    if kind == F.OFFSETS:
+        try:
+            offsets = policy.parse_offsets(value)
+        except policy.PolicyError:
+            offsets = False
+        if offsets is False or len(offsets or ()) > F.MAX_OFFSETS:
+            return value, _(
+                "Ange hela dagar mellan 1 och %(max)s, åtskilda med komma, t.ex. 180, 90, 30.",
+                max=policy.MAX_OFFSET_DAYS,
+            )
+        return policy.format_offsets(offsets), None
+    if kind == F.DOCUMENTS:
+        return _check_documents(value)
+    raise ValueError(f"unknown field kind {kind!r}")
+
+
+def _loops(agreement, name, target_id):
+    """True when following `name` (parent or replaced_by) from target_id leads back to the agreement."""
+    if agreement is None or agreement.id is None:
+        return False
+    column = getattr(Agreement, name)
+    seen, current = set(), target_id
+    while current is not None and current not in seen:
+        if current == agreement.id:
+            return True
+        seen.add(current)
+        row = Agreement.select(column).where(Agreement.id == current).tuples().first()
+        current = row[0] if row else None
+    return False
 
 
 def validate(data, agreement=None):
-    """Check an agreement's data; return {field: message} (empty when valid)."""
+    """Check an agreement's data in place (values cleaned); return {field: message} (empty when valid)."""
     errors = {}
-    if not data["title"]:
-        errors["title"] = _("Titel måste anges.")
-    elif len(data["title"]) > 500:
-        errors["title"] = _("Titeln får vara högst 500 tecken.")
-    if data.get("kind") not in AGREEMENT_KINDS:
-        errors["kind"] = _("Välj en typ i listan.")
-    if data.get("status") not in AGREEMENT_STATUSES:
-        errors["status"] = _("Välj en status i listan.")
-    if _get(Group, data.get("responsible_group")) is None:
+    for field in F.FIELDS:
+        if field.name not in data and field.kind == F.DOCUMENTS:
+            continue  # documents left out are left as they are
+        value, problem = check_field(field, data.get(field.name, field.empty))
+        data[field.name] = value
+        if problem:
+            errors[field.name] = problem
+    if "responsible_group" not in errors and _get(Group, data["responsible_group"]) is None:
         errors["responsible_group"] = _("Okänd grupp: välj en ansvarig grupp i listan.")
-    if data.get("decision_body") and _get(Group, data["decision_body"]) is None:
+    if data["decision_body"] and "decision_body" not in errors and _get(Group, data["decision_body"]) is None:
         errors["decision_body"] = _("Okänd grupp: välj beslutande organ i listan.")
-    valid_from, expires_on = data.get("valid_from"), data.get("expires_on")
-    if valid_from and expires_on and expires_on <= valid_from:
+    valid_from, expires_on = data["valid_from"], data["expires_on"]
+    if valid_from and expires_on and expires_on <= valid_from and "expires_on" not in errors:
         errors["expires_on"] = _("Slutdatum måste vara efter giltig från-datum.")
-    try:
-        data["review_rule"] = cycles.normalise(data.get("review_rule"))
-    except cycles.CycleError as exc:
-        errors["review_rule"] = str(exc)
-    for field, model, message in (
-        ("contributing_groups", Group, _("Okänd grupp")),
-        ("owners", Person, _("Okänd person")),
-        ("parties", Organisation, _("Okänd part")),
-    ):
-        _found, missing = _ids_exist(model, data.get(field))
-        if missing:
-            errors[field] = f"{message}: {', '.join(map(str, sorted(missing)))}"
-    for field in ("parent", "replaced_by"):
-        pk = data.get(field)
-        if not pk:
-            continue
-        if agreement is not None and int(pk) == agreement.id:
-            errors[field] = _("Ett avtal kan inte hänvisa till sig självt.")
-        elif _get(Agreement, pk) is None:
-            errors[field] = _("Okänt avtal.")
-    if data.get("status") == "replaced" and not data.get("replaced_by"):
+    for field in F.FIELDS:
+        if field.kind in F.LINK_KINDS and field.name not in errors:
+            missing = _missing(LINKED_MODELS[field.kind], data[field.name])
+            if missing:
+                what = {F.GROUPS: _("Okänd grupp"), F.PEOPLE: _("Okänd person"), F.ORGANISATIONS: _("Okänd part")}
+                errors[field.name] = f"{what[field.kind]}: {', '.join(map(str, missing))}"
+        if field.kind == F.AGREEMENT and data[field.name] and field.name not in errors:
+            pk = data[field.name]
+            if agreement is not None and pk == agreement.id:
+                errors[field.name] = _("Ett avtal kan inte hänvisa till sig självt.")
+            elif _get(Agreement, pk) is None:
+                errors[field.name] = _("Okänt avtal.")
+            elif _loops(agreement, field.name, pk):
+                errors[field.name] = _(
+                    "Sambandet går runt i en cirkel: avtalet hänvisar via andra avtal till sig självt."
+                )
+    if data["status"] == "replaced" and not data["replaced_by"] and "replaced_by" not in errors:
         errors["replaced_by"] = _("Ange vilket avtal som ersätter detta.")
-    reminder_policy, policy_errors = policy.clean(data)
-    errors.update(policy_errors)
-    data.update(reminder_policy)
-    if data["case_number"]:
+    if data["case_number"] and "case_number" not in errors:
         clash = Agreement.select().where(Agreement.case_number == data["case_number"])
         if agreement is not None:
             clash = clash.where(Agreement.id != agreement.id)
         if clash.exists():
             errors["case_number"] = _("Diarienumret finns redan på ett annat avtal.")
+    if not errors:
+        errors.update(_computable(data, agreement))
     return errors
+
+
+def _computable(data, agreement):
+    """Deadlines must be computable from the dates and the cycle (a last guard: the date limits should ensure it)."""
+    anchor = data["valid_from"] or data["decision_date"]
+    if agreement is not None and agreement.id is not None:
+        anchor = (
+            schedule.review_anchor(agreement)
+            if Review.select().where(Review.agreement == agreement).exists()
+            else anchor
+        )
+    try:
+        deadlines.deadlines("in_force", data["expires_on"], data["review_rule"], anchor)
+    except (OverflowError, ValueError):
+        return {"review_rule": _("Granskningscykeln ger inget datum som registret kan lagra: ändra datum eller cykel.")}
+    return {}
 
 
 def _replace_links(agreement, model, field, ids):
@@ -137,70 +209,48 @@ def _replace_documents(agreement, documents):
         Document.create(agreement=agreement, title=title, url=url)
 
 
+def _audit_value(agreement, field):
+    """A field's value as the audit trail records it: plain values, groups and parties by name, owners by e-mail."""
+    kind = field.kind
+    if kind == F.GROUP:
+        group = getattr(agreement, field.name) if agreement.__data__.get(field.name) else None
+        return group.name if group is not None else None
+    if kind == F.AGREEMENT:
+        return agreement.__data__.get(field.name)
+    if kind in LINKS:
+        _model, column, backref = LINKS[kind]
+        linked = (getattr(link, column) for link in getattr(agreement, backref))
+        return sorted(row.email if kind == F.PEOPLE else row.name for row in linked)
+    if kind == F.DOCUMENTS:
+        return sorted(f"{d.title} | {d.url}" for d in agreement.documents)
+    return getattr(agreement, field.name)
+
+
 def snapshot(agreement):
     """An agreement's recorded facts as plain values, links by name, for the audit trail."""
     if agreement is None or agreement.id is None:
         return {}
-    facts = {key: getattr(agreement, key) for key in SCALAR_FIELDS}
-    facts.update(
-        responsible_group=agreement.responsible_group.name,
-        decision_body=agreement.decision_body.name if agreement.decision_body_id else None,
-        parent=agreement.parent_id,
-        replaced_by=agreement.replaced_by_id,
-        next_review_on=agreement.next_review_on,
-        contributing_groups=sorted(link.group.name for link in agreement.contributor_links),
-        owners=sorted(link.person.email for link in agreement.owner_links),
-        parties=sorted(link.organisation.name for link in agreement.party_links),
-        documents=sorted(f"{d.title} | {d.url}" for d in agreement.documents),
-    )
+    facts = {f.name: _audit_value(agreement, f) for f in F.FIELDS if f.audited}
+    facts["next_review_on"] = agreement.next_review_on
     return facts
-
-
-# Every field save_agreement takes, empty (documents as (title, url) pairs): the base that
-# API bodies and spreadsheet rows are applied to when they create an agreement.
-EMPTY_AGREEMENT = {
-    "title": "",
-    "short_name": "",
-    "kind": "",
-    "case_number": None,
-    "status": "",
-    "description": "",
-    "target_group": "",
-    "responsible_group": None,
-    "contributing_groups": [],
-    "owners": [],
-    "parties": [],
-    "decision_body": None,
-    "decision_date": None,
-    "decision_ref": "",
-    "valid_from": None,
-    "expires_on": None,
-    "review_rule": "",
-    "parent": None,
-    "replaced_by": None,
-    "notes": "",
-    "expiry_offsets": "",
-    "review_offsets": "",
-    "overdue_every_days": None,
-    "documents": [],
-}
 
 
 def editable_values(agreement):
     """An agreement's facts in the shape save_agreement takes (documents left as they are)."""
-    # __data__ holds the stored values: ids, not rows, for the foreign keys.
-    data = {key: agreement.__data__.get(key) for key in EMPTY_AGREEMENT if key in agreement._meta.fields}
-    data.update(
-        contributing_groups=[link.group_id for link in agreement.contributor_links],
-        owners=[link.person_id for link in agreement.owner_links],
-        parties=[link.organisation_id for link in agreement.party_links],
-    )
+    data = {}
+    for field in F.FIELDS:
+        if field.kind in LINKS:
+            _model, column, backref = LINKS[field.kind]
+            data[field.name] = [getattr(link, f"{column}_id") for link in getattr(agreement, backref)]
+        elif field.kind != F.DOCUMENTS:
+            data[field.name] = agreement.__data__.get(field.name)  # ids, not rows, for the foreign keys
     return data
 
 
 def save_agreement(data, agreement=None):
     """Create (agreement=None) or update an agreement with its links; all or nothing."""
-    data = _clean(data)
+    # Fields left out are empty; documents left out are left as they are.
+    data = {**{k: v for k, v in F.EMPTY.items() if k != "documents"}, **data}
     errors = validate(data, agreement)
     if errors:
         raise ValidationError(errors)
@@ -208,17 +258,15 @@ def save_agreement(data, agreement=None):
     try:
         with db.atomic():
             agreement = agreement or Agreement()
-            for key in SCALAR_FIELDS:
-                setattr(agreement, key, data.get(key))
-            agreement.responsible_group = int(data["responsible_group"])
-            agreement.decision_body = data.get("decision_body") or None
-            agreement.parent = data.get("parent") or None
-            agreement.replaced_by = data.get("replaced_by") or None
+            for field in F.FIELDS:
+                if field.is_scalar or field.kind in F.FOREIGN_KEY_KINDS:
+                    setattr(agreement, field.name, data[field.name])
             agreement.updated_at = utcnow()
             agreement.save()
-            _replace_links(agreement, AgreementGroup, "group", data.get("contributing_groups"))
-            _replace_links(agreement, AgreementOwner, "person", data.get("owners"))
-            _replace_links(agreement, AgreementParty, "organisation", data.get("parties"))
+            for field in F.FIELDS:
+                if field.kind in LINKS:
+                    model, column, _backref = LINKS[field.kind]
+                    _replace_links(agreement, model, column, data[field.name])
             if "documents" in data:
                 _replace_documents(agreement, data["documents"])
             agreement.next_review_on = schedule.next_review_on(agreement)
@@ -248,21 +296,35 @@ _OUTCOME_STATUS = {
 
 
 def validate_review(agreement, data, today):
-    """Check a review; return {field: message}."""
+    """Check a review in place (values cleaned); return {field: message}."""
     errors = {}
+    for name, check in (
+        ("reviewer_name", validation.check_line),
+        ("decision_ref", validation.check_line),
+        ("notes", validation.check_text),
+    ):
+        data[name], problem = check(data.get(name))
+        if problem:
+            errors[name] = problem
+    for name in ("reviewed_on", "new_expires_on"):
+        data[name], problem = validation.check_date(data.get(name))
+        if problem:
+            errors[name] = problem
     reviewed_on = data.get("reviewed_on")
     if reviewed_on is None:
-        errors["reviewed_on"] = _("Ange granskningsdatum.")
+        errors.setdefault("reviewed_on", _("Ange granskningsdatum."))
     elif reviewed_on > today:
         errors["reviewed_on"] = _("Granskningsdatum kan inte ligga i framtiden.")
     if data.get("outcome") not in REVIEW_OUTCOMES:
         errors["outcome"] = _("Välj ett utfall i listan.")
     if not data.get("reviewer") and not (data.get("reviewer_name") or "").strip():
         errors["reviewer_name"] = _("Ange vem som granskade (person eller namn).")
-    if data.get("reviewer") and _get(Person, data["reviewer"]) is None:
+    if data.get("reviewer") not in (None, "") and _get(Person, data["reviewer"]) is None:
         errors["reviewer"] = _("Okänd person.")
     new_expiry = data.get("new_expires_on")
-    if data.get("outcome") == "extended":
+    if "new_expires_on" in errors:
+        pass
+    elif data.get("outcome") == "extended":
         if new_expiry is None:
             errors["new_expires_on"] = _("Ange nytt slutdatum när avtalet förlängs.")
         elif agreement.expires_on and new_expiry <= agreement.expires_on:

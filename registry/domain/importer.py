@@ -160,11 +160,8 @@ class _Builder:
 
     def _value(self, column, text):
         kind = column.kind
-        if kind == "text":
-            limit = spreadsheet.MAX_LENGTHS.get(column.field)
-            if limit and len(text) > limit:
-                raise ValueError(_("Texten är för lång (högst %(n)s tecken).", n=limit))
-            return (text or None) if column.field == "case_number" else text
+        if kind == "text":  # limits and characters are checked by save_agreement's validation
+            return text or spreadsheet.EMPTY_VALUES[column.field]
         if kind == "code":
             if not text:
                 raise ValueError(_("Ange typ.") if column.field == "kind" else _("Ange status."))
@@ -198,8 +195,8 @@ class _Builder:
             return spreadsheet.parse_documents(text)
         if kind == "offsets":
             return spreadsheet.parse_offsets(text)
-        if kind == "days":
-            return spreadsheet.parse_days(text)
+        if kind == "int":
+            return spreadsheet.parse_int(text)
         return text  # agreement references are resolved once every row is read
 
     @staticmethod

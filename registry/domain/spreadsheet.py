@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from registry.rules import policy
 
@@ -28,6 +27,7 @@ from ..models import Agreement, AgreementGroup, AgreementOwner, AgreementParty, 
 from ..rules import cycles
 from ..vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES
 from . import exports, sheetfile
+from . import fields as F
 from .agreements import EMPTY_AGREEMENT
 from .sheetfile import (  # noqa: F401 (the reading limits and errors, as callers know them)
     FORMATS,
@@ -42,8 +42,6 @@ from .sheetfile import (  # noqa: F401 (the reading limits and errors, as caller
 SHEET_TITLE = "Avtal"
 EXPORT_FILENAME = "avtal"
 LIST_SEPARATOR = "; "
-# Text columns stored in limited database columns (the title's limit is save_agreement's rule).
-MAX_LENGTHS = {"short_name": 255, "case_number": 255, "decision_ref": 255}
 
 
 @dataclass(frozen=True)
@@ -52,43 +50,14 @@ class Column:
 
     field: str
     header: str
-    kind: str  # text, code, group, groups, people, organisations, date, cycle, agreement, documents, offsets, days
+    kind: str  # text, code, group, groups, people, organisations, date, cycle, agreement, documents, offsets, int
     help: object = ""
 
 
-COLUMNS = (
-    Column("title", "Titel", "text", _l("Måste anges.")),
-    Column("short_name", "Kortnamn", "text"),
-    Column("kind", "Typ", "code", _l("Avtal, Överenskommelse, Tillämpningsanvisning, Strategi, …")),
-    Column("case_number", "Diarienummer", "text", _l("Känner igen avtalet vid nästa import.")),
-    Column("status", "Status", "code", _l("Utkast, Gällande, Under revidering, Upphört att gälla, Uppsagt, Ersatt.")),
-    Column("responsible_group", "Ansvarig grupp", "group", _l("Måste anges; gruppens namn eller kortnamn.")),
-    Column("contributing_groups", "Medverkande grupper", "groups", _l("Gruppnamn åtskilda med «; ».")),
-    Column("owners", "Ägare", "people", _l("E-postadresser (eller namn) åtskilda med «; ».")),
-    Column("parties", "Parter", "organisations", _l("Parternas namn åtskilda med «; ».")),
-    Column("decision_body", "Beslutande organ", "group", _l("En grupp.")),
-    Column("decision_date", "Beslutsdatum", "date", _l("ÅÅÅÅ-MM-DD.")),
-    Column("decision_ref", "Beslutsreferens", "text"),
-    Column("valid_from", "Giltig från", "date", _l("ÅÅÅÅ-MM-DD.")),
-    Column("expires_on", "Giltig till", "date", _l("ÅÅÅÅ-MM-DD; tomt = tills vidare.")),
-    Column(
-        "review_rule",
-        "Granskningscykel",
-        "cycle",
-        _l("Årligen, Vart 2:e år, Var 6:e månad …; tomt = ingen fast cykel."),
-    ),
-    Column("description", "Beskrivning", "text"),
-    Column("target_group", "Målgrupp", "text"),
-    Column(
-        "parent", "Hör till avtal", "agreement", _l("Diarienummer eller titel på ett avtal i filen eller registret.")
-    ),
-    Column("replaced_by", "Ersatt av", "agreement", _l("Diarienummer eller titel; krävs när status är Ersatt.")),
-    Column("documents", "Dokument", "documents", _l("En länk per rad: Titel | https://…")),
-    Column("notes", "Anteckningar", "text"),
-    Column("expiry_offsets", "Påminn före slutdatum (dagar)", "offsets", _l("T.ex. 180, 90, 30; tomt = ärvs.")),
-    Column("review_offsets", "Påminn före granskning (dagar)", "offsets", _l("T.ex. 60, 14; tomt = ärvs.")),
-    Column("overdue_every_days", "Upprepa försenad påminnelse (dagar)", "days", _l("Tomt = ärvs.")),
-)
+# The spreadsheet's kind of cell for each kind of field (the others are named alike).
+_CELL_KINDS = {F.LINE: "text", F.TEXT: "text"}
+# One column per field of the field table, in its order.
+COLUMNS = tuple(Column(f.name, f.header, _CELL_KINDS.get(f.kind, f.kind), f.sheet_help) for f in F.FIELDS)
 BY_FIELD = {c.field: c for c in COLUMNS}
 HEADER = [c.header for c in COLUMNS]
 # Without these the rows cannot be matched to the register.
@@ -243,11 +212,11 @@ def parse_offsets(text):
         ) from None
 
 
-def parse_days(text):
+def parse_int(text):
     if not text:
         return None
-    if not re.fullmatch(r"\d+", text):
-        raise ValueError(_("Ogiltigt antal dagar «%(value)s»: skriv ett heltal, eller lämna tomt.", value=text))
+    if not re.fullmatch(r"\d{1,9}", text):
+        raise ValueError(_("Ogiltigt tal «%(value)s»: skriv ett heltal, eller lämna tomt.", value=text[:40]))
     return int(text)
 
 
@@ -344,33 +313,14 @@ EMPTY_VALUES = EMPTY_AGREEMENT
 def register_values():
     """{agreement id: values} for every agreement, in save_agreement's data shape (links as sorted ids)."""
     values = {}
+    empty_text = {f.name for f in F.FIELDS if f.empty == ""}
     for a in Agreement.select().order_by(Agreement.id):
-        values[a.id] = {
-            "title": a.title,
-            "short_name": a.short_name or "",
-            "kind": a.kind,
-            "case_number": a.case_number or None,
-            "status": a.status,
-            "description": a.description or "",
-            "target_group": a.target_group or "",
-            "responsible_group": a.responsible_group_id,
-            "contributing_groups": [],
-            "owners": [],
-            "parties": [],
-            "decision_body": a.decision_body_id,
-            "decision_date": a.decision_date,
-            "decision_ref": a.decision_ref or "",
-            "valid_from": a.valid_from,
-            "expires_on": a.expires_on,
-            "review_rule": a.review_rule or "",
-            "parent": a.parent_id,
-            "replaced_by": a.replaced_by_id,
-            "notes": a.notes or "",
-            "expiry_offsets": a.expiry_offsets or "",
-            "review_offsets": a.review_offsets or "",
-            "overdue_every_days": a.overdue_every_days,
-            "documents": [],
-        }
+        # __data__ holds the stored values: ids, not rows, for the foreign keys.
+        row = {name: a.__data__.get(name) for name in F.EMPTY if name in a._meta.fields}
+        row.update({name: row[name] or "" for name in empty_text})
+        if not row["case_number"]:
+            row["case_number"] = None
+        values[a.id] = {**row, "contributing_groups": [], "owners": [], "parties": [], "documents": []}
     for key, model, column in (
         ("contributing_groups", AgreementGroup, AgreementGroup.group),
         ("owners", AgreementOwner, AgreementOwner.person),

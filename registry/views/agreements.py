@@ -7,7 +7,7 @@ from flask_login import current_user
 from registry.rules import policy
 
 from ..collation import organisation_key, sorted_organisations
-from ..domain import queries, schedule
+from ..domain import fields, queries, schedule
 from ..domain.agreements import record_review, save_agreement
 from ..domain.errors import ValidationError
 from ..domain.users import group_ids
@@ -56,6 +56,11 @@ def show(agreement_id):
         reviews=list(reviews),
         deadlines=schedule.deadlines_of(agreement),
         parties=sorted((link.organisation for link in agreement.party_links), key=organisation_key),
+        facts=fields.facts(),
+        agreement_links={
+            "contributing_groups": [link.group for link in agreement.contributor_links],
+            "owners": [link.person for link in agreement.owner_links],
+        },
         window=window_days(),
     )
 
