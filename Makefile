@@ -38,8 +38,10 @@ db: install
 run: db
 	PORT=$(PORT) VENV=$(VENV) scripts/run-dev.sh
 
+# PostgreSQL: TEST_DATABASE_URL, else 127.0.0.1:5432/test, else a throwaway cluster that
+# scripts/with-postgres.sh starts (installing Debian's postgresql if missing) and removes.
 test: install-dev chromium wrk
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	VENV=$(VENV) scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .
