@@ -44,28 +44,38 @@ def normalise_newlines(text):
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def check_line(value, max_length=LINE_MAX, required=False):
-    """Single-line text, stripped: no line breaks, tabs or other control characters."""
-    text = "" if value is None else str(value).strip()
+def _check_text(text, max_length, required, bad, bad_message):
     if required and not text:
         return text, _("Fältet måste fyllas i.")
-    if _LINE_BAD.search(text):
-        return text, _("Texten får inte innehålla radbrytningar, tabbar eller andra styrtecken.")
+    if bad.search(text):
+        return text, bad_message()
     if len(text) > max_length:
         return text, _("Högst %(n)s tecken (nu %(length)s).", n=max_length, length=len(text))
     return text, None
+
+
+def check_line(value, max_length=LINE_MAX, required=False):
+    """Single-line text, stripped: no line breaks, tabs or other control characters."""
+    text = "" if value is None else str(value).strip()
+    return _check_text(
+        text,
+        max_length,
+        required,
+        _LINE_BAD,
+        lambda: _("Texten får inte innehålla radbrytningar, tabbar eller andra styrtecken."),
+    )
 
 
 def check_text(value, max_length=TEXT_MAX, required=False):
     """Long text, stripped, newlines as LF: line breaks and tabs allowed, other control characters not."""
     text = "" if value is None else normalise_newlines(str(value)).strip()
-    if required and not text:
-        return text, _("Fältet måste fyllas i.")
-    if _TEXT_BAD.search(text):
-        return text, _("Texten får inte innehålla styrtecken (annat än radbrytningar och tabbar).")
-    if len(text) > max_length:
-        return text, _("Högst %(n)s tecken (nu %(length)s).", n=max_length, length=len(text))
-    return text, None
+    return _check_text(
+        text,
+        max_length,
+        required,
+        _TEXT_BAD,
+        lambda: _("Texten får inte innehålla styrtecken (annat än radbrytningar och tabbar)."),
+    )
 
 
 def date_range_message():
