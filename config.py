@@ -57,6 +57,15 @@ class Config:
     TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Request sizes in bytes (docs/security.md, "Input limits"); a larger request gets a 413 page.
+    # Every request body: the largest form the register has (an agreement with every text full) is
+    # well under 1 MiB. The JSON API sets its own 1 MiB.
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)
+    # The spreadsheet upload (/import): the 10 MB file and the form around it.
+    MAX_UPLOAD_LENGTH = _int("MAX_UPLOAD_LENGTH", 11 * 1024 * 1024)
+    # A multipart form (the upload): the largest text field, and how many fields and files.
+    MAX_FORM_MEMORY_SIZE = _int("MAX_FORM_MEMORY_SIZE", 500_000)
+    MAX_FORM_PARTS = _int("MAX_FORM_PARTS", 1000)
 
     # Mail (Flask-Mail). With no MAIL_SERVER, `make run` starts a local sink and points here.
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or "127.0.0.1"

@@ -2,7 +2,9 @@
 
 import os
 
-from flask import Flask, request
+import flask
+from flask import Flask, current_app, request
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, TestingConfig
@@ -14,6 +16,45 @@ from .views import BLUEPRINTS
 
 # Served without opening a connection first: /healthz checks the database itself.
 NO_DATABASE_ENDPOINTS = {"static", "health.healthz"}
+# May send a body of MAX_UPLOAD_LENGTH (a spreadsheet file) instead of MAX_CONTENT_LENGTH.
+UPLOAD_ENDPOINTS = {"spreadsheets.upload"}
+
+
+def _without_nul(text):
+    return text.replace("\x00", "") if isinstance(text, str) else text
+
+
+class TextParameters(ImmutableMultiDict):
+    """Query arguments and form fields with NUL taken out of names and values as they are parsed.
+
+    NUL means nothing in text, and PostgreSQL refuses it ("A string literal cannot
+    contain NUL"): left in, it made every page that looks a value up answer 500.
+    Files are left as they are.
+    """
+
+    def __init__(self, mapping=None):
+        pairs = () if mapping is None else MultiDict(mapping).items(multi=True)
+        super().__init__([(_without_nul(key), _without_nul(value)) for key, value in pairs])
+
+
+class Request(flask.Request):
+    """The application's request: NUL-free parameters, and a body limit by endpoint."""
+
+    parameter_storage_class = TextParameters
+
+    @property
+    def max_content_length(self):
+        """MAX_CONTENT_LENGTH, or MAX_UPLOAD_LENGTH for the spreadsheet upload, unless a view set
+        its own (the JSON API: 1 MiB); a larger body is refused with 413 before it is read."""
+        if self._max_content_length is not None:
+            return self._max_content_length
+        if current_app and self.endpoint in UPLOAD_ENDPOINTS:
+            return current_app.config["MAX_UPLOAD_LENGTH"]
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value):
+        self._max_content_length = value
 
 
 def create_app(test_config=None):
@@ -24,6 +65,7 @@ def create_app(test_config=None):
         template_folder=os.path.join(os.path.dirname(__file__), "..", "templates"),
         static_folder=os.path.join(os.path.dirname(__file__), "..", "static"),
     )
+    app.request_class = Request
     app.config.from_object(TestingConfig if (test_config or {}).get("TESTING") else Config)
     if test_config:
         app.config.update(test_config)

@@ -30,6 +30,9 @@ REFUSALS = {
     401: _l("Du behöver logga in."),
     403: _l("Du har inte behörighet till det här. Kontakta registrets administratör om du behöver det."),
     405: _l("Sidan kan inte användas på det sättet."),
+    413: _l(
+        "Det du skickade är för stort för registret. Korta texterna, eller dela upp filen i flera, och försök igen."
+    ),
     429: _l("För många försök. Vänta en stund och försök igen."),
 }
 
@@ -47,7 +50,7 @@ def _refusal(error):
 
 
 def _other_http_error(error):
-    """Codes without a page of their own (413, 415, ...): JSON under /api/, else werkzeug's answer."""
+    """Codes without a page of their own (415, ...): JSON under /api/, else werkzeug's answer."""
     if _api() and error.code is not None and error.code >= 400:
         return api_errors.from_http_exception(error)
     return error
@@ -60,7 +63,7 @@ def init_app(app):
             return api_errors.from_http_exception(error, 404)
         return render_template("errors/404.html"), 404
 
-    for code in (400, 401, 403, 405, 429):
+    for code in (400, 401, 403, 405, 413, 429):
         app.register_error_handler(code, _refusal)
     app.register_error_handler(HTTPException, _other_http_error)
 

@@ -1,4 +1,12 @@
-"""Writing groups, organisations and people, with their uniqueness rules."""
+"""Writing groups, organisations and people, with their uniqueness rules.
+
+Every value is checked here, whatever sent it (a form, the seed, a command):
+names and other single-line text through validation.check_line (no line
+breaks or control characters: a group's or person's name travels into e-mail
+subjects), descriptions and notes through validation.check_text, and every
+reference to another row must name one that exists (an id beyond 64 bits is
+as unknown as a deleted one).
+"""
 
 from contextlib import contextmanager
 
@@ -8,8 +16,50 @@ from registry.rules import policy
 
 from ..db import db
 from ..models import Group, GroupMeeting, GroupMember, Organisation, Person
-from . import audit
+from ..vocab import GROUP_KINDS, ORGANISATION_KINDS
+from . import audit, validation
 from .errors import ValidationError
+
+SHORT_NAME_MAX = 100  # as the forms
+
+
+def check_values(data, rules, errors):
+    """{field: clean value} of `data` by `rules` ({field: (check, max length, required)}); a
+    message for each field that breaks its rule goes into `errors`."""
+    clean = {}
+    for name, (check, max_length, required) in rules.items():
+        clean[name], problem = check(data.get(name), max_length, required)
+        if problem:
+            errors[name] = problem
+    return clean
+
+
+def reference(model, value, errors, name, message):
+    """The id of an existing row of `model` named by `value` (None for none); else a message in errors."""
+    if value in (None, ""):
+        return None
+    pk = validation.valid_id(value)
+    if pk is None or not model.select().where(model.id == pk).exists():
+        errors[name] = message
+        return None
+    return pk
+
+
+def references(model, values, errors, name, message):
+    """The ids of existing rows of `model` among `values` (unique, in order); else a message in errors."""
+    ids = [validation.valid_id(value) for value in values or ()]
+    ids = list(dict.fromkeys(ids))
+    unknown = None in ids
+    if not unknown and ids:
+        found = {row.id for row in model.select(model.id).where(model.id.in_(ids))}
+        unknown = not found >= set(ids)
+    if unknown:
+        errors[name] = message
+        return []
+    if len(ids) > validation.MAX_LINKS:
+        errors[name] = _("Högst %(n)s värden.", n=validation.MAX_LINKS)
+        return []
+    return ids
 
 
 def _unique(model, field, value, row, message):
@@ -53,10 +103,26 @@ def audited(entity, row, extra=lambda row: {}):
 
 def save_group(data, group=None):
     group = group or Group()
-    name = data["name"].strip()
-    errors = _unique(Group, Group.name, name, group, _("Det finns redan en grupp med det namnet."))
-    if data.get("parent") and _parent_loops(group, data["parent"]):
+    errors = {}
+    text = check_values(
+        data,
+        {
+            "name": (validation.check_line, validation.LINE_MAX, True),
+            "short_name": (validation.check_line, SHORT_NAME_MAX, False),
+            "mailbox": (validation.check_line, validation.LINE_MAX, False),
+            "description": (validation.check_text, validation.TEXT_MAX, False),
+        },
+        errors,
+    )
+    name = text["name"]
+    if "name" not in errors:
+        errors.update(_unique(Group, Group.name, name, group, _("Det finns redan en grupp med det namnet.")))
+    if data.get("kind") not in GROUP_KINDS:
+        errors["kind"] = _("Välj ett värde i listan.")
+    parent = reference(Group, data.get("parent"), errors, "parent", _("Okänd grupp: välj en grupp i listan."))
+    if parent and _parent_loops(group, parent):
         errors["parent"] = _("En grupp kan inte ligga under sig själv.")
+    chair = reference(Person, data.get("chair"), errors, "chair", _("Okänd person."))
     reminder_policy, policy_errors = policy.clean(data)
     errors.update(policy_errors)
     lead_time = data.get("lead_time_days")
@@ -66,12 +132,12 @@ def save_group(data, group=None):
         raise ValidationError(errors)
     with audited("group", group):
         group.name = name
-        group.short_name = (data.get("short_name") or "").strip()
+        group.short_name = text["short_name"]
         group.kind = data["kind"]
-        group.parent = data.get("parent") or None
-        group.chair = data.get("chair") or None
-        group.mailbox = (data.get("mailbox") or "").strip()
-        group.description = (data.get("description") or "").strip()
+        group.parent = parent
+        group.chair = chair
+        group.mailbox = text["mailbox"]
+        group.description = text["description"]
         group.lead_time_days = 14 if lead_time is None else lead_time
         for field, value in reminder_policy.items():
             setattr(group, field, value)
@@ -81,36 +147,72 @@ def save_group(data, group=None):
 
 def save_organisation(data, organisation=None):
     organisation = organisation or Organisation()
-    name = data["name"].strip()
-    errors = _unique(
-        Organisation, Organisation.name, name, organisation, _("Det finns redan en organisation med det namnet.")
+    errors = {}
+    text = check_values(
+        data,
+        {
+            "name": (validation.check_line, validation.LINE_MAX, True),
+            "short_name": (validation.check_line, SHORT_NAME_MAX, False),
+            "notes": (validation.check_text, validation.TEXT_MAX, False),
+        },
+        errors,
     )
+    name = text["name"]
+    if "name" not in errors:
+        errors.update(
+            _unique(
+                Organisation,
+                Organisation.name,
+                name,
+                organisation,
+                _("Det finns redan en organisation med det namnet."),
+            )
+        )
+    if data.get("kind") not in ORGANISATION_KINDS:
+        errors["kind"] = _("Välj ett värde i listan.")
     if errors:
         raise ValidationError(errors)
     with audited("organisation", organisation):
         organisation.name = name
-        organisation.short_name = (data.get("short_name") or "").strip()
+        organisation.short_name = text["short_name"]
         organisation.kind = data["kind"]
-        organisation.notes = (data.get("notes") or "").strip()
+        organisation.notes = text["notes"]
         organisation.save()
     return organisation
 
 
 def save_person(data, person=None):
     person = person or Person()
-    email = data["email"].strip().lower()
-    errors = _unique(Person, Person.email, email, person, _("Det finns redan en person med den e-postadressen."))
+    errors = {}
+    text = check_values(
+        data,
+        {
+            "name": (validation.check_line, validation.LINE_MAX, True),
+            "email": (validation.check_line, validation.LINE_MAX, True),
+            "title": (validation.check_line, validation.LINE_MAX, False),
+        },
+        errors,
+    )
+    email = text["email"].lower()
+    if "email" not in errors:
+        errors.update(
+            _unique(Person, Person.email, email, person, _("Det finns redan en person med den e-postadressen."))
+        )
+    organisation = reference(
+        Organisation, data.get("organisation"), errors, "organisation", _("Okänt värde: välj i listan.")
+    )
+    group_ids = references(Group, data.get("groups"), errors, "groups", _("Okänd grupp: välj en grupp i listan."))
     if errors:
         raise ValidationError(errors)
     with audited("person", person, extra=_person_groups):
-        person.name = data["name"].strip()
+        person.name = text["name"]
         person.email = email
-        person.title = (data.get("title") or "").strip()
-        person.organisation = data.get("organisation") or None
+        person.title = text["title"]
+        person.organisation = organisation
         person.is_secretary = bool(data.get("is_secretary"))
         person.save()
         GroupMember.delete().where(GroupMember.person == person).execute()
-        for group_id in dict.fromkeys(data.get("groups") or ()):
+        for group_id in group_ids:
             GroupMember.create(person=person, group=group_id)
     return person
 
@@ -122,11 +224,20 @@ def _person_groups(person):
 
 def add_meeting(group, meets_on, note=""):
     """Add a meeting date to a group; a date it already has is refused."""
+    errors = {}
+    meets_on, problem = validation.check_date(meets_on, required=True)
+    if problem:
+        errors["meets_on"] = problem
+    note, problem = validation.check_line(note)
+    if problem:
+        errors["note"] = problem
+    if errors:
+        raise ValidationError(errors)
     clash = GroupMeeting.select().where((GroupMeeting.group == group) & (GroupMeeting.meets_on == meets_on))
     if clash.exists():
         raise ValidationError({"meets_on": _("Gruppen har redan ett möte det datumet.")})
     with db.atomic():
-        meeting = GroupMeeting.create(group=group, meets_on=meets_on, note=(note or "").strip())
+        meeting = GroupMeeting.create(group=group, meets_on=meets_on, note=note)
         audit.record(
             "create",
             "meeting",

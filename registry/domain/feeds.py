@@ -17,6 +17,7 @@ always yields the same feed and a change is visible to clients that compare.
 """
 
 import datetime
+import logging
 import re
 import secrets
 from urllib.parse import urlsplit
@@ -40,8 +41,10 @@ from ..models import (
     Review,
 )
 from ..vocab import ACTIVE_STATUSES
-from . import audit, ownership, schedule
+from . import audit, ownership, schedule, validation
 from .errors import ValidationError
+
+log = logging.getLogger(__name__)
 
 PERSON, GROUP, ALL = "person", "group", "all"
 SCOPES = (PERSON, GROUP, ALL)
@@ -85,8 +88,9 @@ def parse_scope(value):
     if value in (PERSON, ALL):
         return value, None
     kind, _sep, pk = value.partition(":")
-    if kind == GROUP and pk.isdigit() and 0 < int(pk) < 2**31:
-        return GROUP, int(pk)
+    pk = validation.valid_id(pk) if kind == GROUP else None
+    if pk is not None and pk < 2**31:
+        return GROUP, pk
     return None
 
 
@@ -232,29 +236,42 @@ def events_for(agreements, base_url, host):
     meetings = schedule.Meetings(agreements)
     events = []
     for agreement in agreements:
-        last_reviewed, review_recorded = reviews.get(agreement.id, (None, None))
-        anchor = last_reviewed or agreement.valid_from or agreement.decision_date
-        changed_at = max(t for t in (agreement.updated_at, review_recorded, agreement.created_at) if t)
-        responsible = meetings.groups.get(agreement.responsible_group_id)
-        deciding = meetings.deciding_group(agreement)
-        link = f"{base_url}/agreements/{agreement.id}"
-        found = deadline_engine.deadlines(agreement.status, agreement.expires_on, agreement.review_rule, anchor)
-        for deadline in found:
-            meeting = meetings.deciding_meeting(agreement, deadline.due_on)
-            common = {
-                "agreement": agreement,
-                "deadline": deadline,
-                "responsible": responsible,
-                "deciding": deciding,
-                "meeting": meeting,
-                "link": link,
-                "host": host,
-                "changed_at": changed_at,
-            }
-            events.append(_deadline_event(**common))
-            if meeting is not None:
-                events.append(_material_event(**common))
+        try:
+            found = _events_of(agreement, reviews, meetings, base_url, host)
+        except (OverflowError, ValueError):
+            # A date an older version stored (9999-12-31, year 1) that no deadline can be computed from.
+            log.warning("calendar feed: agreement %s has dates no deadline can be computed from", agreement.id)
+            continue
+        events.extend(event for event in found if event is not None)
     events.sort(key=lambda e: (e.decoded("dtstart"), str(e["uid"])))
+    return events
+
+
+def _events_of(agreement, reviews, meetings, base_url, host):
+    """One agreement's events (None for a day a calendar cannot show)."""
+    events = []
+    last_reviewed, review_recorded = reviews.get(agreement.id, (None, None))
+    anchor = last_reviewed or agreement.valid_from or agreement.decision_date
+    changed_at = max(t for t in (agreement.updated_at, review_recorded, agreement.created_at) if t)
+    responsible = meetings.groups.get(agreement.responsible_group_id)
+    deciding = meetings.deciding_group(agreement)
+    link = f"{base_url}/agreements/{agreement.id}"
+    found = deadline_engine.deadlines(agreement.status, agreement.expires_on, agreement.review_rule, anchor)
+    for deadline in found:
+        meeting = meetings.deciding_meeting(agreement, deadline.due_on)
+        common = {
+            "agreement": agreement,
+            "deadline": deadline,
+            "responsible": responsible,
+            "deciding": deciding,
+            "meeting": meeting,
+            "link": link,
+            "host": host,
+            "changed_at": changed_at,
+        }
+        events.append(_deadline_event(**common))
+        if meeting is not None:
+            events.append(_material_event(**common))
     return events
 
 
@@ -287,13 +304,18 @@ def _description(agreement, deadline, responsible, deciding, meeting, link, lead
 
 
 def _event(uid, day, summary, description, link, agreement, changed_at):
+    """An all-day event, or None for a day outside the register's dates (stored by an older
+    version, e.g. 9999-12-31 for "never"): the day after it, its end, may not even exist."""
+    if not isinstance(day, datetime.date) or not (validation.EARLIEST <= day <= validation.LATEST):
+        return None
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", _utc(changed_at))
     event.add("dtstart", day)
     event.add("dtend", day + datetime.timedelta(days=1))
-    event.add("summary", summary)
-    event.add("description", description)
+    # Text an older version stored may hold control characters, which iCalendar text may not.
+    event.add("summary", validation.one_line(summary))
+    event.add("description", validation.printable(description).replace("\ufffd", " "))
     event.add("url", link)
     event.add("sequence", sequence_for(changed_at))
     event.add("last-modified", _utc(changed_at))

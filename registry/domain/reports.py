@@ -1,5 +1,6 @@
 """Auditor's reports: each a filter, a query and the columns of its page and exports."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -8,6 +9,7 @@ from peewee import JOIN, fn
 
 from ..models import Agreement, AgreementOwner, Group, Person, Reminder, Review
 from ..vocab import ACTIVE_STATUSES, AGREEMENT_KINDS, AGREEMENT_STATUSES, label
+from . import validation
 
 AGREEMENT_HEADER = [
     "Id",
@@ -46,24 +48,29 @@ REPORTS = [
 BY_KEY = {r.key: r for r in REPORTS}
 
 
-def _date(args, name):
+def date_filter(args, name):
+    """A YYYY-MM-DD filter argument as a date, None when missing or no date. A date outside the
+    register's range (validation.EARLIEST..LATEST) filters as that range's end does, since no date
+    the register stores lies beyond it; so a filter "to 9999-12-31" works, and adding a day to it
+    cannot overflow."""
     try:
-        return date.fromisoformat(args.get(name, ""))
+        value = date.fromisoformat((args.get(name) or "").strip())
     except ValueError:
         return None
+    return min(max(value, validation.EARLIEST), validation.LATEST)
 
 
 def filters_for(key, args, today):
     """The report's filter values from request arguments, with defaults."""
     if key == "expiring":
         days = args.get("days", "")
-        start, end = _date(args, "from"), _date(args, "to")
+        start, end = date_filter(args, "from"), date_filter(args, "to")
         if start or end:
             return {"from": start or today, "to": end or date.max, "days": None}
-        days = int(days) if days.isdigit() and len(days) < 6 else 180
+        days = int(days) if re.fullmatch(r"[0-9]{1,5}", days) else 180
         return {"from": today, "to": today + timedelta(days=days), "days": days}
     if key == "reminders":
-        return {"from": _date(args, "from"), "to": _date(args, "to")}
+        return {"from": date_filter(args, "from"), "to": date_filter(args, "to")}
     return {}
 
 

@@ -10,7 +10,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..db import db
 from ..models import Group, GroupMember, Person, User, utcnow
 from ..vocab import ROLES
-from . import audit
+from . import audit, validation
+from .directory import references
 from .errors import ValidationError
 
 MIN_PASSWORD_LENGTH = 12
@@ -61,18 +62,25 @@ def _facts(user):
 def save_user(data, user=None):
     """Create or update an account. Group membership and the secretary flag live on its Person."""
     user = user or User()
-    email = (data.get("email") or "").strip().lower()
     errors = {}
-    if not email or "@" not in email:
+    email, problem = validation.check_line(data.get("email"))
+    email = email.lower()
+    if problem:
+        errors["email"] = problem
+    elif not email or "@" not in email:
         errors["email"] = _("Ange en e-postadress.")
     elif User.select().where((User.email == email) & (User.id != (user.id or 0))).exists():
         errors["email"] = _("Det finns redan ett konto med den e-postadressen.")
-    if not (data.get("name") or "").strip():
+    # The name travels into e-mail headers and files: one line, no control characters.
+    name, problem = validation.check_line(data.get("name"))
+    if problem:
+        errors["name"] = problem
+    elif not name:
         errors["name"] = _("Namn måste anges.")
     if data.get("role") not in ROLES:
         errors["role"] = _("Välj en roll i listan.")
-    group_ids = [int(g) for g in data.get("groups") or ()]
-    if data.get("role") == "editor" and not group_ids:
+    group_ids = references(Group, data.get("groups"), errors, "groups", _("Okänd grupp: välj en grupp i listan."))
+    if data.get("role") == "editor" and not group_ids and "groups" not in errors:
         errors["groups"] = _("En redaktör måste höra till minst en grupp.")
     if data.get("password"):
         problem = password_problem(data["password"])
@@ -82,7 +90,7 @@ def save_user(data, user=None):
         raise ValidationError(errors)
     before = _facts(user)
     with db.atomic():
-        user.email, user.name, user.role = email, data["name"].strip(), data["role"]
+        user.email, user.name, user.role = email, name, data["role"]
         user.is_active = bool(data.get("is_active", True))
         person = user.person if user.person_id else Person.get_or_none(Person.email == email)
         if person is None:
@@ -95,7 +103,7 @@ def save_user(data, user=None):
         user.save()
         if "groups" in data:
             GroupMember.delete().where(GroupMember.person == person).execute()
-            for group_id in dict.fromkeys(group_ids):
+            for group_id in group_ids:
                 GroupMember.create(person=person, group=group_id)
         changes = audit.diff(before, _facts(user))
         if data.get("password"):

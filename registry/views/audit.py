@@ -6,27 +6,21 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from ..domain import audit as trail
-from ..domain import exports
+from ..domain import exports, validation
+from ..domain.reports import date_filter
 from ..models import AuditEntry
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 PAGE_ROWS = 200
 
 
-def _date(name):
-    try:
-        return datetime.date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
 def _filters():
-    agreement = request.args.get("agreement", "")
+    """The search from the address: unusable values are ignored, dates are kept within the register's range."""
     return {
-        "actor": request.args.get("actor", "").strip(),
-        "agreement": int(agreement) if agreement.isdigit() and len(agreement) < 10 else None,
-        "from": _date("from"),
-        "to": _date("to"),
+        "actor": request.args.get("actor", "").strip()[: validation.LINE_MAX],
+        "agreement": validation.valid_id(request.args.get("agreement", "")),
+        "from": date_filter(request.args, "from"),
+        "to": date_filter(request.args, "to"),
     }
 
 

@@ -1,6 +1,7 @@
 """Logging in and out, changing a password, and resetting a forgotten one by email."""
 
-from urllib.parse import urlparse
+import re
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,9 +18,25 @@ from ..security import clear_failures, note_failure, throttled
 bp = Blueprint("auth", __name__)
 
 
+# Control characters (a CR/LF would split the Location header) and backslashes (browsers read
+# "/\host" as "//host": another site).
+_UNSAFE_NEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
+NEXT_MAX = 2000
+
+
 def _safe_next(target):
-    """Only local paths: never redirect to another site after logging in."""
-    if not target or urlparse(target).netloc or not target.startswith("/") or target.startswith("//"):
+    """A local path to go to after logging in; anything else (another site, a control character,
+    an absurd length) gives the dashboard."""
+    if (
+        not isinstance(target, str)
+        or not target.startswith("/")
+        or target.startswith("//")
+        or len(target) > NEXT_MAX
+        or _UNSAFE_NEXT.search(target)
+    ):
+        return url_for("main.dashboard")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
         return url_for("main.dashboard")
     return target
 
