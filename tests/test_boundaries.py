@@ -136,6 +136,7 @@ def test_ids_out_of_range_in_directory_and_user_forms_are_unknown(app, client, s
         ("/people/new", {**person_form, "groups": HUGE}, "groups", UNKNOWN_GROUP),
         ("/people/new", {**person_form, "groups": [str(group.id), "999999"]}, "groups", UNKNOWN_GROUP),
         ("/users/new", {**user_form, "groups": HUGE}, "groups", UNKNOWN_GROUP),
+        ("/people/new", {**person_form, "groups": [str(n) for n in range(1, 40000)]}, "groups", "Högst 200 värden."),
     ):
         with subtests.test(url=url, field=field, value=data[field]):
             response = client.post(url, data=data)

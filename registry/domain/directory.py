@@ -47,17 +47,16 @@ def reference(model, value, errors, name, message):
 
 def references(model, values, errors, name, message):
     """The ids of existing rows of `model` among `values` (unique, in order); else a message in errors."""
-    ids = [validation.valid_id(value) for value in values or ()]
-    ids = list(dict.fromkeys(ids))
+    ids = list(dict.fromkeys(validation.valid_id(value) for value in values or ()))
+    if len(ids) > validation.MAX_LINKS:  # before the query: SQLite takes a limited number of variables
+        errors[name] = _("Högst %(n)s värden.", n=validation.MAX_LINKS)
+        return []
     unknown = None in ids
     if not unknown and ids:
         found = {row.id for row in model.select(model.id).where(model.id.in_(ids))}
         unknown = not found >= set(ids)
     if unknown:
         errors[name] = message
-        return []
-    if len(ids) > validation.MAX_LINKS:
-        errors[name] = _("Högst %(n)s värden.", n=validation.MAX_LINKS)
         return []
     return ids
 
