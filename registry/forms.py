@@ -294,7 +294,7 @@ class PersonForm(FlaskForm):
     )
     title = StringField(_l("Roll/titel"), validators=[Length(max=255)])
     organisation = SelectField(_l("Organisation"), coerce=_optional_int, validate_choice=False)
-    groups = SelectMultipleField(_l("Grupper"), coerce=int, validate_choice=False)
+    groups = SelectMultipleField(_l("Grupper"), coerce=_optional_int, validate_choice=False)
     is_secretary = BooleanField(_l("Sekreterare för ledningsgruppen (får alla eskaleringar)"))
 
     def fill_choices(self):
@@ -341,7 +341,7 @@ class UserForm(FlaskForm):
         validators=[DataRequired(_l("E-post måste anges.")), Email(_l("Ogiltig e-postadress."))],
     )
     role = SelectField(_l("Roll"), choices=options(ROLES.items()))
-    groups = SelectMultipleField(_l("Grupper (för redaktörer)"), coerce=int, validate_choice=False)
+    groups = SelectMultipleField(_l("Grupper (för redaktörer)"), coerce=_optional_int, validate_choice=False)
     is_secretary = BooleanField(_l("Sekreterare för ledningsgruppen (får alla eskaleringar)"))
     is_active = BooleanField(_l("Kontot är aktivt"), default=True)
     password = PasswordField(_l("Nytt lösenord"), description=_l("Lämna tomt för att behålla nuvarande."))
