@@ -9,7 +9,7 @@ from flask.cli import AppGroup, with_appcontext
 from registry import clock
 from registry.cli.common import connect_or_fail
 
-from . import locks, reminders, service
+from . import delivery, locks, reminders, service
 
 reminders_cli = AppGroup("reminders", help="Reminder passes: what is due, and sending it.")
 
@@ -28,8 +28,17 @@ def _print_digest(digest):
         agreement = item.agreement
         click.echo(
             f"  - {item.reminder.deadline_on.isoformat()} {item.reminder.kind} "
-            f"[{item.reminder.stage}] ({item.days_left} days) {agreement.short_name or agreement.title}"
+            f"[{item.reminder.stage}] ({item.days_left} days) {delivery.name_of(agreement)}"
         )
+
+
+def _report_trouble(result):
+    """Name on stderr each deadline left out and each failed send; True if there was any (the command exits 1)."""
+    for unplanned in result.unplanned:
+        click.echo(f"SKIPPED {unplanned.describe()}", err=True)
+    for error in result.errors:
+        click.echo(f"FAILED {error}", err=True)
+    return bool(result.unplanned or result.failed)
 
 
 @reminders_cli.command("run")
@@ -39,6 +48,8 @@ def run_command(today, dry_run):
     """Run one reminder pass: plan what is due, send digests, record the outcome.
 
     Failed sends are retried at once (the scheduler waits for their backoff).
+    Exits 1 when a send failed or a deadline could not be planned (each is
+    named on stderr), 3 when another pass held the lock for too long.
     """
     connect_or_fail("scheduler")
     day = _day(today) if today else clock.today()
@@ -46,7 +57,10 @@ def run_command(today, dry_run):
         result = reminders.dry_run(day)
         for digest in result.digests:
             _print_digest(digest)
+        trouble = _report_trouble(result)
         click.echo(f"dry run {result.summary().replace(' sent', ' would be sent')}")
+        if trouble:
+            sys.exit(1)
         return
     try:
         result = reminders.run_pass(day, trigger="cli", retry_failed_now=True)
@@ -55,10 +69,9 @@ def run_command(today, dry_run):
         sys.exit(3)
     for digest in result.digests:
         _print_digest(digest)
-    for error in result.errors:
-        click.echo(f"FAILED {error}", err=True)
+    trouble = _report_trouble(result)
     click.echo(result.summary())
-    if result.failed:
+    if trouble:
         sys.exit(1)
 
 

@@ -1,20 +1,15 @@
-"""The benchmark scripts still run (tiny sizes), and the pass's shortcut plans what the stages say.
+"""The benchmark scripts still run (tiny sizes).
 
 The figures themselves are in docs/performance.md; these tests only keep
 bench/ from rotting. Each script runs as `make bench` runs it.
 """
 
-import datetime
-import random
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
-from registry.rules import policy, stages
-from scheduler.reminders import _due_stages
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,21 +53,3 @@ def test_throughput_bench_loads_both_endpoints():
     out = bench("throughput.py", "--agreements", 200, "--seconds", 1)
     assert "| bare Flask endpoint |" in out
     assert "ratio list / bare:" in out
-
-
-def test_due_stages_are_the_stages_catch_up_needs():
-    """The pass plans from `_due_stages`: every advance stage and only the latest overdue repeat."""
-    rng = random.Random(20261123)
-    for _ in range(3000):
-        day = datetime.date(2026, 11, 23) + datetime.timedelta(days=rng.randint(-400, 400))
-        due_on = day + datetime.timedelta(days=rng.randint(-900, 400))
-        rules = policy.Policy(
-            expiry=tuple(sorted(rng.sample(range(1, 200), rng.randint(1, 4)), reverse=True)),
-            overdue_every=rng.choice([1, 2, 3, 7, 14, 30, 365]),
-        )
-        kind = rng.choice(["expiry", "review"])
-        full = stages.stages(kind, due_on, rules, day)
-        fast = list(_due_stages(kind, due_on, rules, day))
-        assert fast == [s for s in full if not s.overdue] + [s for s in full if s.overdue][-1:]
-        recorded = {s.code for s in full if rng.random() < 0.5}
-        assert stages.catch_up(full, recorded) == stages.catch_up(fast, recorded)

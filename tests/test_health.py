@@ -58,14 +58,98 @@ def test_stale_heartbeat_or_old_pass_is_unhealthy(app, anonymous):
     assert response.get_json()["scheduler"]["problems"] == ["no heartbeat: the scheduler is not running"]
 
 
-def test_a_failed_latest_pass_is_reported(app, anonymous):
+def test_a_failed_latest_pass_is_unhealthy_until_a_pass_succeeds(app, anonymous):
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        _healthy_scheduler(finished_ago=datetime.timedelta(minutes=20))
+        SchedulerRun.create(run_for=utcnow().date(), trigger="retry", finished_at=utcnow(), error="SMTPError: x")
+    response = anonymous.get("/healthz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["scheduler"]["last_run_failed"] is True
+    assert body["scheduler"]["ok"] is False
+    assert body["scheduler"]["problems"] == ["the last reminder pass failed"]
+    assert "SMTPError" not in response.get_data(as_text=True)  # no error text: it may name hosts
+
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        _healthy_scheduler(finished_ago=datetime.timedelta(0))
+    response = anonymous.get("/healthz")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["scheduler"]["last_run_failed"] is False
+
+
+def _lakar_row(**fields):
+    from registry.models import Agreement, Group, Reminder
+
+    group = Group.create(name="ReKo")
+    agreement = Agreement.create(title="Läkaruppdrag", kind="avtal", status="in_force", responsible_group=group)
+    values = {
+        "agreement": agreement,
+        "kind": "expiry",
+        "deadline_on": datetime.date(2026, 12, 31),
+        "stage": "before:180",
+        "recipient": "reko@example.org",
+        "send_on": datetime.date(2026, 7, 3),
+    }
+    return Reminder.create(**{**values, **fields})
+
+
+def _scheduler_body(anonymous):
+    response = anonymous.get("/healthz")
+    return response.status_code, response.get_json()["scheduler"]
+
+
+def test_failed_sends_waiting_for_a_retry_are_unhealthy(app, anonymous):
     with app.app_context():
         db.connect(reuse_if_open=True)
         _healthy_scheduler()
-        SchedulerRun.create(run_for=utcnow().date(), trigger="retry", finished_at=utcnow(), error="SMTPError: x")
-    body = anonymous.get("/healthz").get_json()
-    assert body["scheduler"]["last_run_failed"] is True
-    assert body["scheduler"]["ok"] is True  # an earlier pass succeeded within the day
+        row = _lakar_row(state="failed", attempts=1, next_attempt_at=utcnow() + datetime.timedelta(minutes=10))
+    code, body = _scheduler_body(anonymous)
+    assert code == 503
+    assert body["problems"] == ["1 failed reminder waits to be retried"]
+    assert (body["failed_reminders"], body["given_up_reminders"], body["unplanned_agreements"]) == (1, 0, 0)
+
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        row.state, row.next_attempt_at = "sent", None
+        row.save()
+    assert _scheduler_body(anonymous)[0] == 200
+
+
+def test_a_send_given_up_is_unhealthy_for_a_day(app, anonymous):
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        _healthy_scheduler()
+        row = _lakar_row(state="failed", attempts=3, next_attempt_at=None, last_error="UndefinedError: x")
+    code, body = _scheduler_body(anonymous)
+    assert code == 503
+    assert body["problems"] == ["1 reminder was given up in the last 25 hours (listed on /reminders)"]
+    assert body["given_up_reminders"] == 1
+
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        row.updated_at = utcnow() - datetime.timedelta(hours=26)
+        row.save()
+    code, body = _scheduler_body(anonymous)
+    assert code == 200 and body["given_up_reminders"] == 0
+
+
+def test_agreements_the_last_pass_could_not_plan_are_unhealthy(app, anonymous):
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        _healthy_scheduler()
+        _lakar_row(
+            stage="unplannable",
+            recipient="",
+            deadline_on=datetime.date(1, 1, 5),
+            state="failed",
+            last_error="OverflowError: date value out of range",
+        )
+    code, body = _scheduler_body(anonymous)
+    assert code == 503
+    assert body["problems"] == ["the last reminder pass could not plan 1 agreement (listed on /reminders)"]
+    assert (body["unplanned_agreements"], body["failed_reminders"]) == (1, 0)
 
 
 def test_database_only_check_ignores_the_scheduler(anonymous):

@@ -18,7 +18,7 @@ from registry.db import db
 from registry.domain import reminder_log
 from registry.domain.agreements import save_agreement
 from registry.models import Agreement, Group, GroupMeeting, Person, Reminder, SchedulerRun, utcnow
-from scheduler import mailer, reminders
+from scheduler import delivery, mailer, reminders
 from tests.conftest import make_app
 from tests.smtp import smtp, smtp_server  # noqa: F401
 
@@ -381,7 +381,8 @@ def test_email_names_the_last_meeting_before_the_deadline_and_when_material_is_d
     planned = [i for d in reminders.dry_run(date(2026, 7, 3)).digests for i in d.items]
     item = next(i for i in planned if i.agreement.id == lakar().id)
     meeting = item.meeting
-    assert (meeting.group.name, meeting.meets_on, meeting.material_due_on) == ("ReKo", date(2026, 11, 20), date(2026, 11, 6))
+    expected = ("ReKo", date(2026, 11, 20), date(2026, 11, 6))
+    assert (meeting.group.name, meeting.meets_on, meeting.material_due_on) == expected
 
     # 19 days before 2026-11-20 is a Sunday (and the Saturday before is Alla helgons dag): Friday 2026-10-30.
     Group.update(lead_time_days=19).where(Group.id == reko.id).execute()
@@ -628,7 +629,7 @@ def test_rows_a_killed_pass_left_sending_are_sent_by_the_next_pass(demo, smtp):
     to_send, to_skip = reminders.plan(day)
     assert len(to_send) == JULY_3_ROWS
     # A pass that recorded, claimed and died before it sent or recorded anything else.
-    reminders._record(to_send, "pending")
+    delivery.record(to_send, "pending")
     Reminder.update(state="sending", updated_at=utcnow()).execute()
     assert {r.state for r in rows()} == {"sending"}
 

@@ -1,5 +1,10 @@
-"""Reminder stages: send dates on working days, overdue repeats, catch-up, deciding meetings."""
+"""Reminder stages: send dates on working days, overdue repeats, catch-up, deciding meetings.
 
+`due_stages` is the engine the reminder pass plans from; `every_stage` below is
+a naive reference (one step per overdue repeat) that it must agree with.
+"""
+
+import random
 from datetime import date, timedelta
 
 import pytest
@@ -7,8 +12,8 @@ import pytest
 from registry.rules.cycles import next_review
 from registry.rules.deadlines import EXPIRY, REVIEW, Deadline, deadlines
 from registry.rules.policy import Policy
-from registry.rules.stages import Stage, catch_up, deciding_meeting, stages
-from registry.rules.workdays import is_working_day
+from registry.rules.stages import Stage, catch_up, deciding_meeting, due_stages
+from registry.rules.workdays import is_working_day, next_working_day, previous_working_day
 
 DEFAULT = Policy()
 DAY = timedelta(days=1)
@@ -22,6 +27,42 @@ NEW_YEARS_EVE_SENDS = {
     7: date(2026, 12, 23),  # nominal 2026-12-24 is julafton
 }
 MIDSOMMARAFTON = date(2026, 6, 19)
+
+
+def stages(kind, due_on, policy, day):
+    """What the engine says is due on `day`, as a list."""
+    return list(due_stages(kind, due_on, policy, day))
+
+
+def every_stage(kind, due_on, policy, until):
+    """Reference: every stage with a send date on or before `until`, every overdue repeat included, in send order."""
+    found = []
+    for offset in policy.offsets(kind):
+        send_on = previous_working_day(due_on - timedelta(days=offset))
+        if send_on <= until:
+            found.append(Stage(f"before:{offset}", send_on, False))
+    days_after = 1
+    while due_on + timedelta(days=days_after) <= until:
+        send_on = next_working_day(due_on + timedelta(days=days_after))
+        if send_on <= until:
+            found.append(Stage(f"overdue:{days_after}", send_on, True))
+        days_after += policy.overdue_every
+
+    def order(stage):
+        days = int(stage.code.partition(":")[2])
+        return (stage.send_on, stage.overdue, days if stage.overdue else -days)
+
+    return sorted(found, key=order)
+
+
+def overdue_sent(due_on, policy, until, kind=EXPIRY):
+    """The overdue notices a daily pass sends from the deadline to `until`: the latest due repeat, once each."""
+    sent = []
+    for day in _days(due_on, until):
+        latest = [(s.code, s.send_on) for s in due_stages(kind, due_on, policy, day) if s.overdue]
+        if latest and latest[-1] not in sent:
+            sent.append(latest[-1])
+    return sent
 
 
 def codes(found):
@@ -141,10 +182,13 @@ def _days(start, end):
 @pytest.mark.parametrize("year", [2026, 2027])
 def test_every_send_date_is_the_closest_working_day_on_the_right_side(year):
     """For deadlines on every day of a year: before-stages go out on the last working day on or
-    before the nominal date, overdue stages on the first working day on or after it."""
+    before the nominal date, overdue stages on the first working day on or after it (every
+    stage the engine names on some day of the three weeks after the deadline)."""
     policy = Policy(expiry=(180, 90, 30, 7, 3, 1), overdue_every=3)
     for due in _days(date(year, 1, 1), date(year, 12, 31)):
-        for stage in stages(EXPIRY, due, policy, due + timedelta(days=20)):
+        named = {s for day in _days(due, due + timedelta(days=20)) for s in due_stages(EXPIRY, due, policy, day)}
+        assert len([s for s in named if s.overdue]) >= 3, due  # some repeats fall on one working day
+        for stage in sorted(named, key=lambda s: s.send_on):
             kind, _, days = stage.code.partition(":")
             assert is_working_day(stage.send_on), (due, stage)
             if kind == "before":
@@ -190,17 +234,12 @@ def test_every_send_date_is_the_closest_working_day_on_the_right_side(year):
                 ("overdue:43", date(2026, 12, 28)),
             ],
         ),
-        # Daily reminders over a weekend: three stages on the Monday.
+        # Daily reminders over a weekend: overdue:1, :2 and :3 all fall on the Monday; the latest is sent.
         (
             date(2026, 11, 13),
             1,
             date(2026, 11, 17),
-            [
-                ("overdue:1", date(2026, 11, 16)),
-                ("overdue:2", date(2026, 11, 16)),
-                ("overdue:3", date(2026, 11, 16)),
-                ("overdue:4", date(2026, 11, 17)),
-            ],
+            [("overdue:3", date(2026, 11, 16)), ("overdue:4", date(2026, 11, 17))],
         ),
         # After a leap day.
         (date(2028, 2, 29), 7, date(2028, 3, 7), [("overdue:1", date(2028, 3, 1))]),
@@ -208,9 +247,17 @@ def test_every_send_date_is_the_closest_working_day_on_the_right_side(year):
     ids=["friday", "new-year", "every-14", "daily", "leap-day"],
 )
 def test_overdue_stages(due, every, until, expected):
-    found = stages(EXPIRY, due, Policy(overdue_every=every), until)
-    assert only_overdue(found) == expected
+    """`expected`: the overdue notices a pass run every day sends, each on its send date."""
+    policy = Policy(overdue_every=every)
+    assert overdue_sent(due, policy, until) == expected
+    # On any day only the latest due repeat is named: the earlier ones are the same notice again.
+    found = stages(EXPIRY, due, policy, until)
+    assert only_overdue(found) == expected[-1:]
     assert all(s.overdue == s.code.startswith("overdue:") for s in found)
+    # A pass that was down sends on its first day back what a daily pass would have sent last.
+    for day in _days(due, until):
+        latest = [x for x in expected if x[1] <= day][-1:]
+        assert only_overdue(stages(EXPIRY, due, policy, day)) == latest, day
 
 
 @pytest.mark.parametrize(
@@ -222,26 +269,61 @@ def test_no_overdue_stage_before_the_next_working_day_after_the_deadline(until):
 
 def test_overdue_stages_do_not_count_from_the_moved_send_date():
     """overdue:8 is 8 days after the deadline, not 7 days after a postponed overdue:1."""
-    found = stages(EXPIRY, date(2026, 12, 30), DEFAULT, date(2027, 1, 10))
-    assert only_overdue(found) == [("overdue:1", date(2027, 1, 4)), ("overdue:8", date(2027, 1, 7))]
+    sent = overdue_sent(date(2026, 12, 30), DEFAULT, date(2027, 1, 10))
+    assert sent == [("overdue:1", date(2027, 1, 4)), ("overdue:8", date(2027, 1, 7))]
 
 
 def test_review_deadlines_repeat_when_overdue_too():
     due = date(2026, 11, 11)
-    found = stages(REVIEW, due, Policy(review=(30,), overdue_every=10), date(2026, 12, 1))
-    assert codes(found) == ["before:30", "overdue:1", "overdue:11"]
+    policy = Policy(review=(30,), overdue_every=10)
+    assert codes(stages(REVIEW, due, policy, date(2026, 12, 1))) == ["before:30", "overdue:11"]
+    assert [code for code, _day in overdue_sent(due, policy, date(2026, 12, 1), REVIEW)] == ["overdue:1", "overdue:11"]
 
 
 def test_overdue_stages_come_after_all_before_stages():
     found = stages(EXPIRY, NEW_YEARS_EVE, DEFAULT, date(2027, 2, 1))
-    assert codes(found)[:4] == [f"before:{o}" for o in NEW_YEARS_EVE_SENDS]
-    assert all(s.overdue for s in found[4:]) and len(found) > 4
+    assert codes(found) == [f"before:{o}" for o in NEW_YEARS_EVE_SENDS] + ["overdue:29"]
     assert [s.send_on for s in found] == sorted(s.send_on for s in found)
+    assert found[-1] == Stage("overdue:29", date(2027, 1, 29), True)
+
+
+def test_the_engine_agrees_with_the_reference_on_random_deadlines():
+    """Every advance stage and only the latest overdue repeat of the reference, and the same catch-up."""
+    rng = random.Random(20261123)
+    for _ in range(3000):
+        day = date(2026, 11, 23) + timedelta(days=rng.randint(-400, 400))
+        due_on = day + timedelta(days=rng.randint(-900, 400))
+        policy = Policy(
+            expiry=tuple(sorted(rng.sample(range(1, 200), rng.randint(1, 4)), reverse=True)),
+            overdue_every=rng.choice([1, 2, 3, 7, 14, 30, 365]),
+        )
+        kind = rng.choice([EXPIRY, REVIEW])
+        full = every_stage(kind, due_on, policy, day)
+        fast = stages(kind, due_on, policy, day)
+        assert fast == [s for s in full if not s.overdue] + [s for s in full if s.overdue][-1:]
+        recorded = {s.code for s in full if rng.random() < 0.5}
+        assert catch_up(full, recorded) == catch_up(fast, recorded)
+
+
+@pytest.mark.parametrize(
+    ("due_on", "day"),
+    [(date(1, 1, 5), date(2026, 11, 23)), (date(1, 3, 1), date(2026, 11, 23))],
+    ids=["year-1-before", "year-1-overdue"],
+)
+def test_a_deadline_near_year_1_overflows_and_says_so(due_on, day):
+    """The pass reports such a deadline (tests/test_reminder_failures.py); the engine only raises."""
+    with pytest.raises(OverflowError):
+        due_stages(EXPIRY, due_on, DEFAULT, day)
+
+
+def test_a_deadline_near_year_9999_is_not_due_and_does_not_overflow():
+    assert stages(EXPIRY, date(9999, 12, 31), DEFAULT, date(2026, 11, 23)) == []
+    assert stages(REVIEW, date(9999, 12, 31), Policy(review=(3650,)), date(9990, 1, 1)) == []
 
 
 # --- catch_up ----------------------------------------------------------------
 
-# What stages() gives for the nyårsafton expiry on 2026-12-01 (see the tests above).
+# What due_stages() gives for the nyårsafton expiry on 2026-12-01 (see the tests above).
 S180, S90, S30 = (Stage(f"before:{o}", NEW_YEARS_EVE_SENDS[o], False) for o in (180, 90, 30))
 DUE_ON_DECEMBER_1 = [S180, S90, S30]
 
@@ -389,7 +471,7 @@ def test_only_the_next_review_is_a_deadline():
 
 
 def test_deadline_kinds_select_the_matching_offsets():
-    """deadlines() and stages() agree on the kind names: a review gets review reminders."""
+    """deadlines() and due_stages() agree on the kind names: a review gets review reminders."""
     policy = Policy(expiry=(100,), review=(20,))
     found = deadlines("in_force", date(2030, 1, 1), "FREQ=YEARLY", date(2026, 5, 1))
     assert {d.kind: codes(stages(d.kind, d.due_on, policy, d.due_on)) for d in found} == {

@@ -4,6 +4,10 @@ Pure functions of dates. A stage is "before:N" (N days before the deadline,
 moved back to the previous working day) or "overdue:N" (N days after it: the
 next day, then every `overdue_every` days, moved forward to the next working
 day, since an overdue notice cannot go out before the deadline has passed).
+
+`due_stages` is the one stage engine: the reminder pass plans from it and the
+tests check it (tests/test_stages.py, against a naive reference that lists
+every repeat).
 """
 
 from dataclasses import dataclass
@@ -19,20 +23,34 @@ class Stage:
     overdue: bool
 
 
-def stages(kind, due_on, policy, until):
-    """Every stage of one deadline whose send date is on or before `until`, in send order."""
+def due_stages(kind, due_on, policy, day):
+    """The stages of one deadline whose send date is on or before `day`, as catch-up needs them.
+
+    Every advance stage ("before:N") that is due, then the latest overdue
+    repeat that is due, in send order (on the same day a later stage, with
+    fewer days left, comes last). Earlier overdue repeats are left out: they
+    are the same notice again, which catch-up neither sends nor records, so a
+    deadline overdue for years costs a few steps, not one per missed repeat.
+
+    Raises OverflowError for a deadline so close to year 1 (or 9999) that its
+    send dates fall outside the calendar; the pass reports such a deadline.
+    """
     found = []
     for offset in policy.offsets(kind):
         send_on = previous_working_day(due_on - timedelta(days=offset))
-        if send_on <= until:
+        if send_on <= day:
             found.append(Stage(f"before:{offset}", send_on, False))
-    days_after = 1
-    while due_on + timedelta(days=days_after) <= until:
+    found.sort(key=_order)
+    every = policy.overdue_every
+    repeat = ((day - due_on).days - 1) // every  # the last repeat whose nominal date is on or before `day`
+    while repeat >= 0:
+        days_after = 1 + repeat * every
         send_on = next_working_day(due_on + timedelta(days=days_after))
-        if send_on <= until:
+        if send_on <= day:  # else it moved forward past `day`: the one before it is the latest
             found.append(Stage(f"overdue:{days_after}", send_on, True))
-        days_after += policy.overdue_every
-    return sorted(found, key=_order)
+            break
+        repeat -= 1
+    return tuple(found)
 
 
 def _order(stage):
