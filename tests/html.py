@@ -1,4 +1,5 @@
-"""Reading the register's HTML in tests: page text, form fields as a browser would post them, field errors."""
+"""Reading the register's HTML in tests: page text, sections, form fields as a browser would post them, field
+errors and CSRF tokens."""
 
 import re
 from html import unescape
@@ -56,6 +57,20 @@ def form_fields(client, url):
     reader.feed(text(response))
     reader.fields.pop("csrf_token", None)
     return reader.fields
+
+
+def section(page, heading_id):
+    """The HTML of the page's <section aria-labelledby=heading_id> (page: a response or its text)."""
+    html = page if isinstance(page, str) else text(page)
+    start = html.index(f'aria-labelledby="{heading_id}"')
+    return html[start : html.index("</section>", start)]
+
+
+def csrf_token(client, url):
+    """The CSRF token of the form on a page (for apps that check it; the tests' app does not)."""
+    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text(client.get(url)))
+    assert found, f"no CSRF token on {url}"
+    return found.group(1)
 
 
 def field_error(response, name):

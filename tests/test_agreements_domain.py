@@ -7,17 +7,18 @@ import pytest
 from registry.domain import schedule
 from registry.domain.agreements import record_review, save_agreement
 from registry.domain.errors import ValidationError
-from registry.models import Agreement, AgreementParty, Group, Organisation, Person, Review
+from registry.models import Agreement, AgreementParty, Review
 from tests.conftest import TODAY
+from tests.factories import make_group, make_organisation, make_person
 
 
 @pytest.fixture
 def basics(ctx):
-    group = Group.create(name="Strategigrupp Äldre", kind="strategy")
-    other = Group.create(name="ReKo", kind="leadership")
-    region = Organisation.create(name="Region Exempel", kind="region")
-    town = Organisation.create(name="Exempels kommun", kind="municipality")
-    owner = Person.create(name="Ägare Exempel", email="agare@example.org")
+    group = make_group("Strategigrupp Äldre", kind="strategy")
+    other = make_group("ReKo", kind="leadership")
+    region = make_organisation("Region Exempel", kind="region")
+    town = make_organisation("Exempels kommun")
+    owner = make_person("Ägare Exempel", "agare@example.org")
     return {"group": group, "other": other, "parties": [region.id, town.id], "owner": owner}
 
 

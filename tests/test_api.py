@@ -1,7 +1,8 @@
 """The JSON API under /api/v1/: tokens, roles, every endpoint, bad input, and the OpenAPI document.
 
-Every test runs on SQLite and PostgreSQL on the seeded demo register (today is
-2026-11-23). Roles are tried through bearer tokens, as a script would; the
+Every test runs on SQLite and PostgreSQL, on the seeded demo register where it reads the
+register and on the small fixture register (tests/factories.py) where it does not; today is
+2026-11-23. Roles are tried through bearer tokens, as a script would; the
 permission table itself is shared with tests/test_permissions.py.
 """
 
@@ -14,7 +15,7 @@ from flask_babel import refresh
 
 from registry.api import openapi, validation
 from registry.api.schemas import COMPONENTS
-from registry.domain import tokens, users
+from registry.domain import tokens
 from registry.domain.agreements import record_review
 from registry.models import (
     Agreement,
@@ -28,74 +29,32 @@ from registry.models import (
     Review,
     User,
 )
-from tests.conftest import TODAY, login_as, make_app
+from tests.conftest import TODAY, make_app
+from tests.factories import ROLES, Api, agreement, agreement_of, api_client, client_as, group_id
 from tests.test_permissions import EXPECTED, WHO
 
 ALDRE = "Strategigrupp Äldre"
-BARN = "Strategigrupp Barn och unga"
-ROLES = ("anonymous", "viewer", "editor", "auditor", "admin")
 
 
 # --- helpers ----------------------------------------------------------------
 
 
-class Api:
-    """A test client that sends a bearer token (or none) with every request."""
-
-    def __init__(self, app, token=None, **headers):
-        self.client = app.test_client()
-        self.headers = dict(headers)
-        if token:
-            self.headers["Authorization"] = f"Bearer {token}"
-
-    def open(self, url, method="GET", body=None, **kwargs):
-        headers = {**self.headers, **kwargs.pop("headers", {})}
-        if body is not None:
-            kwargs["json"] = body
-        return self.client.open(url, method=method, headers=headers, **kwargs)
-
-    def get(self, url, **kwargs):
-        return self.open(url, "GET", **kwargs)
-
-    def post(self, url, body=None, **kwargs):
-        return self.open(url, "POST", body, **kwargs)
-
-    def patch(self, url, body=None, **kwargs):
-        return self.open(url, "PATCH", body, **kwargs)
-
-
-def group_id(name):
-    return Group.get(Group.name == name).id
-
-
-def make_accounts():
-    """One account and one token per role; the editor sits in Strategigrupp Äldre."""
-    editor = users.save_user(
-        {
-            "email": "redaktor.aldre@test.example.org",
-            "name": "Redaktör Äldre",
-            "role": "editor",
-            "groups": [group_id(ALDRE)],
-        }
-    )
-    accounts = {"editor": editor}
-    for role in ("viewer", "auditor", "admin"):
-        accounts[role] = User.create(email=f"{role}@test.example.org", name=f"Test {role}", role=role)
-    found = {role: tokens.create_token(user, f"{role}s skript")[1] for role, user in accounts.items()}
-    found["anonymous"] = None
-    return accounts, found
+def api_for(app, editor_group):
+    """{role: Api} for every role, anonymous included: a new account with a token each; the editor
+    sits in `editor_group`."""
+    return {role: api_client(app, role, groups=[editor_group] if role == "editor" else ()) for role in ROLES}
 
 
 @pytest.fixture
-def accounts(seeded):
-    return make_accounts()
+def api(seeded):
+    """{role: Api} on the demo register; the editor sits in Strategigrupp Äldre."""
+    return api_for(seeded, group_id(ALDRE))
 
 
 @pytest.fixture
-def api(seeded, accounts):
-    """{role: Api} for every role, anonymous included."""
-    _users, found = accounts
-    return {role: Api(seeded, token) for role, token in found.items()}
+def small_api(app, small_register):
+    """{role: Api} on the small register; the editor sits on its board."""
+    return api_for(app, small_register.board)
 
 
 def error_of(response, status):
@@ -113,16 +72,11 @@ def new_agreement(group, **changes):
     return data
 
 
-def agreement_of(group_name):
-    return Agreement.select().where(Agreement.responsible_group == group_id(group_name)).order_by(Agreement.id).first()
-
-
 # --- the issue's script, end to end -------------------------------------------
 
 
-def test_a_script_creates_an_agreement_records_its_review_and_reads_its_next_deadline(seeded, runner, accounts):
-    accounts_by_role, _tokens = accounts
-    editor = accounts_by_role["editor"]
+def test_a_script_creates_an_agreement_records_its_review_and_reads_its_next_deadline(seeded, runner, api):
+    editor = api["editor"].user
     result = runner.invoke(args=["create-token", "--email", editor.email, "--name", "Avtalsskript"])
     assert result.exit_code == 0, result.output
     token = result.output.strip().splitlines()[-1]
@@ -184,13 +138,13 @@ def test_a_script_creates_an_agreement_records_its_review_and_reads_its_next_dea
     assert actors == {f"{editor.name} <{editor.email}>"}
 
 
-def test_an_auditors_token_reads_but_is_refused_when_it_writes(api):
-    auditor = api["auditor"]
-    agreement = agreement_of(ALDRE)
+def test_an_auditors_token_reads_but_is_refused_when_it_writes(small_register, small_api):
+    auditor = small_api["auditor"]
+    agreement = small_register.expiring
     count, reviews = Agreement.select().count(), Review.select().count()
     assert auditor.get("/api/v1/agreements").status_code == 200
     assert auditor.get(f"/api/v1/agreements/{agreement.id}").status_code == 200
-    error = error_of(auditor.post("/api/v1/agreements", new_agreement(group_id(ALDRE))), 403)
+    error = error_of(auditor.post("/api/v1/agreements", new_agreement(small_register.board.id)), 403)
     assert "behörighet" in error["message"]
     error_of(auditor.patch(f"/api/v1/agreements/{agreement.id}", {"notes": "Granskarens ändring"}), 403)
     review = {"reviewed_on": "2026-11-20", "outcome": "unchanged", "reviewer_name": "Revisorn"}
@@ -204,10 +158,10 @@ def test_an_auditors_token_reads_but_is_refused_when_it_writes(api):
 # --- roles: the permission table, through tokens ------------------------------------
 
 
-def test_every_api_route_enforces_the_permission_table(seeded, api, subtests):
+def test_every_api_route_enforces_the_permission_table(app, small_register, small_api, subtests):
     """Each api.* rule of tests/test_permissions.py's table, for every role, through a bearer token."""
-    agreement = agreement_of(ALDRE)  # the editor's group: editors may write it
-    rules = {rule.endpoint: rule for rule in seeded.url_map.iter_rules()}
+    agreement = agreement_of(small_register.board)  # the editor's group: editors may write it
+    rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
     endpoints = sorted(e for e in EXPECTED if e.startswith("api."))
     assert len(endpoints) == 11
     bodies = {"POST": {}, "PATCH": {}}
@@ -217,7 +171,7 @@ def test_every_api_route_enforces_the_permission_table(seeded, api, subtests):
         for method, level in EXPECTED[endpoint].items():
             for role in ROLES:
                 with subtests.test(endpoint=endpoint, method=method, role=role):
-                    response = api[role].open(url, method, bodies.get(method))
+                    response = small_api[role].open(url, method, bodies.get(method))
                     assert response.mimetype == "application/json"
                     if role in WHO[level]:
                         assert response.status_code in {200, 201, 422}, response.get_data(as_text=True)[:300]
@@ -228,38 +182,34 @@ def test_every_api_route_enforces_the_permission_table(seeded, api, subtests):
                         error_of(response, 403)
 
 
-def test_the_session_cookie_does_not_open_the_api(seeded):
+def test_the_session_cookie_does_not_open_the_api(small_register, client):
     """A logged-in browser is anonymous to the API: cross-site requests carry no credentials."""
-    browser = seeded.test_client()
-    login_as(seeded, browser, "admin")
-    assert browser.get("/agreements").status_code == 200
-    error_of(browser.get("/api/v1/agreements"), 401)
-    error_of(browser.post("/api/v1/agreements", json=new_agreement(group_id(ALDRE))), 401)
+    assert client.get("/agreements").status_code == 200
+    error_of(client.get("/api/v1/agreements"), 401)
+    error_of(client.post("/api/v1/agreements", json=new_agreement(small_register.board.id)), 401)
 
 
-def test_the_api_needs_no_csrf_token_but_the_token_page_does(seeded, accounts):
-    _users, found = accounts
-    seeded.config["WTF_CSRF_ENABLED"] = True
-    response = Api(seeded, found["admin"]).post("/api/v1/agreements", new_agreement(group_id(ALDRE)))
+def test_the_api_needs_no_csrf_token_but_the_token_page_does(app, small_register, small_api):
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = small_api["admin"].post("/api/v1/agreements", new_agreement(small_register.board.id))
     assert response.status_code == 201
-    browser = seeded.test_client()
-    login_as(seeded, browser, "viewer", email="csrf@test.example.org")
+    browser = client_as(app, "viewer")
     assert browser.post("/account/tokens", data={"name": "utan CSRF"}).status_code == 400
     assert not ApiToken.select().where(ApiToken.name == "utan CSRF").exists()
 
 
-def test_editors_write_only_their_own_groups_agreements(api):
-    editor = api["editor"]
-    aldre, barn = group_id(ALDRE), group_id(BARN)
-    own, other = agreement_of(ALDRE), agreement_of(BARN)
+def test_editors_write_only_their_own_groups_agreements(small_register, small_api):
+    editor = small_api["editor"]
+    board, team = small_register.board.id, small_register.team.id  # the editor sits on the board
+    own, other = agreement_of(board), agreement_of(team)
 
     changed = editor.patch(f"/api/v1/agreements/{own.id}", {"notes": "Ändrad via API:t"})
     assert changed.status_code == 200 and changed.get_json()["notes"] == "Ändrad via API:t"
     assert Agreement.get_by_id(own.id).notes == "Ändrad via API:t"
 
-    error = error_of(editor.patch(f"/api/v1/agreements/{own.id}", {"responsible_group_id": barn}), 422)
+    error = error_of(editor.patch(f"/api/v1/agreements/{own.id}", {"responsible_group_id": team}), 422)
     assert error["fields"] == {"responsible_group_id": "Du kan bara registrera avtal för grupper du tillhör."}
-    assert Agreement.get_by_id(own.id).responsible_group_id == aldre
+    assert Agreement.get_by_id(own.id).responsible_group_id == board
 
     before = Agreement.get_by_id(other.id)
     error_of(editor.patch(f"/api/v1/agreements/{other.id}", {"notes": "Kapad"}), 403)
@@ -269,62 +219,58 @@ def test_editors_write_only_their_own_groups_agreements(api):
     assert (after.notes, after.status) == (before.notes, before.status)
 
     count = Agreement.select().count()
-    error = error_of(editor.post("/api/v1/agreements", new_agreement(barn)), 422)
+    error = error_of(editor.post("/api/v1/agreements", new_agreement(team)), 422)
     assert error["fields"] == {"responsible_group_id": "Du kan bara registrera avtal för grupper du tillhör."}
     assert Agreement.select().count() == count
-    assert editor.post("/api/v1/agreements", new_agreement(aldre)).status_code == 201
+    assert editor.post("/api/v1/agreements", new_agreement(board)).status_code == 201
     # The admin writes every group's agreements.
-    assert api["admin"].patch(f"/api/v1/agreements/{other.id}", {"notes": "Admin"}).status_code == 200
+    assert small_api["admin"].patch(f"/api/v1/agreements/{other.id}", {"notes": "Admin"}).status_code == 200
 
 
-def test_me_tells_the_token_its_role_and_groups(api, accounts):
-    accounts_by_role, _tokens = accounts
-    me = api["editor"].get("/api/v1/me").get_json()
-    editor = accounts_by_role["editor"]
+def test_me_tells_the_token_its_role_and_groups(small_register, small_api):
+    me = small_api["editor"].get("/api/v1/me").get_json()
+    editor = small_api["editor"].user
     assert me == {
         "id": editor.id,
         "email": editor.email,
         "name": editor.name,
         "role": "editor",
-        "group_ids": [group_id(ALDRE)],
+        "group_ids": [small_register.board.id],
     }
-    assert api["viewer"].get("/api/v1/me").get_json()["role"] == "viewer"
+    assert small_api["viewer"].get("/api/v1/me").get_json()["role"] == "viewer"
 
 
 # --- tokens --------------------------------------------------------------------
 
 
-def test_tokens_are_stored_hashed_and_revoked_deactivated_or_unknown_tokens_are_refused(seeded, accounts):
-    accounts_by_role, found = accounts
-    viewer, token = accounts_by_role["viewer"], found["viewer"]
+def test_tokens_are_stored_hashed_and_revoked_deactivated_or_unknown_tokens_are_refused(app, small_api):
+    viewer, token = small_api["viewer"].user, small_api["viewer"].token
     row = ApiToken.get(ApiToken.user == viewer.id)
     assert row.token_hash == tokens.hash_token(token) and len(row.token_hash) == 64
     assert token not in {r.token_hash for r in ApiToken.select()}
     assert row.last_used_at is None
 
-    assert Api(seeded, token).get("/api/v1/agreements").status_code == 200
+    assert Api(app, token).get("/api/v1/agreements").status_code == 200
     assert ApiToken.get_by_id(row.id).last_used_at is not None
 
     for header in ("Bearer", "Bearer ", f"Basic {token}", f"Bearer {token}x", "Bearer " + "x" * 5000, token):
-        error_of(seeded.test_client().get("/api/v1/agreements", headers={"Authorization": header}), 401)
+        error_of(app.test_client().get("/api/v1/agreements", headers={"Authorization": header}), 401)
 
     User.update(is_active=False).where(User.id == viewer.id).execute()
-    error_of(Api(seeded, token).get("/api/v1/agreements"), 401)
+    error_of(Api(app, token).get("/api/v1/agreements"), 401)
     User.update(is_active=True).where(User.id == viewer.id).execute()
-    assert Api(seeded, token).get("/api/v1/agreements").status_code == 200
+    assert Api(app, token).get("/api/v1/agreements").status_code == 200
 
     assert tokens.revoke_token(ApiToken.get_by_id(row.id)) is True
     assert tokens.revoke_token(ApiToken.get_by_id(row.id)) is False
-    error_of(Api(seeded, token).get("/api/v1/agreements"), 401)
+    error_of(Api(app, token).get("/api/v1/agreements"), 401)
     entries = AuditEntry.select().where(AuditEntry.entity == "api_token").order_by(AuditEntry.id)
     assert [e.action for e in entries if e.entity_id == row.id] == ["create", "delete"]
 
 
-def test_the_token_page_creates_shows_once_and_revokes(seeded, accounts):
-    accounts_by_role, found = accounts
-    browser = seeded.test_client()
-    login_as(seeded, browser, "viewer", email="sidan@test.example.org")
-    user = User.get(User.email == "sidan@test.example.org")
+def test_the_token_page_creates_shows_once_and_revokes(app, small_api):
+    browser = client_as(app, "viewer")
+    user = browser.user
     page = browser.get("/account/tokens")
     assert page.status_code == 200 and "Inga nycklar ännu." in page.get_data(as_text=True)
 
@@ -335,12 +281,12 @@ def test_the_token_page_creates_shows_once_and_revokes(seeded, accounts):
     row = ApiToken.get((ApiToken.user == user.id) & (ApiToken.name == "Rapportskript"))
     shown = html.split('id="new-token" type="text" readonly value="')[1].split('"')[0]
     assert tokens.hash_token(shown) == row.token_hash
-    assert Api(seeded, shown).get("/api/v1/me").get_json()["email"] == user.email
+    assert Api(app, shown).get("/api/v1/me").get_json()["email"] == user.email
     again = browser.get("/account/tokens").get_data(as_text=True)
     assert "Rapportskript" in again and shown not in again
 
     # Someone else's token cannot be revoked from this account; an unknown id neither.
-    admins = ApiToken.get(ApiToken.user == accounts_by_role["admin"].id)
+    admins = ApiToken.get(ApiToken.user == small_api["admin"].user.id)
     assert browser.post("/account/tokens/revoke", data={"token_id": str(admins.id)}).status_code == 404
     assert browser.post("/account/tokens/revoke", data={"token_id": "99999999999"}).status_code == 302
     assert ApiToken.get_by_id(admins.id).revoked_at is None
@@ -348,25 +294,23 @@ def test_the_token_page_creates_shows_once_and_revokes(seeded, accounts):
     revoked = browser.post("/account/tokens/revoke", data={"token_id": str(row.id)})
     assert revoked.status_code == 302 and revoked.location.endswith("/account/tokens")
     assert ApiToken.get_by_id(row.id).revoked_at is not None
-    error_of(Api(seeded, shown).get("/api/v1/me"), 401)
-    assert Api(seeded, found["admin"]).get("/api/v1/me").status_code == 200
+    error_of(Api(app, shown).get("/api/v1/me"), 401)
+    assert small_api["admin"].get("/api/v1/me").status_code == 200
     assert f'id="token-{row.id}"' not in browser.get("/account/tokens").get_data(as_text=True)
 
 
-def test_an_admin_sees_and_revokes_everyones_tokens_and_the_audit_trail_names_them(seeded, accounts):
-    accounts_by_role, found = accounts
-    admin = seeded.test_client()
-    login_as(seeded, admin, "admin", email="chef@test.example.org")
+def test_an_admin_sees_and_revokes_everyones_tokens_and_the_audit_trail_names_them(app, small_api):
+    admin = client_as(app, "admin")
     page = admin.get("/account/tokens").get_data(as_text=True)
     assert "Alla nycklar" in page
-    editor = accounts_by_role["editor"]
-    assert "Redaktör Äldre (redaktor.aldre@test.example.org)" in page and "editors skript" in page
+    editor = small_api["editor"].user
+    assert f"{editor.name} ({editor.email})" in page and "editors skript" in page
 
     editors = ApiToken.get(ApiToken.user == editor.id)
     assert admin.post("/account/tokens/revoke", data={"token_id": str(editors.id)}).status_code == 302
     assert ApiToken.get_by_id(editors.id).revoked_at is not None
-    error_of(Api(seeded, found["editor"]).get("/api/v1/me"), 401)
-    assert Api(seeded, found["viewer"]).get("/api/v1/me").status_code == 200
+    error_of(small_api["editor"].get("/api/v1/me"), 401)
+    assert small_api["viewer"].get("/api/v1/me").status_code == 200
 
     # The audit trail labels the entity in words, in both languages.
     trail = admin.get("/audit").get_data(as_text=True)
@@ -376,19 +320,17 @@ def test_an_admin_sees_and_revokes_everyones_tokens_and_the_audit_trail_names_th
     refresh()
 
     # Others see only their own, under "Dina nycklar", and the header links to the page.
-    viewer = seeded.test_client()
-    login_as(seeded, viewer, "viewer", email="lasare2@test.example.org")
+    viewer = client_as(app, "viewer")
     own = viewer.get("/account/tokens").get_data(as_text=True)
     assert "Dina nycklar" in own and "viewers skript" not in own
     assert 'href="/account/tokens" aria-current="page"' in own
     assert 'href="/account/tokens"' in viewer.get("/").get_data(as_text=True)
 
 
-def test_create_token_command(seeded, runner, accounts):
-    accounts_by_role, _tokens = accounts
+def test_create_token_command(small_api, runner):
     result = runner.invoke(args=["create-token", "--email", "ingen@example.org"])
     assert result.exit_code != 0 and "No account" in result.output
-    auditor = accounts_by_role["auditor"]
+    auditor = small_api["auditor"].user
     result = runner.invoke(args=["create-token", "--email", auditor.email.upper()])
     assert result.exit_code == 0
     token = result.output.strip().splitlines()[-1]
@@ -401,8 +343,8 @@ def test_create_token_command(seeded, runner, accounts):
 # --- bad input never gives a 500 -------------------------------------------------
 
 
-def test_bodies_that_are_not_json_objects(api):
-    admin = api["admin"]
+def test_bodies_that_are_not_json_objects(small_api):
+    admin = small_api["admin"]
     url = "/api/v1/agreements"
     error_of(admin.post(url, data="{", content_type="application/json"), 400)
     error_of(admin.post(url, data="", content_type="application/json"), 400)
@@ -455,35 +397,35 @@ INVALID_FIELDS = [
 ]
 
 
-def test_invalid_fields_are_422_with_a_message_per_field(api, subtests):
+def test_invalid_fields_are_422_with_a_message_per_field(small_register, small_api, subtests):
     count = Agreement.select().count()
     for changes, field, message in INVALID_FIELDS:
         with subtests.test(changes=repr(changes)[:80]):
-            body = {**new_agreement(group_id(ALDRE)), **changes}
-            error = error_of(api["admin"].post("/api/v1/agreements", body), 422)
+            body = {**new_agreement(small_register.board.id), **changes}
+            error = error_of(small_api["admin"].post("/api/v1/agreements", body), 422)
             assert field in error["fields"], error
             if message is not None:
                 assert error["fields"][field] == message
     assert Agreement.select().count() == count
 
 
-def test_a_new_agreement_needs_title_kind_and_group_and_case_numbers_are_unique(api):
-    admin = api["admin"]
+def test_a_new_agreement_needs_title_kind_and_group_and_case_numbers_are_unique(small_register, small_api):
+    admin, board = small_api["admin"], small_register.board.id
     error = error_of(admin.post("/api/v1/agreements", {}), 422)
     assert set(error["fields"]) == {"title", "kind", "responsible_group_id"}
-    first = admin.post("/api/v1/agreements", new_agreement(group_id(ALDRE), case_number="RJL 2026/1"))
+    first = admin.post("/api/v1/agreements", new_agreement(board, case_number="RJL 2026/1"))
     assert first.status_code == 201
-    error = error_of(admin.post("/api/v1/agreements", new_agreement(group_id(ALDRE), case_number="RJL 2026/1")), 422)
+    error = error_of(admin.post("/api/v1/agreements", new_agreement(board, case_number="RJL 2026/1")), 422)
     assert error["fields"] == {"case_number": "Diarienumret finns redan på ett annat avtal."}
 
 
-def test_patch_changes_only_the_fields_given(api):
-    admin = api["admin"]
+def test_patch_changes_only_the_fields_given(small_register, small_api):
+    admin = small_api["admin"]
     created = admin.post(
         "/api/v1/agreements",
         new_agreement(
-            group_id(ALDRE),
-            party_ids=[1, 2],
+            small_register.board.id,
+            party_ids=[o.id for o in small_register.organisations],
             expires_on="2028-12-31",
             expiry_offsets=[90, 30],
             documents=[{"url": "https://example.org/a.pdf"}],
@@ -501,9 +443,10 @@ def test_patch_changes_only_the_fields_given(api):
     assert error["fields"] == {"parent_id": "Ett avtal kan inte hänvisa till sig självt."}
 
 
-def test_reviews_are_checked_by_the_domains_rules(api):
-    admin = api["admin"]
-    agreement = admin.post("/api/v1/agreements", new_agreement(group_id(ALDRE), expires_on="2027-06-30")).get_json()
+def test_reviews_are_checked_by_the_domains_rules(small_register, small_api):
+    admin = small_api["admin"]
+    body = new_agreement(small_register.board.id, expires_on="2027-06-30")
+    agreement = admin.post("/api/v1/agreements", body).get_json()
     url = f"/api/v1/agreements/{agreement['id']}/reviews"
     error = error_of(admin.post(url, {}), 422)
     assert set(error["fields"]) == {"reviewed_on", "outcome"}
@@ -523,8 +466,8 @@ def test_reviews_are_checked_by_the_domains_rules(api):
     assert Agreement.get_by_id(agreement["id"]).expires_on == datetime.date(2029, 6, 30)
 
 
-def test_unknown_ids_and_addresses_are_json_404s(api):
-    admin = api["admin"]
+def test_unknown_ids_and_addresses_are_json_404s(small_api):
+    admin = small_api["admin"]
     for url in (
         "/api/v1/agreements/999999",
         "/api/v1/agreements/0",
@@ -545,16 +488,16 @@ def test_unknown_ids_and_addresses_are_json_404s(api):
     assert "text/html" in admin.get("/no-such-page").content_type
 
 
-def test_server_errors_and_an_unreachable_database_are_json(seeded, api, monkeypatch):
+def test_server_errors_and_an_unreachable_database_are_json(app, small_api, monkeypatch):
     from registry import errors
     from registry.api import views
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    seeded.config["PROPAGATE_EXCEPTIONS"] = False
+    app.config["PROPAGATE_EXCEPTIONS"] = False
     monkeypatch.setattr(views.serialise, "organisation", broken)
-    error = error_of(api["admin"].get("/api/v1/organisations"), 500)
+    error = error_of(small_api["admin"].get("/api/v1/organisations"), 500)
     assert "bug" not in error["message"]
 
     from peewee import OperationalError
@@ -564,7 +507,7 @@ def test_server_errors_and_an_unreachable_database_are_json(seeded, api, monkeyp
 
     monkeypatch.setattr(views.serialise, "organisation", unreachable)
     monkeypatch.setattr(errors, "database_answers", lambda: False)
-    error_of(api["admin"].get("/api/v1/organisations"), 503)
+    error_of(small_api["admin"].get("/api/v1/organisations"), 503)
 
 
 # --- reading: filters, pagination, deadlines, the structure -----------------------------
@@ -659,7 +602,7 @@ def test_deadlines_in_a_window(api):
                 expected.append((a.id, kind, due.isoformat()))
     assert sorted((d["agreement"]["id"], d["kind"], d["due_on"]) for d in default["items"]) == sorted(expected)
     assert default["total"] == len(expected) >= 1
-    lakar = Agreement.get(Agreement.short_name == "Läkaruppdrag")
+    lakar = agreement("Läkaruppdrag")
     item = next(d for d in default["items"] if d["agreement"]["id"] == lakar.id)
     assert item == {
         "kind": "expiry",
@@ -723,7 +666,7 @@ def test_groups_organisations_and_people(api):
 
 
 def test_one_agreement_shows_reviews_parties_owners_and_deadlines(api):
-    strategy = Agreement.get(Agreement.short_name == "E-hälsostrategin")
+    strategy = agreement("E-hälsostrategin")
     record_review(
         strategy, {"reviewed_on": datetime.date(2026, 1, 15), "outcome": "unchanged", "reviewer_name": "Rådet"}, TODAY
     )
@@ -812,7 +755,7 @@ def test_every_schema_in_the_document_is_one_the_checks_understand():
                     walk(parameter["schema"])
 
 
-def test_a_bearer_header_does_not_log_into_the_web(seeded, accounts):
-    _users, found = accounts
-    response = seeded.test_client().get("/agreements", headers={"Authorization": f"Bearer {found['admin']}"})
+def test_a_bearer_header_does_not_log_into_the_web(app, small_api):
+    token = small_api["admin"].token
+    response = app.test_client().get("/agreements", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 302 and "/login" in response.location

@@ -10,22 +10,10 @@ from html import unescape
 import openpyxl
 import pytest
 
-from registry.domain import audit, directory, users
-from registry.models import Agreement, AuditEntry, Group, GroupMeeting, Organisation, Person, Review, User
-from tests.conftest import client_for, login_as
-from tests.html import form_fields
-
-LAKAR = "Läkaruppdrag"
-
-
-def text(response):
-    return response.get_data(as_text=True)
-
-
-def names(actor, user):
-    """An audit entry's actor names the user: by e-mail address, with or without the name."""
-    assert actor in (user.email, f"{user.name} <{user.email}>"), actor
-    return True
+from registry.domain import audit, directory
+from registry.models import AuditEntry, Group, GroupMeeting, Organisation, Person, Review, User
+from tests.factories import client_as, names
+from tests.html import form_fields, section, text
 
 
 def new_entries(since_id):
@@ -37,23 +25,14 @@ def last_id():
     return newest.id if newest else 0
 
 
-def section(html, heading_id):
-    start = html.index(f'aria-labelledby="{heading_id}"')
-    return unescape(html[start : html.index("</section>", start)])
-
-
 # --- what the forms record ----------------------------------------------------
 
 
-def test_changes_made_through_the_web_are_audited(seeded, subtests):
-    app = seeded
-    reko = Group.get(Group.name == "ReKo")
-    editor = users.save_user(
-        {"email": "redaktor.reko@test.example.org", "name": "Redaktör ReKo", "role": "editor", "groups": [reko.id]}
-    )
-    admin = User.create(email="admin@test.example.org", name="Test Admin", role="admin")
-    lakar = Agreement.get(Agreement.short_name == LAKAR)
-    as_editor, as_admin = client_for(app, editor), client_for(app, admin)
+def test_changes_made_through_the_web_are_audited(small_register, editor_client, client, subtests):
+    board, team = small_register.board, small_register.team
+    as_editor, as_admin = editor_client, client
+    editor, admin = as_editor.user, as_admin.user
+    lakar = small_register.expiring  # expires 2026-12-31
 
     with subtests.test("an editor changes the expiry date"):
         start = last_id()
@@ -77,7 +56,7 @@ def test_changes_made_through_the_web_are_audited(seeded, subtests):
         assert new_entries(entry.id) == []
 
     with subtests.test("the agreement page shows the change"):
-        history = section(text(as_editor.get(f"/agreements/{lakar.id}")), "history-heading")
+        history = unescape(section(as_editor.get(f"/agreements/{lakar.id}"), "history-heading"))
         assert "Ändringshistorik" in history
         assert "2026-12-31" in history and "2027-06-30" in history
         assert editor.email in history
@@ -89,8 +68,8 @@ def test_changes_made_through_the_web_are_audited(seeded, subtests):
             "reviewed_on": "2026-11-20",
             "outcome": "extended",
             "reviewer": "",
-            "reviewer_name": "ReKo",
-            "decision_ref": "ReKo 2026-11-20 § 4",
+            "reviewer_name": "Ledningsgruppen",
+            "decision_ref": "Ledningsgruppen 2026-11-20 § 4",
             "new_expires_on": "2028-12-31",
             "notes": "",
         }
@@ -106,7 +85,7 @@ def test_changes_made_through_the_web_are_audited(seeded, subtests):
         facts = audit.changes_of(created)
         assert facts["outcome"] == [None, "extended"]
         assert facts["new_expires_on"] == [None, "2028-12-31"]
-        assert facts["decision_ref"] == [None, "ReKo 2026-11-20 § 4"]
+        assert facts["decision_ref"] == [None, "Ledningsgruppen 2026-11-20 § 4"]
         assert (updated.action, updated.entity, updated.agreement_id) == ("update", "agreement", lakar.id)
         assert audit.changes_of(updated)["expires_on"] == ["2027-06-30", "2028-12-31"]
         assert names(created.actor, editor) and names(updated.actor, editor)
@@ -134,32 +113,39 @@ def test_changes_made_through_the_web_are_audited(seeded, subtests):
 
     with subtests.test("people"):
         start = last_id()
-        data = {"name": "Ny Handläggare", "email": "ny.handlaggare@example.org", "title": "", "groups": [reko.id]}
+        data = {"name": "Ny Handläggare", "email": "ny.handlaggare@example.org", "title": "", "groups": [board.id]}
         assert as_admin.post("/people/new", data=data).status_code == 302
         person = Person.get(Person.email == "ny.handlaggare@example.org")
         (entry,) = new_entries(start)
         assert (entry.action, entry.entity, entry.entity_id) == ("create", "person", person.id)
-        assert audit.changes_of(entry)["groups"] == [None, ["ReKo"]]
+        assert audit.changes_of(entry)["groups"] == [None, ["Ledningsgruppen"]]
         fields = form_fields(as_admin, f"/people/{person.id}/edit")
         fields["title"] = "Utvecklingsledare"
-        fields["groups"] = [str(reko.id), str(Group.get(Group.name == "Strategigrupp Äldre").id)]
+        fields["groups"] = [str(board.id), str(team.id)]
         assert as_admin.post(f"/people/{person.id}/edit", data=fields).status_code == 302
         (entry,) = new_entries(entry.id)
         assert (entry.action, entry.entity, entry.entity_id) == ("update", "person", person.id)
         assert audit.changes_of(entry) == {
-            "groups": [["ReKo"], ["ReKo", "Strategigrupp Äldre"]],
+            "groups": [["Ledningsgruppen"], ["Arbetsgruppen", "Ledningsgruppen"]],
             "title": ["", "Utvecklingsledare"],
         }
 
     with subtests.test("meetings"):
         start = last_id()
-        response = as_admin.post(f"/groups/{reko.id}/meetings", data={"meets_on": "2026-12-04", "note": "Beslut"})
+        response = as_admin.post(f"/groups/{board.id}/meetings", data={"meets_on": "2026-12-04", "note": "Beslut"})
         assert response.status_code == 302
-        meeting = GroupMeeting.get((GroupMeeting.group == reko) & (GroupMeeting.meets_on == datetime.date(2026, 12, 4)))
+        meeting = GroupMeeting.get(
+            (GroupMeeting.group == board) & (GroupMeeting.meets_on == datetime.date(2026, 12, 4))
+        )
         (entry,) = new_entries(start)
-        assert (entry.action, entry.entity, entry.entity_id, entry.summary) == ("create", "meeting", meeting.id, "ReKo")
+        assert (entry.action, entry.entity, entry.entity_id, entry.summary) == (
+            "create",
+            "meeting",
+            meeting.id,
+            board.name,
+        )
         assert audit.changes_of(entry)["meets_on"] == [None, "2026-12-04"]
-        assert as_admin.post(f"/groups/{reko.id}/meetings/{meeting.id}/delete").status_code == 302
+        assert as_admin.post(f"/groups/{board.id}/meetings/{meeting.id}/delete").status_code == 302
         (entry,) = new_entries(entry.id)
         assert (entry.action, entry.entity, entry.entity_id) == ("delete", "meeting", meeting.id)
         assert audit.changes_of(entry)["meets_on"] == ["2026-12-04", None]
@@ -229,8 +215,7 @@ def test_audit_verify_finds_changed_and_deleted_entries(ctx, runner, subtests):
     entries = list(AuditEntry.select().order_by(AuditEntry.id))
     assert [e.summary for e in entries] == ["Part A", "Part B", "Part C", "Part D", "Part E"]
     first, second, third, fourth, newest = entries
-    auditor = ctx.test_client()
-    login_as(ctx, auditor, "auditor")
+    auditor = client_as(ctx, "auditor")
 
     def verify():
         result = runner.invoke(args=["audit", "verify"])
@@ -333,8 +318,8 @@ def test_audit_page_filters_and_exports(ctx, monkeypatch, subtests):
     monkeypatch.undo()
     assert audit.verify()[0]
     ids = {e.summary: e.id for e in AuditEntry.select()}
-    client = ctx.test_client()
-    auditor = login_as(ctx, client, "auditor")
+    client = client_as(ctx, "auditor")
+    auditor = client.user
 
     for query, expected, described in FILTERS:
         with subtests.test(**query):

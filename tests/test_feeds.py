@@ -14,7 +14,7 @@ from icalendar import Calendar
 
 from registry import permissions
 from registry.domain import feeds, schedule
-from registry.domain.agreements import editable_values, record_review, save_agreement
+from registry.domain.agreements import record_review
 from registry.models import (
     Agreement,
     AgreementOwner,
@@ -26,7 +26,9 @@ from registry.models import (
     User,
     utcnow,
 )
-from tests.conftest import login_as
+from tests.factories import agreement, client_as, make_agreement
+from tests.factories import update_agreement as change
+from tests.html import text
 
 BASE = "https://registret.example.org"
 HOST = "registret.example.org"
@@ -35,16 +37,6 @@ URL_PATTERN = re.compile(r'value="(https://registret\.example\.org/feeds/([A-Za-
 
 
 # --- helpers ----------------------------------------------------------------
-
-
-def text(response):
-    return response.get_data(as_text=True)
-
-
-def logged_in(app, role, person=None, email=None):
-    client = app.test_client()
-    user = login_as(app, client, role, email=email, person=person)
-    return client, user
 
 
 def create_via_page(client, scope):
@@ -88,18 +80,7 @@ def agreement_ids(calendar):
 
 
 def lakar():
-    return Agreement.get(Agreement.title.startswith(LAKAR_TITLE))
-
-
-def agreement_data(agreement, **changes):
-    """Everything save_agreement needs to save `agreement` unchanged, with some changes."""
-    return {**editable_values(agreement), **changes}
-
-
-def change(agreement, **changes):
-    """Change an agreement through the domain layer, as the edit form and the import do."""
-    agreement = Agreement.get_by_id(agreement.id)
-    return save_agreement(agreement_data(agreement, **changes), agreement)
+    return agreement(LAKAR_TITLE)
 
 
 def backdate(agreement, days=30):
@@ -116,7 +97,7 @@ def test_group_feed_shows_lakaruppdrag_and_moves_it(seeded):
     reko = Group.get(Group.name == "ReKo")
     agreement = lakar()
     backdate(agreement)
-    admin, _user = logged_in(app, "admin")
+    admin = client_as(app, "admin")
     url, path = create_via_page(admin, f"group:{reko.id}")
     assert url == BASE + path
 
@@ -161,9 +142,8 @@ def test_group_feed_shows_lakaruppdrag_and_moves_it(seeded):
     assert response.headers["ETag"] != first_etag
 
 
-def test_feed_answers_conditional_requests_and_head(seeded):
-    app = seeded
-    admin, _user = logged_in(app, "admin")
+def test_feed_answers_conditional_requests_and_head(app, small_register):
+    admin = client_as(app, "admin")
     _url, path = create_via_page(admin, "all")
     response, _calendar = fetch(app, path)
     again = app.test_client().get(path, headers={"If-None-Match": response.headers["ETag"]})
@@ -175,10 +155,8 @@ def test_feed_answers_conditional_requests_and_head(seeded):
     assert fetch(app, path)[0].get_data() == response.get_data()
 
 
-def test_every_event_is_an_all_day_event_with_the_required_properties(seeded):
-    app = seeded
-    GroupMeeting.create(group=Group.get(Group.name == "ReKo"), meets_on=date(2026, 12, 10))
-    admin, _user = logged_in(app, "admin")
+def test_every_event_is_an_all_day_event_with_the_required_properties(app, small_register):
+    admin = client_as(app, "admin")
     _url, path = create_via_page(admin, "all")
     _response, calendar = fetch(app, path)
     found = events(calendar)
@@ -207,7 +185,7 @@ def test_material_due_for_the_last_meeting_before_the_expiry(seeded):
     agreement = lakar()
     for day in (date(2026, 11, 12), date(2026, 12, 10), date(2027, 1, 14)):
         GroupMeeting.create(group=reko, meets_on=day)
-    admin, _user = logged_in(app, "admin")
+    admin = client_as(app, "admin")
     _url, path = create_via_page(admin, f"group:{reko.id}")
     found = events(fetch(app, path)[1])
     material = found[f"agreement-{agreement.id}-expiry-material@{HOST}"]
@@ -232,26 +210,22 @@ def test_review_events_follow_recorded_reviews(seeded):
     aldre = Group.get(Group.name == "Strategigrupp Äldre")
     reko = Group.get(Group.name == "ReKo")
     owner = Person.get(Person.email == "beredning.aldre@example.org")
-    agreement = save_agreement(
-        {
-            "title": "Överenskommelse om kalendertest",
-            "short_name": "Kalendertest",
-            "kind": "overenskommelse",
-            "status": "in_force",
-            "responsible_group": aldre.id,
-            "decision_body": reko.id,
-            "owners": [owner.id],
-            "valid_from": date(2026, 3, 1),
-            "expires_on": date(2028, 12, 31),
-            "review_rule": "FREQ=YEARLY;INTERVAL=1",
-        }
+    agreement = make_agreement(
+        title="Överenskommelse om kalendertest",
+        short_name="Kalendertest",
+        responsible_group=aldre,
+        decision_body=reko,
+        owners=[owner],
+        valid_from=date(2026, 3, 1),
+        expires_on=date(2028, 12, 31),
+        review_rule="FREQ=YEARLY;INTERVAL=1",
     )
     backdate(agreement)
     reko.lead_time_days = 10
     reko.save()
     GroupMeeting.create(group=reko, meets_on=date(2027, 2, 18))
     GroupMeeting.create(group=aldre, meets_on=date(2027, 2, 25))  # not the deciding group
-    admin, _user = logged_in(app, "admin")
+    admin = client_as(app, "admin")
     _url, path = create_via_page(admin, f"group:{reko.id}")  # ReKo decides on it
 
     found = events(fetch(app, path)[1])
@@ -287,7 +261,7 @@ def test_review_events_follow_recorded_reviews(seeded):
 def test_person_feed_has_only_owned_agreements(seeded):
     app = seeded
     person = Person.get(Person.email == "beredning.aldre@example.org")
-    client, _user = logged_in(app, "editor", person=person)
+    client = client_as(app, "editor", person=person)
     assert "Mina avtal" in text(client.get("/account/feeds"))
     _url, path = create_via_page(client, "person")
     calendar = fetch(app, path)[1]
@@ -305,7 +279,7 @@ def test_person_feed_has_only_owned_agreements(seeded):
 def test_group_feed_covers_responsible_contributing_and_deciding(seeded):
     app = seeded
     aldre = Group.get(Group.name == "Strategigrupp Äldre")
-    admin, _user = logged_in(app, "admin")
+    admin = client_as(app, "admin")
     _url, path = create_via_page(admin, f"group:{aldre.id}")
     ids = agreement_ids(fetch(app, path)[1])
     assert lakar().id in ids  # ReKo's, with Äldre contributing
@@ -326,7 +300,7 @@ def test_group_feed_covers_responsible_contributing_and_deciding(seeded):
 
 def test_terminated_agreements_vanish(seeded):
     app = seeded
-    admin, _user = logged_in(app, "admin")
+    admin = client_as(app, "admin")
     _url, path = create_via_page(admin, "all")
     agreement = lakar()
     assert uid(agreement, "expiry") in events(fetch(app, path)[1])
@@ -348,9 +322,9 @@ def test_unknown_and_malformed_tokens_are_404(app, anonymous):
         assert "Set-Cookie" not in response.headers
 
 
-def test_revoked_token_is_404(seeded):
-    app = seeded
-    client, user = logged_in(app, "viewer")
+def test_revoked_token_is_404(app, small_register):
+    client = client_as(app, "viewer")
+    user = client.user
     _url, path = create_via_page(client, "all")
     fetch(app, path)
     feed = FeedToken.get(FeedToken.user == user.id)
@@ -369,9 +343,8 @@ def test_revoked_token_is_404(seeded):
     assert "Välj ett kalenderflöde att återkalla." in text(response)
 
 
-def test_feeds_need_no_login_and_set_no_session(seeded):
-    app = seeded
-    client, _user = logged_in(app, "auditor")
+def test_feeds_need_no_login_and_set_no_session(app, small_register):
+    client = client_as(app, "auditor")
     _url, path = create_via_page(client, "all")
     anonymous = app.test_client()
     assert anonymous.get("/account/feeds").status_code == 302  # the page needs a login
@@ -381,26 +354,25 @@ def test_feeds_need_no_login_and_set_no_session(seeded):
     assert anonymous.get(path + "?lang=en").headers.get("Set-Cookie") is None
 
 
-def test_a_deactivated_owner_stops_the_feed(seeded):
-    app = seeded
-    client, user = logged_in(app, "editor")
+def test_a_deactivated_owner_stops_the_feed(app, small_register):
+    client = client_as(app, "editor")
+    user = client.user
     _url, path = create_via_page(client, "all")
     fetch(app, path)
     User.update(is_active=False).where(User.id == user.id).execute()
     assert app.test_client().get(path).status_code == 404
 
 
-def test_viewer_makes_feeds_and_the_all_scope_follows_read_permission(seeded, monkeypatch):
-    app = seeded
-    client, user = logged_in(app, "viewer")
+def test_viewer_makes_feeds_and_the_all_scope_follows_read_permission(app, small_register, monkeypatch):
+    client = client_as(app, "viewer")
+    user = client.user
     page = text(client.get("/account/feeds"))
     assert 'value="all"' in page and 'value="group:' in page
     assert 'value="person"' not in page  # a viewer without a Person owns nothing
     assert "inte kopplat till en person" in page
     _url, all_path = create_via_page(client, "all")
-    reko = Group.get(Group.name == "ReKo")
-    _url, group_path = create_via_page(client, f"group:{reko.id}")
-    assert lakar().id in agreement_ids(fetch(app, all_path)[1])
+    _url, group_path = create_via_page(client, f"group:{small_register.board.id}")
+    assert small_register.expiring.id in agreement_ids(fetch(app, all_path)[1])
 
     response = client.post("/account/feeds", data={"scope": "person"})
     assert response.status_code == 422
@@ -419,11 +391,11 @@ def test_viewer_makes_feeds_and_the_all_scope_follows_read_permission(seeded, mo
     assert 'value="all"' not in text(response)
 
 
-def test_users_see_their_own_feeds_and_admins_everyones(seeded):
-    app = seeded
-    viewer, viewer_user = logged_in(app, "viewer")
-    editor, _editor_user = logged_in(app, "editor")
-    admin, _admin_user = logged_in(app, "admin")
+def test_users_see_their_own_feeds_and_admins_everyones(app, small_register):
+    viewer = client_as(app, "viewer")
+    viewer_user = viewer.user
+    editor = client_as(app, "editor")
+    admin = client_as(app, "admin")
     _url, viewer_path = create_via_page(viewer, "all")
     _url, editor_path = create_via_page(editor, "all")
     viewer_feed = FeedToken.get(FeedToken.user == viewer_user.id)
@@ -444,9 +416,8 @@ def test_users_see_their_own_feeds_and_admins_everyones(seeded):
     assert app.test_client().get(editor_path).status_code == 200
 
 
-def test_feed_page_offers_https_and_webcal_addresses_and_the_menu_links_to_it(seeded):
-    app = seeded
-    client, _user = logged_in(app, "auditor")
+def test_feed_page_offers_https_and_webcal_addresses_and_the_menu_links_to_it(app, small_register):
+    client = client_as(app, "auditor")
     url, path = create_via_page(client, "all")
     page = text(client.get("/account/feeds"))
     assert f'href="webcal://{HOST}{path}"' in page
@@ -454,9 +425,9 @@ def test_feed_page_offers_https_and_webcal_addresses_and_the_menu_links_to_it(se
     assert 'href="/account/feeds"' in text(client.get("/"))
 
 
-def test_creating_and_revoking_feeds_is_audited_without_the_secret(seeded):
-    app = seeded
-    client, user = logged_in(app, "viewer")
+def test_creating_and_revoking_feeds_is_audited_without_the_secret(app, small_register):
+    client = client_as(app, "viewer")
+    user = client.user
     _url, path = create_via_page(client, "all")
     feed = FeedToken.get(FeedToken.user == user.id)
     client.post("/account/feeds/revoke", data={"feed": str(feed.id)})
@@ -466,7 +437,7 @@ def test_creating_and_revoking_feeds_is_audited_without_the_secret(seeded):
     assert not [e for e in entries if feed.token in e.changes or feed.token in e.summary]
 
 
-def test_tokens_are_long_random_and_unique(seeded):
+def test_tokens_are_long_random_and_unique():
     tokens = {feeds.new_token() for _ in range(50)}
     assert len(tokens) == 50
     assert all(len(t) >= 43 and re.fullmatch(r"[A-Za-z0-9_-]+", t) for t in tokens)

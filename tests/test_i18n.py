@@ -26,7 +26,8 @@ from registry.db import PG_SWEDISH_COLLATIONS, Swedish, db, swedish_collation
 from registry.domain import queries
 from registry.domain.queries import AgreementQuery
 from registry.models import Agreement, Group, Organisation, Person, User
-from tests.conftest import TODAY, login_as
+from tests.conftest import TODAY
+from tests.factories import client_as, client_for, make_agreement, make_group, make_person
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
@@ -397,8 +398,7 @@ def test_english_pages_show_no_swedish_interface_text(app, client, subtests):
             html = visitor.get(_with_lang(url)).get_data(as_text=True)
             assert '<html lang="en">' in html
             assert not _swedish_in(*page_text(html), pieces), url
-        viewer = app.test_client()
-        login_as(app, viewer, "viewer")
+        viewer = client_as(app, "viewer")
         refused = viewer.get(_with_lang("/users"))
         assert refused.status_code == 403
         assert not _swedish_in(*page_text(refused.get_data(as_text=True)), pieces)
@@ -476,8 +476,8 @@ def test_the_order_lang_then_user_then_browser(app):
     english_browser = {"Accept-Language": "en-US,en;q=0.9"}
     swedish_browser = {"Accept-Language": "sv"}
 
-    client = app.test_client()
-    user = login_as(app, client, "viewer")
+    client = client_as(app, "viewer")
+    user = client.user
     assert html_lang(client.get("/", headers=english_browser)) == "en"  # no choice stored: the browser
     set_locale(app, user, "sv")
     assert html_lang(client.get("/", headers=english_browser)) == "sv"  # the user's choice beats the browser
@@ -487,10 +487,7 @@ def test_the_order_lang_then_user_then_browser(app):
     assert html_lang(client.get("/", headers=english_browser)) == "sv"  # ... and is kept in the session
     assert html_lang(client.get("/?lang=xx", headers=english_browser)) == "sv"  # unknown: ignored
 
-    other = app.test_client()  # a new session of the same user: the stored choice again
-    with other.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
+    other = client_for(app, user)  # a new session of the same user: the stored choice again
     assert html_lang(other.get("/", headers=swedish_browser)) == "en"
 
 
@@ -503,8 +500,8 @@ def test_without_a_request_the_default_language(plain_ctx):
 
 
 def test_storing_the_language_on_the_account(app):
-    client = app.test_client()
-    user = login_as(app, client, "viewer")
+    client = client_as(app, "viewer")
+    user = client.user
     page = client.get("/agreements?q=plan&lang=en").get_data(as_text=True)
     # The header offers to keep the language picked for this session, and comes back to the same list.
     assert "Always use this language" in page
@@ -550,9 +547,9 @@ SWEDISH_ORDER = ["avtal", "Zeta", "Åtgärd", "Ändring", "Överenskommelse"]
 
 
 def _register(titles, group_names=("Grupp",)):
-    groups = [Group.create(name=name) for name in group_names]
+    groups = [make_group(name) for name in group_names]
     for number, title in enumerate(titles):
-        Agreement.create(title=title, kind="avtal", responsible_group=groups[number % len(groups)])
+        make_agreement(title=title, kind="avtal", responsible_group=groups[number % len(groups)])
     return groups
 
 
@@ -581,8 +578,8 @@ def test_the_index_pages_sort_in_swedish_order(app, client):
         db.connect(reuse_if_open=True)
         names = ["Zon", "Östra gruppen", "Äldre", "Ålder", "arbetsgrupp"]
         for number, name in enumerate(names):
-            Group.create(name=name)
-            Person.create(name=name, email=f"p{number}@test.example.org")
+            make_group(name)
+            make_person(name, f"p{number}@test.example.org")
         db.close()
     wanted = ["arbetsgrupp", "Zon", "Ålder", "Äldre", "Östra gruppen"]
     for url in ("/groups", "/people"):

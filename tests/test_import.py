@@ -17,10 +17,12 @@ import pytest
 
 from registry.db import db, upgrade
 from registry.domain import exports, importer, spreadsheet
-from registry.domain.agreements import SCALAR_FIELDS, save_agreement
+from registry.domain.agreements import SCALAR_FIELDS
 from registry.domain.errors import ValidationError
 from registry.models import Agreement, AuditEntry, Document, Group, GroupMember, Organisation, Person
-from tests.conftest import client_for, empty_database, kind_of, login_as, make_app
+from tests.conftest import empty_database, kind_of, make_app
+from tests.factories import agreement, client_as, client_for, group_id, make_user, update_agreement
+from tests.html import text
 
 HEADER = spreadsheet.HEADER
 REKO = "ReKo"
@@ -46,10 +48,6 @@ def second_database(database_url, tmp_path):
         yield url
 
 
-def text(response):
-    return response.get_data(as_text=True)
-
-
 def register_facts():
     """Every agreement's facts, links by name, keyed by (title, responsible group): no ids."""
     facts = {}
@@ -72,21 +70,6 @@ def register_facts():
     return facts
 
 
-def agreement(fragment):
-    return Agreement.get(Agreement.title.contains(fragment))
-
-
-def change(row, **changes):
-    """Save an agreement with some of its values changed (links by id)."""
-    values = spreadsheet.register_values()[row.id]
-    values.update(changes)
-    return save_agreement(values, row)
-
-
-def group_id(name):
-    return Group.get(Group.name == name).id
-
-
 def enrich_register():
     """Give the demo register every kind of value the file carries."""
     lakar = agreement(LAKAR)
@@ -94,7 +77,7 @@ def enrich_register():
     barn = Agreement.select().where(Agreement.responsible_group == group_id(BARN)).order_by(Agreement.id)
     first, second, third = list(barn)[:3]
     people = [p.id for p in Person.select().order_by(Person.id)[:3]]
-    change(
+    update_agreement(
         lakar,
         case_number="RJL 2025/3",
         review_rule="FREQ=MONTHLY;INTERVAL=6",
@@ -112,12 +95,14 @@ def enrich_register():
         owners=people,
         short_name="+Plus",
     )
-    change(komhem, case_number="RJL 2020/17")
-    change(first, status="replaced", replaced_by=second.id, kind="strategi", review_rule="FREQ=WEEKLY;INTERVAL=2")
-    change(
+    update_agreement(komhem, case_number="RJL 2020/17")
+    update_agreement(
+        first, status="replaced", replaced_by=second.id, kind="strategi", review_rule="FREQ=WEEKLY;INTERVAL=2"
+    )
+    update_agreement(
         second, parent=lakar.id, status="draft", valid_from=None, expires_on=None, review_rule="FREQ=YEARLY;INTERVAL=3"
     )
-    change(
+    update_agreement(
         third, title="=Ett avtal som ser ut som en formel", parties=[], owners=[], valid_from=datetime.date(2024, 2, 29)
     )
 
@@ -240,8 +225,7 @@ def test_export_then_import_into_an_empty_database_gives_the_same_register(seede
     enrich_register()
     before = register_facts()
     directory = capture_directory()
-    client = seeded.test_client()
-    login_as(seeded, client, "admin")
+    client = client_as(seeded, "admin")
     response = client.get(f"/agreements/export.{fmt}")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith('attachment; filename="avtal-')
@@ -254,8 +238,7 @@ def test_export_then_import_into_an_empty_database_gives_the_same_register(seede
         upgrade()
         recreate_directory(directory)
         assert Agreement.select().count() == 0
-        admin = other.test_client()
-        login_as(other, admin, "admin")
+        admin = client_as(other, "admin")
 
         preview = upload(admin, f"avtal.{fmt}", body)
         assert preview.status_code == 200
@@ -286,7 +269,7 @@ def test_export_then_import_into_an_empty_database_gives_the_same_register(seede
 
 
 def test_the_export_has_the_metadata_block_and_every_column(seeded):
-    client = client_for(seeded, _user("auditor"))
+    client = client_as(seeded, "auditor")
     response = client.get("/agreements/export.xlsx")
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
@@ -310,12 +293,6 @@ def test_the_export_has_the_metadata_block_and_every_column(seeded):
     # In English the file is still Swedish: it must read back the same anywhere.
     english = client.get("/agreements/export.csv?lang=en").data.decode("utf-8")
     assert ";Gällande;" in english and "Titel;Kortnamn;Typ" in english
-
-
-def _user(role, email=None):
-    from registry.models import User
-
-    return User.create(email=email or f"{role}@test.example.org", name=f"Test {role}", role=role)
 
 
 def test_reimporting_the_export_into_the_same_register_changes_nothing(seeded, runner, tmp_path):
@@ -397,7 +374,7 @@ def test_a_failure_while_writing_rolls_back_every_row(seeded, monkeypatch):
 
 def test_every_kind_of_problem_is_named_by_row_and_column(seeded, client):
     numbered = agreement("Avvikelsehantering i samverkan")
-    change(numbered, case_number="RJL 2019/8")
+    update_agreement(numbered, case_number="RJL 2019/8")
     lakar = agreement(LAKAR)  # no case number: title and group point here
     rows = [
         new_row(1, valid_from="2026-02-30"),
@@ -501,7 +478,7 @@ def test_rows_that_name_the_same_agreement_twice(seeded, client):
     ]
 
 
-def test_a_file_that_is_no_spreadsheet_gets_a_clear_error(seeded, client, tmp_path):
+def test_a_file_that_is_no_spreadsheet_gets_a_clear_error(client, tmp_path):
     png = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
     cases = [
         ("bild.png", png, "Filen måste vara ett kalkylark: .xlsx (Excel) eller .csv (semikolonseparerad)."),
@@ -563,7 +540,7 @@ def test_preview_writes_nothing_and_commit_writes_through_save_agreement(seeded,
     token = upload_token(preview)
     assert token
     # Another admin cannot commit this upload; a made-up name is refused.
-    other = client_for(seeded, _user("admin", "admin2@test.example.org"))
+    other = client_for(seeded, make_user("admin", "admin2@test.example.org"))
     for who, name in ((other, token), (client, "../../etc/passwd"), (client, "0" * 32)):
         refused = who.post("/import/commit", data={"upload": name})
         assert refused.status_code == 302 and refused.location.endswith("/import")
@@ -686,14 +663,14 @@ def test_command_dry_run_and_import(seeded, runner, tmp_path):
     assert "Filen måste vara ett kalkylark" in result.output
 
 
-def test_links_on_the_agreement_list_follow_the_role(seeded):
+def test_links_on_the_agreement_list_follow_the_role(app):
     for role, export, upload_link in (
         ("viewer", False, False),
         ("editor", False, False),
         ("auditor", True, False),
         ("admin", True, True),
     ):
-        page = text(client_for(seeded, _user(role)).get("/agreements"))
+        page = text(client_as(app, role).get("/agreements"))
         assert ('href="/agreements/export.xlsx"' in page) == export, role
         assert ('href="/import"' in page) == upload_link, role
 

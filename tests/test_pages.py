@@ -25,7 +25,8 @@ from registry.models import (
     Person,
     Review,
 )
-from tests.html import FormReader, field_error, form_fields, text
+from tests.factories import agreement, agreement_form, group_id, make_agreement, make_group, org_id, person_id
+from tests.html import FormReader, field_error, form_fields, section, text
 
 BARN = "Strategigrupp Barn och unga"
 YOUTH_CLINICS = "Överenskommelse ungdomsmottagningar Jönköpings län"  # Barn och unga, yearly, from 2025-01-01
@@ -43,28 +44,6 @@ def result_count(response):
     return unescape(re.search(r'class="result-count"[^>]*>([^<]*)', text(response)).group(1)).strip()
 
 
-def section(response, heading_id):
-    html = text(response)
-    start = html.index(f'aria-labelledby="{heading_id}"')
-    return html[start : html.index("</section>", start)]
-
-
-def agreement(name):
-    return Agreement.get((Agreement.short_name == name) | (Agreement.title == name))
-
-
-def group_id(name):
-    return Group.get(Group.name == name).id
-
-
-def org_id(name):
-    return Organisation.get(Organisation.name == name).id
-
-
-def person_id(email):
-    return Person.get(Person.email == email).id
-
-
 def ids(rows):
     return sorted(row.id for row in rows)
 
@@ -79,32 +58,37 @@ def links(agreement_id):
     )
 
 
-def new_agreement(**changes):
-    """A valid post to /agreements/new; ids for ReKo etc. are looked up here."""
-    data = {
-        "title": "Överenskommelse om testning av registret",
-        "short_name": "Testöverenskommelsen",
-        "kind": "overenskommelse",
-        "case_number": "",
-        "status": "in_force",
-        "description": "Skapad av testerna.",
-        "target_group": "",
-        "responsible_group": group_id("ReKo"),
-        "contributing_groups": [group_id("Strategigrupp Äldre"), group_id(BARN)],
-        "owners": [person_id("beredning.reko@example.org"), person_id("beredning.aldre@example.org")],
-        "parties": [org_id("Region Jönköpings län"), org_id("Aneby kommun"), org_id("Eksjö kommun")],
-        "decision_body": group_id("Kommunalt forum"),
-        "decision_date": "2025-11-15",
-        "decision_ref": "Kommunalt forum 2025-11-15 § 7",
-        "valid_from": "2026-01-01",
-        "expires_on": "2029-12-31",
-        "review_unit": "years",
-        "review_interval": "2",
-        "parent": "",
-        "replaced_by": "",
-        "documents": "Avtalstext | https://example.org/avtal.pdf\nhttps://example.org/bilaga.pdf",
-        "notes": "",
-    }
+def new_agreement(register=None, **changes):
+    """A valid post to /agreements/new with every kind of field filled in: on the small register when
+    one is given, else on the demo data (ReKo responsible, Kommunalt forum deciding)."""
+    if register is None:
+        links = {
+            "responsible_group": group_id("ReKo"),
+            "contributing_groups": [group_id("Strategigrupp Äldre"), group_id(BARN)],
+            "owners": [person_id("beredning.reko@example.org"), person_id("beredning.aldre@example.org")],
+            "parties": [org_id("Region Jönköpings län"), org_id("Aneby kommun"), org_id("Eksjö kommun")],
+            "decision_body": group_id("Kommunalt forum"),
+        }
+    else:
+        links = {
+            "responsible_group": register.board,
+            "contributing_groups": register.groups,
+            "owners": register.people,
+            "parties": register.organisations,
+            "decision_body": register.team,
+        }
+    data = agreement_form(
+        title="Överenskommelse om testning av registret",
+        short_name="Testöverenskommelsen",
+        description="Skapad av testerna.",
+        decision_date=datetime.date(2025, 11, 15),
+        decision_ref="Beslut 2025-11-15 § 7",
+        valid_from=datetime.date(2026, 1, 1),
+        expires_on=datetime.date(2029, 12, 31),
+        review_rule="FREQ=YEARLY;INTERVAL=2",
+        **links,
+    )
+    data["documents"] = "Avtalstext | https://example.org/avtal.pdf\nhttps://example.org/bilaga.pdf"
     data.update(changes)
     return data
 
@@ -430,12 +414,8 @@ def test_ids_beyond_64_bits_are_not_found_rather_than_crashing(app, client):
 
 
 def test_search_ignores_the_case_of_swedish_letters(ctx, client):
-    group = Group.create(name=BARN)
-    found = Agreement.create(
-        title="Överenskommelse mellan BUP och skolan",
-        short_name="ÖBUS",
-        kind="overenskommelse",
-        responsible_group=group,
+    found = make_agreement(
+        title="Överenskommelse mellan BUP och skolan", short_name="ÖBUS", responsible_group=make_group(BARN)
     )
     for q in ("öbus", "överenskommelse mellan"):
         assert listed(client.get("/agreements", query_string={"q": q})) == [found.id], q
@@ -449,9 +429,9 @@ def test_search_text_with_a_nul_character_does_not_crash(app, client):
 # --- creating agreements ----------------------------------------------------
 
 
-def test_creating_an_agreement_stores_it_with_its_links(seeded, client):
+def test_creating_an_agreement_stores_it_with_its_links(small_register, client):
     before = Agreement.select().count()
-    data = new_agreement(case_number="RJL 2026/0042")
+    data = new_agreement(small_register, case_number="RJL 2026/0042")
     response = client.post("/agreements/new", data=data)
     assert response.status_code == 302
     assert Agreement.select().count() == before + 1
@@ -466,7 +446,7 @@ def test_creating_an_agreement_stores_it_with_its_links(seeded, client):
             ("https://example.org/bilaga.pdf", "https://example.org/bilaga.pdf"),
         ],
     )
-    assert (saved.responsible_group_id, saved.decision_body_id) == (group_id("ReKo"), group_id("Kommunalt forum"))
+    assert (saved.responsible_group_id, saved.decision_body_id) == (small_register.board.id, small_register.team.id)
     assert (saved.case_number, saved.kind, saved.status) == ("RJL 2026/0042", "overenskommelse", "in_force")
     assert (saved.valid_from, saved.expires_on) == (datetime.date(2026, 1, 1), datetime.date(2029, 12, 31))
     assert saved.review_rule == "FREQ=YEARLY;INTERVAL=2"
@@ -513,13 +493,13 @@ INVALID_AGREEMENTS = [
 ]
 
 
-def test_invalid_agreement_is_refused_and_nothing_is_saved(seeded, client, subtests):
-    Agreement.update(case_number="RJL 2023/1235").where(Agreement.id == agreement("Läkaruppdrag").id).execute()
+def test_invalid_agreement_is_refused_and_nothing_is_saved(small_register, client, subtests):
+    Agreement.update(case_number="RJL 2023/1235").where(Agreement.id == small_register.expiring.id).execute()
     tables = (Agreement, AgreementGroup, AgreementOwner, AgreementParty, Document)
     counts = [m.select().count() for m in tables]
     for changes, field, message in INVALID_AGREEMENTS:
         with subtests.test(field=field, **{k: str(v) for k, v in changes.items()}):
-            data = new_agreement(**changes)
+            data = new_agreement(small_register, **changes)
             response = client.post("/agreements/new", data=data)
             assert response.status_code == 422
             assert message in (field_error(response, field) or ""), text(response)

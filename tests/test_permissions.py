@@ -6,6 +6,7 @@ may use it, or changing a rule, makes these tests fail until the table is
 updated too. Each role is tried on a seeded database shared through `subtests`.
 """
 
+import datetime
 import re
 from urllib.parse import parse_qs, urlparse
 
@@ -14,10 +15,9 @@ from flask import url_for
 from registry import permissions
 from registry.domain import users
 from registry.models import Agreement, Group, GroupMeeting, Organisation, Person, Review, User
-from tests.conftest import client_for, login_as, make_app
+from tests.conftest import make_app
+from tests.factories import ROLES, agreement_form, agreement_of, client_for, one_of_each_role
 from tests.html import field_error, form_fields, text
-
-ROLES = ("anonymous", "viewer", "editor", "auditor", "admin")
 
 # Which roles each level lets in ("anonymous" = not logged in).
 WHO = {
@@ -110,35 +110,9 @@ BARN = "Strategigrupp Barn och unga"
 # --- helpers ----------------------------------------------------------------
 
 
-def make_users():
-    """One account per role; the editor sits in Strategigrupp Äldre (through their Person)."""
-    aldre = Group.get(Group.name == ALDRE).id
-    editor = users.save_user(
-        {"email": "redaktor.aldre@test.example.org", "name": "Redaktör Äldre", "role": "editor", "groups": [aldre]}
-    )
-    made = {"anonymous": None, "editor": editor}
-    for role in ("viewer", "auditor", "admin"):
-        made[role] = User.create(email=f"{role}@test.example.org", name=f"Test {role}", role=role)
-    return made
-
-
-def new_agreement(group_id, **changes):
-    data = {
-        "title": "Överenskommelse skapad av behörighetstesterna",
-        "short_name": "",
-        "kind": "overenskommelse",
-        "case_number": "",
-        "status": "in_force",
-        "responsible_group": str(group_id),
-        "valid_from": "2026-01-01",
-        "expires_on": "",
-        "review_unit": "none",
-        "review_interval": "1",
-        "documents": "",
-        "notes": "",
-    }
-    data.update(changes)
-    return data
+def new_agreement(group, **changes):
+    values = {"title": "Överenskommelse skapad av behörighetstesterna", "valid_from": datetime.date(2026, 1, 1)}
+    return agreement_form(**{**values, "responsible_group": group, **changes})
 
 
 def _app_endpoints(app):
@@ -175,19 +149,15 @@ def test_every_route_is_in_the_table_with_its_methods():
             assert "auditor" not in WHO[methods["POST"]], endpoint
 
 
-def test_a_refusal_shows_a_page_in_swedish(app):
-    client = app.test_client()
-    login_as(app, client, "viewer")
-    response = client.get("/users")
+def test_a_refusal_shows_a_page_in_swedish(viewer_client):
+    response = viewer_client.get("/users")
     assert response.status_code == 403
     assert '<html lang="sv">' in text(response)
     assert "Forbidden" not in text(response)
 
 
-def test_a_route_without_a_rule_is_refused(app, anonymous):
+def test_a_route_without_a_rule_is_refused(app, client, anonymous):
     app.add_url_rule("/unruled", "unruled", lambda: "secret")
-    client = app.test_client()
-    login_as(app, client, "admin")
     assert client.get("/unruled").status_code == 403
     assert anonymous.get("/unruled").status_code == 403
     assert "secret" not in text(client.get("/unruled"))
@@ -203,15 +173,14 @@ def test_permissions_on_the_demo_register(seeded, subtests, tmp_path):
     sink.mkdir()
     (sink / "x.eml").write_text("From: a@example.org\nTo: b@example.org\nSubject: Hej\n\nText\n", encoding="utf-8")
     app.config["MAIL_SINK_DIR"] = str(sink)
-    who = make_users()
+    who = one_of_each_role([Group.get(Group.name == ALDRE)])  # the editor sits in Strategigrupp Äldre
     _check_matrix(app, who, subtests)
     _check_templates(app, who, subtests)
     _check_editor(app, who["editor"], subtests)
 
 
 def _check_matrix(app, who, subtests):
-    aldre = Group.get(Group.name == ALDRE)
-    agreement = Agreement.select().where(Agreement.responsible_group == aldre).order_by(Agreement.id).first()
+    agreement = agreement_of(ALDRE)
     meeting = GroupMeeting.select().order_by(GroupMeeting.id).first()
     ids = {
         "agreement_id": agreement.id,
@@ -282,7 +251,7 @@ def _check_matrix(app, who, subtests):
 def _check_templates(app, who, subtests):
     """Buttons and menu entries appear only for those who may use them."""
     group = Group.get(Group.name == ALDRE)
-    agreement = Agreement.select().where(Agreement.responsible_group == group).order_by(Agreement.id).first()
+    agreement = agreement_of(group)
     edit_link = f'href="/agreements/{agreement.id}/edit"'
     review_link = f'href="/agreements/{agreement.id}/reviews/new"'
     nav = {"/reports": "read_all", "/reminders": "audit", "/audit": "audit", "/users": "admin"}
@@ -306,8 +275,7 @@ def _check_editor(app, editor, subtests):
     aldre = Group.get(Group.name == ALDRE)
     barn = Group.get(Group.name == BARN)
     assert users.group_ids(editor) == {aldre.id}
-    own = Agreement.select().where(Agreement.responsible_group == aldre).order_by(Agreement.id).first()
-    other = Agreement.select().where(Agreement.responsible_group == barn).order_by(Agreement.id).first()
+    own, other = agreement_of(aldre), agreement_of(barn)
     client = client_for(app, editor)
 
     with subtests.test("editor edits their own group's agreement"):
@@ -331,7 +299,7 @@ def _check_editor(app, editor, subtests):
         before = Agreement.get_by_id(other.id)
         reviews = Review.select().where(Review.agreement == other).count()
         assert client.get(f"/agreements/{other.id}/edit").status_code == 403
-        hijack = new_agreement(barn.id, title=before.title, notes="Kapad")
+        hijack = new_agreement(barn, title=before.title, notes="Kapad")
         assert client.post(f"/agreements/{other.id}/edit", data=hijack).status_code == 403
         assert client.get(f"/agreements/{other.id}/reviews/new").status_code == 403
         review = {"reviewed_on": "2026-11-20", "outcome": "unchanged", "reviewer_name": "Någon"}
@@ -348,11 +316,11 @@ def _check_editor(app, editor, subtests):
         assert re.findall(r'<option[^>]*value="(\d+)"', select) == [str(aldre.id)]
         count = Agreement.select().count()
         reko = Group.get(Group.name == "ReKo")
-        response = client.post("/agreements/new", data=new_agreement(reko.id))
+        response = client.post("/agreements/new", data=new_agreement(reko))
         assert response.status_code == 422
         assert field_error(response, "responsible_group") == "Du kan bara registrera avtal för grupper du tillhör."
         assert Agreement.select().count() == count
-        response = client.post("/agreements/new", data=new_agreement(aldre.id))
+        response = client.post("/agreements/new", data=new_agreement(aldre))
         assert response.status_code == 302
         created = Agreement.get(Agreement.title == "Överenskommelse skapad av behörighetstesterna")
         assert created.responsible_group_id == aldre.id

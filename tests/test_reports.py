@@ -8,9 +8,9 @@ from html import unescape
 
 import openpyxl
 
-from registry.domain.agreements import save_agreement
-from registry.models import Agreement, Group, Reminder, User
-from tests.conftest import client_for
+from registry.models import Agreement, Group, Reminder
+from tests.factories import agreement, client_for, group_id, make_agreement, make_user
+from tests.html import text
 
 LAKAR_TITLE = (
     "Läkaruppdrag och medicinsk samverkan mellan vårdcentraler och kommunal hälso- och sjukvård "
@@ -54,10 +54,6 @@ REMINDER_HEADER = [
 
 
 # --- helpers ----------------------------------------------------------------
-
-
-def text(response):
-    return response.get_data(as_text=True)
 
 
 def _cell(html):
@@ -139,11 +135,9 @@ def titles(rows, column=1):
 
 def test_reports_on_the_demo_register(seeded, subtests):
     app = seeded
-    auditor = User.create(email="revisor@test.example.org", name="Test Revisor", role="auditor")
-    editor = User.create(email="redaktor@test.example.org", name="Test Redaktör", role="editor")
-    viewer = User.create(email="lasare@test.example.org", name="Test Läsare", role="viewer")
+    auditor, editor, viewer = make_user("auditor"), make_user("editor"), make_user("viewer")
     client = client_for(app, auditor)
-    lakar = Agreement.get(Agreement.short_name == "Läkaruppdrag")
+    lakar = agreement("Läkaruppdrag")
     assert lakar.title == LAKAR_TITLE
     barn = Group.get(Group.name == BARN)
     barn_titles = sorted(a.title for a in Agreement.select().where(Agreement.responsible_group == barn))
@@ -226,15 +220,7 @@ def test_reports_on_the_demo_register(seeded, subtests):
             assert "Sidan finns inte" in text(response)
 
     # --- now change the register: an agreement without owners, reminders that failed or escalated
-    unowned = save_agreement(
-        {
-            "title": "Överenskommelse utan ägare",
-            "kind": "overenskommelse",
-            "status": "in_force",
-            "responsible_group": Group.get(Group.name == "ReKo").id,
-            "owners": [],
-        }
-    )
+    unowned = make_agreement(title="Överenskommelse utan ägare", responsible_group=group_id("ReKo"))
     first_barn = Agreement.get(Agreement.title == barn_titles[0])
     reminder = {"kind": "review", "deadline_on": datetime.date(2026, 1, 1), "attempts": 1}
     Reminder.create(

@@ -1,6 +1,5 @@
 """Logging in, throttling, sessions, CSRF, security headers, secrets, error pages and passwords."""
 
-import contextlib
 import datetime
 import functools
 import re
@@ -9,10 +8,11 @@ from html import unescape
 import pytest
 from werkzeug import security as werkzeug_security
 
-from registry.db import db, upgrade
 from registry.domain import audit, users
-from registry.models import Agreement, AuditEntry, Group, LoginFailure, User, utcnow
-from tests.conftest import login_as, make_app
+from registry.models import Agreement, AuditEntry, LoginFailure, User, utcnow
+from tests.conftest import make_app, migrated_app
+from tests.factories import agreement_form, client_as, make_group, names
+from tests.html import csrf_token, field_error
 from tests.smtp import smtp, smtp_server  # noqa: F401
 
 PASSWORD = "Rätt-lösenord-2026"
@@ -35,12 +35,6 @@ pytestmark = pytest.mark.usefixtures("fast_hashing")
 # --- helpers ----------------------------------------------------------------
 
 
-def names(actor, user):
-    """An audit entry's actor names the user: by e-mail address, with or without the name."""
-    assert actor in (user.email, f"{user.name} <{user.email}>"), actor
-    return True
-
-
 def text(response):
     return unescape(response.get_data(as_text=True))
 
@@ -56,35 +50,6 @@ def login(client, email, password, **kwargs):
 def logged_in(client):
     """True if the client's session reaches the dashboard."""
     return client.get("/").status_code == 200
-
-
-def field_error(response, name):
-    found = re.search(rf'id="{name}-error">(.*?)</p>', response.get_data(as_text=True), re.S)
-    return unescape(found.group(1)) if found else None
-
-
-def csrf_token(client, url):
-    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(url).get_data(as_text=True))
-    assert found, f"no CSRF token on {url}"
-    return found.group(1)
-
-
-@contextlib.contextmanager
-def fresh_app(database_url, **config):
-    """An app with its own settings on the test's (migrated) database.
-
-    Requests run outside any outer app context, so that each has its own `g`
-    (Flask-WTF caches the CSRF token there), as in production.
-    """
-    app = make_app(database_url, **config)
-    with app.app_context():
-        db.connect(reuse_if_open=True)
-        upgrade()
-    try:
-        yield app
-    finally:
-        if not db.is_closed():
-            db.close()
 
 
 # --- logging in -------------------------------------------------------------
@@ -201,10 +166,10 @@ def test_logout_is_post_only_and_ends_the_session(client):
 
 
 def test_posts_without_a_csrf_token_are_refused(database_url):
-    with fresh_app(database_url, WTF_CSRF_ENABLED=True) as app:
+    with migrated_app(database_url, WTF_CSRF_ENABLED=True) as app:
         with app.app_context():
             account()
-            group = Group.create(name="ReKo")
+            group = make_group("ReKo")
         client = app.test_client()
 
         response = login(client, "anna@example.org", PASSWORD)
@@ -215,16 +180,8 @@ def test_posts_without_a_csrf_token_are_refused(database_url):
         response = client.post("/login", data={"email": "anna@example.org", "password": PASSWORD, "csrf_token": token})
         assert response.status_code == 302, response.get_data(as_text=True)
 
-        admin = app.test_client()
-        login_as(app, admin, "admin")
-        data = {
-            "title": "Överenskommelse utan token",
-            "kind": "overenskommelse",
-            "status": "in_force",
-            "responsible_group": str(group.id),
-            "review_unit": "none",
-            "review_interval": "1",
-        }
+        admin = client_as(app, "admin")
+        data = agreement_form(title="Överenskommelse utan token", responsible_group=group)
         assert admin.post("/agreements/new", data=data).status_code == 400
         assert admin.post("/agreements/new", data={**data, "csrf_token": "forged"}).status_code == 400
         assert Agreement.select().count() == 0
@@ -237,9 +194,7 @@ def test_posts_without_a_csrf_token_are_refused(database_url):
         assert logged_in(admin)
 
 
-def test_security_headers_on_every_response(app, client, anonymous):
-    viewer = app.test_client()
-    login_as(app, viewer, "viewer")
+def test_security_headers_on_every_response(client, viewer_client, anonymous):
     responses = {
         "page": client.get("/"),
         "redirect": anonymous.get("/"),
@@ -247,7 +202,7 @@ def test_security_headers_on_every_response(app, client, anonymous):
         "not found": client.get("/finns-inte"),
         "not allowed": client.get("/logout"),
         "unauthorised": anonymous.post("/logout"),
-        "forbidden": viewer.get("/users"),
+        "forbidden": viewer_client.get("/users"),
         "export": client.get("/audit/export.csv"),
         "static": anonymous.get("/static/app.css"),
     }
@@ -271,14 +226,14 @@ def _session_cookie(response):
 
 
 def test_session_cookie_flags(database_url):
-    with fresh_app(database_url) as app:
+    with migrated_app(database_url) as app:
         with app.app_context():
             account()
         attributes = _session_cookie(login(app.test_client(), "anna@example.org", PASSWORD))
         assert "HttpOnly" in attributes and "SameSite=Lax" in attributes
         assert "Secure" not in attributes
         assert app.config["REMEMBER_COOKIE_SECURE"] is False
-    with fresh_app(database_url, SESSION_COOKIE_SECURE=True) as app:
+    with migrated_app(database_url, SESSION_COOKIE_SECURE=True) as app:
         attributes = _session_cookie(login(app.test_client(), "anna@example.org", PASSWORD))
         assert "HttpOnly" in attributes and "SameSite=Lax" in attributes and "Secure" in attributes
         assert app.config["REMEMBER_COOKIE_SECURE"] is True
@@ -412,8 +367,8 @@ def test_resetting_a_forgotten_password_by_email(ctx, anonymous, smtp):  # noqa:
 
 
 def test_create_user_command(ctx, runner):
-    aldre = Group.create(name="Strategigrupp Äldre", short_name="Äldre")
-    Group.create(name="ReKo")
+    aldre = make_group("Strategigrupp Äldre", short_name="Äldre")
+    make_group("ReKo")
     pw = "Kommandorad-lösen-1"
 
     result = runner.invoke(

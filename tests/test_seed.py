@@ -5,6 +5,7 @@ from datetime import date
 from registry import seed
 from registry.domain import queries
 from registry.models import MODELS, Agreement, Group, Organisation, Person
+from tests.factories import agreement
 
 MUNICIPALITIES = {
     "Aneby kommun",
@@ -28,15 +29,11 @@ def _titles_in_group(name):
     return [a.title for a in Agreement.select().where(queries.in_group(group.id))]
 
 
-def _agreement(fragment):
-    return Agreement.get(Agreement.title.contains(fragment))
-
-
 def test_parties_are_the_region_and_thirteen_municipalities(seeded):
     municipalities = {o.name for o in Organisation.select().where(Organisation.kind == "municipality")}
     assert municipalities == MUNICIPALITIES
     assert Organisation.get(Organisation.kind == "region").name == "Region Jönköpings län"
-    lakar = _agreement("Läkaruppdrag och medicinsk samverkan")
+    lakar = agreement("Läkaruppdrag och medicinsk samverkan")
     assert {link.organisation.name for link in lakar.party_links} == MUNICIPALITIES | {"Region Jönköpings län"}
 
 
@@ -49,7 +46,7 @@ def test_strategy_groups_have_their_lists(seeded):
 
 
 def test_lakaruppdrag_expires_end_of_2026_under_reko(seeded):
-    lakar = _agreement("Läkaruppdrag och medicinsk samverkan")
+    lakar = agreement("Läkaruppdrag och medicinsk samverkan")
     assert lakar.expires_on == date(2026, 12, 31)
     assert lakar.responsible_group.name == "ReKo"
     assert lakar.kind == "avtal"
@@ -60,7 +57,7 @@ def test_review_cycles_follow_the_sources(seeded):
     barn = Group.get(Group.name == "Strategigrupp Barn och unga")
     rules = {a.review_rule for a in Agreement.select().where(Agreement.responsible_group == barn)}
     assert rules == {"FREQ=YEARLY;INTERVAL=1"}
-    ehealth = _agreement("e-hälsostrategi")
+    ehealth = agreement("e-hälsostrategi")
     assert ehealth.review_rule == "FREQ=YEARLY;INTERVAL=3"
     assert ehealth.next_review_on == date(2028, 1, 1)
     assert ehealth.decision_body.name == "ReKo"
@@ -92,9 +89,9 @@ def test_only_placeholder_addresses(seeded):
 
 
 def test_every_agreement_has_an_owner_and_parties(seeded):
-    for agreement in Agreement.select():
-        assert agreement.owner_links.count() >= 1, agreement.title
-        assert agreement.party_links.count() == 14, agreement.title
+    for row in Agreement.select():
+        assert row.owner_links.count() >= 1, row.title
+        assert row.party_links.count() == 14, row.title
 
 
 def _snapshot():
@@ -103,13 +100,13 @@ def _snapshot():
 
 def test_seeding_twice_changes_nothing(seeded):
     before = _snapshot()
-    lakar = _agreement("Läkaruppdrag")
+    lakar = agreement("Läkaruppdrag")
     lakar.notes = "Ändrad av användare"
     lakar.save()
     created = seed.load()
     assert set(created.values()) == {0}
     assert _snapshot() == before
-    assert _agreement("Läkaruppdrag").notes == "Ändrad av användare"
+    assert agreement("Läkaruppdrag").notes == "Ändrad av användare"
 
 
 def test_seed_command(runner):

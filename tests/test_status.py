@@ -81,6 +81,20 @@ def test_dashboard_queries_on_demo_data(seeded):
     assert by_group["ReKo"] == (9, 1)
 
 
+def test_the_small_register_has_one_deadline_soon_and_none_overdue(small_register):
+    """The fixture register of tests/factories.py is what it says it is."""
+    reg = small_register
+    upcoming = queries.upcoming(TODAY, 90)
+    assert [(i.agreement.id, i.kind, i.due_on, i.days_left) for i in upcoming] == [
+        (reg.expiring.id, "expiry", date(2026, 12, 31), 38)
+    ]
+    assert queries.overdue(TODAY) == []
+    assert Agreement.get_by_id(reg.yearly.id).next_review_on == date(2027, 4, 1)
+    assert (reg.open_ended.expires_on, reg.open_ended.next_review_on) == (None, None)
+    assert [m.meets_on for m in reg.board.meetings] == [date(2026, 12, 10)]
+    assert {len(reg.organisations), len(reg.groups), len(reg.people), len(reg.agreements)} == {2, 3}
+
+
 def test_overview_and_cut_lists_agree_with_the_full_lists(ctx):
     """A register with ties, empty dates and every status: the one-pass counts equal the
     full lists' lengths and the Python rule, and a list cut at `limit` is the full list's head."""

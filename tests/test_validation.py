@@ -7,13 +7,12 @@ import json
 import pytest
 
 from registry import seed
-from registry.domain import importer, tokens, validation
-from registry.domain.agreements import save_agreement
+from registry.domain import importer, validation
 from registry.domain.errors import ValidationError
-from registry.models import Agreement, AuditEntry, User
-from tests.html import field_error, text
+from registry.models import Agreement, AuditEntry
+from tests.factories import api_client, update_agreement
+from tests.html import field_error, form_fields, text
 from tests.test_import import csv_file, new_row, xlsx_file
-from tests.test_pages import new_agreement
 
 LONG_CASE_NUMBER = "RJL " + "9" * 97  # 101 characters: one more than any way in accepts
 
@@ -36,32 +35,37 @@ def counts():
     return Agreement.select().count(), AuditEntry.select().count()
 
 
+def row(register, n, **values):
+    """A valid spreadsheet row on the small register."""
+    parties = "; ".join(o.name for o in register.organisations)
+    return new_row(n, responsible_group=register.board.name, parties=parties, owners=register.owner.email, **values)
+
+
 @pytest.mark.parametrize(("name", "value", "message"), BAD_VALUES)
-def test_the_web_form_refuses_it_and_saves_nothing(seeded, client, name, value, message):
+def test_the_web_form_refuses_it_and_saves_nothing(small_register, client, name, value, message):
     before = counts()
-    response = client.post("/agreements/new", data=new_agreement(**{name: value}))
+    response = client.post("/agreements/new", data=small_register.agreement_form(**{name: value}))
     assert response.status_code == 422
     assert message in (field_error(response, name) or ""), text(response)[:2000]
     assert counts() == before
 
 
 @pytest.mark.parametrize(("name", "value", "message"), BAD_VALUES)
-def test_the_api_refuses_it_and_saves_nothing(seeded, name, value, message):
-    user = User.create(email="api@test.example.org", name="API", role="admin")
-    _row, token = tokens.create_token(user, "valideringsprov")
-    group = Agreement.select().first().responsible_group_id
-    body = {"title": "Från API:t", "kind": "avtal", "responsible_group_id": group, name: value}
+def test_the_api_refuses_it_and_saves_nothing(app, small_register, name, value, message):
+    api = api_client(app, "admin")
+    body = {"title": "Från API:t", "kind": "avtal", "responsible_group_id": small_register.board.id, name: value}
     before = counts()
-    response = seeded.test_client().post("/api/v1/agreements", json=body, headers={"Authorization": f"Bearer {token}"})
+    response = api.post("/api/v1/agreements", body)
     assert response.status_code == 422, response.get_json()
     assert message in response.get_json()["error"]["fields"][name]
     assert counts() == before
 
 
 @pytest.mark.parametrize(("name", "value", "message"), BAD_VALUES)
-def test_the_import_names_it_in_the_preview_and_its_commit_writes_nothing(seeded, name, value, message):
+def test_the_import_names_it_in_the_preview_and_its_commit_writes_nothing(small_register, name, value, message):
     # CSV: an XLSX cannot even carry control characters.
-    content = csv_file([new_row(1), new_row(2, **{name: value}), new_row(3)], meta=False)
+    reg = small_register
+    content = csv_file([row(reg, 1), row(reg, 2, **{name: value}), row(reg, 3)], meta=False)
     plan = importer.plan("avtal.csv", content)
     problems = [p for p in plan.all_problems if p.row is not None]
     assert [p.row for p in problems] == [3], [str(p) for p in problems]
@@ -89,45 +93,41 @@ def test_a_seed_file_with_it_is_refused_by_name_and_loads_nothing(ctx, tmp_path,
     assert Agreement.select().count() == 0
 
 
-def test_the_same_length_limits_everywhere_so_an_imported_agreement_can_be_saved_from_its_form(seeded, client):
+def test_the_same_length_limits_everywhere_so_an_imported_agreement_can_be_saved_from_its_form(small_register, client):
     hundred = "RJL " + "9" * 96
-    content = xlsx_file([new_row(1, case_number=hundred, short_name="K" * 100)])
+    content = xlsx_file([row(small_register, 1, case_number=hundred, short_name="K" * 100)])
     assert importer.commit("avtal.xlsx", content).committed
     agreement = Agreement.get(Agreement.case_number == hundred)
-    response = client.get(f"/agreements/{agreement.id}/edit")
-    form = new_agreement(case_number=hundred, short_name="K" * 100, title=agreement.title)
+    form = form_fields(client, f"/agreements/{agreement.id}/edit")
+    assert (form["case_number"], form["short_name"]) == (hundred, "K" * 100)
     response = client.post(f"/agreements/{agreement.id}/edit", data=form)
     assert response.status_code == 302, text(response)[:2000]
 
 
-def test_huge_ids_in_the_form_are_unknown_not_a_crash(seeded, client):
+def test_huge_ids_in_the_form_are_unknown_not_a_crash(small_register, client):
     before = counts()
-    response = client.post("/agreements/new", data=new_agreement(owners=[str(10**20)], parent=str(10**20)))
+    response = client.post(
+        "/agreements/new", data=small_register.agreement_form(owners=[str(10**20)], parent=str(10**20))
+    )
     assert response.status_code == 422
     assert field_error(response, "owners") and field_error(response, "parent")
     assert counts() == before
 
 
-def test_belongs_to_and_replaced_by_links_cannot_form_a_cycle(seeded, client):
-    first, second, third = list(Agreement.select().order_by(Agreement.id).limit(3))
-    save_agreement({**_values(second), "parent": first.id}, second)
-    save_agreement({**_values(third), "parent": second.id}, third)
+def test_belongs_to_and_replaced_by_links_cannot_form_a_cycle(small_register, client):
+    first, second, third = small_register.agreements
+    update_agreement(second, parent=first)
+    update_agreement(third, parent=second)
     with pytest.raises(ValidationError) as raised:
-        save_agreement({**_values(first), "parent": third.id}, first)
+        update_agreement(first, parent=third)
     assert "cirkel" in raised.value.errors["parent"]
 
-    save_agreement({**_values(second), "replaced_by": third.id}, second)
-    form = {**new_agreement(), "title": first.title, "replaced_by": str(second.id)}
-    save_agreement({**_values(third), "replaced_by": first.id}, third)
+    update_agreement(second, replaced_by=third)
+    form = {**form_fields(client, f"/agreements/{first.id}/edit"), "replaced_by": str(second.id)}
+    update_agreement(third, replaced_by=first)
     response = client.post(f"/agreements/{first.id}/edit", data=form)
     assert response.status_code == 422
     assert "cirkel" in field_error(response, "replaced_by")
-
-
-def _values(agreement):
-    from registry.domain.agreements import editable_values
-
-    return editable_values(Agreement.get_by_id(agreement.id))
 
 
 def test_the_limits_are_the_validation_modules(plain_ctx):
