@@ -24,7 +24,7 @@ from ..models import (
     Review,
     utcnow,
 )
-from ..rules import cycles, deadlines, policy
+from ..rules import cycles, deadlines
 from ..vocab import REVIEW_OUTCOMES
 from . import audit, schedule, validation
 from . import fields as F
@@ -104,16 +104,7 @@ def check_field(field, value):
         except cycles.CycleError as exc:
             return value, str(exc)
     if kind == F.OFFSETS:
-        try:
-            offsets = policy.parse_offsets(value)
-        except policy.PolicyError:
-            offsets = False
-        if offsets is False or len(offsets or ()) > F.MAX_OFFSETS:
-            return value, _(
-                "Ange hela dagar mellan 1 och %(max)s, åtskilda med komma, t.ex. 180, 90, 30.",
-                max=policy.MAX_OFFSET_DAYS,
-            )
-        return policy.format_offsets(offsets), None
+        return validation.check_offsets(value)
     if kind == F.DOCUMENTS:
         return _check_documents(value)
     raise ValueError(f"unknown field kind {kind!r}")

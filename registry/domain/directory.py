@@ -12,8 +12,6 @@ from contextlib import contextmanager
 
 from flask_babel import gettext as _
 
-from registry.rules import policy
-
 from ..db import db
 from ..models import Group, GroupMeeting, GroupMember, Organisation, Person
 from ..vocab import GROUP_KINDS, ORGANISATION_KINDS
@@ -122,7 +120,7 @@ def save_group(data, group=None):
     if parent and _parent_loops(group, parent):
         errors["parent"] = _("En grupp kan inte ligga under sig själv.")
     chair = reference(Person, data.get("chair"), errors, "chair", _("Okänd person."))
-    reminder_policy, policy_errors = policy.clean(data)
+    reminder_policy, policy_errors = validation.check_policy(data)
     errors.update(policy_errors)
     lead_time = data.get("lead_time_days")
     if lead_time is not None and not 0 <= lead_time <= 365:

@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..rules.policy import MAX_OFFSET_DAYS
 from ..vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES
-from .validation import LINE_MAX, MAX_LINKS, TEXT_MAX
+from .validation import LINE_MAX, MAX_LINKS, MAX_OFFSETS, TEXT_MAX  # noqa: F401 (MAX_OFFSETS: the API reads it here)
 
 # Kinds of value. Scalars are stored in the agreement's own row; links in tables of their own.
 LINE = "line"  # single-line text
@@ -185,7 +185,6 @@ EMPTY = {f.name: f.empty for f in FIELDS}
 LABELS = {f.name: f.label for f in FIELDS}
 MAX_DOCUMENT_TITLE = LINE_MAX
 MAX_URL = 1000
-MAX_OFFSETS = 20
 OFFSET_DAYS = (1, MAX_OFFSET_DAYS)
 
 

@@ -22,6 +22,8 @@ import re
 
 from flask_babel import gettext as _
 
+from ..rules import policy
+
 EARLIEST = datetime.date(1900, 1, 1)
 LATEST = datetime.date(2999, 12, 31)
 MAX_ID = 2**63 - 1
@@ -149,6 +151,35 @@ def check_ids(values, max_items=MAX_LINKS):
     if len(set(ids)) > max_items:
         return sorted(set(ids)), _("Högst %(n)s värden.", n=max_items)
     return list(dict.fromkeys(ids)), None
+
+
+MAX_OFFSETS = 20  # reminder days of one deadline
+
+
+def check_offsets(value):
+    """Reminder days before a deadline ("180, 90, 30"), canonical, or "" (inherited)."""
+    try:
+        offsets = policy.parse_offsets(value)
+    except policy.PolicyError:
+        offsets = False
+    if offsets is False or len(offsets or ()) > MAX_OFFSETS:
+        return value, _(
+            "Ange hela dagar mellan 1 och %(max)s, åtskilda med komma, t.ex. 180, 90, 30.", max=policy.MAX_OFFSET_DAYS
+        )
+    return policy.format_offsets(offsets), None
+
+
+def check_policy(data):
+    """A group's reminder policy from form data: ({column: clean value}, {field: message})."""
+    values, errors = {}, {}
+    for name in ("expiry_offsets", "review_offsets"):
+        values[name], problem = check_offsets(data.get(name))
+        if problem:
+            errors[name] = problem
+    values["overdue_every_days"], problem = check_int(data.get("overdue_every_days"), 1, 365)
+    if problem:
+        errors["overdue_every_days"] = _("Ange ett antal dagar mellan 1 och 365, eller lämna tomt.")
+    return values, errors
 
 
 # --- making stored text safe for other formats ---------------------------------------

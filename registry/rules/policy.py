@@ -55,25 +55,3 @@ def resolve(agreement, group):
             overdue_every=source.overdue_every_days if (source.overdue_every_days or 0) > 0 else policy.overdue_every,
         )
     return policy
-
-
-def clean(data):
-    """Policy columns from form data, normalised, and {field: message} for what is wrong."""
-    from flask_babel import gettext as _
-
-    values, errors = {}, {}
-    for name in ("expiry_offsets", "review_offsets"):
-        try:
-            values[name] = format_offsets(parse_offsets(data.get(name)))
-        except PolicyError:
-            errors[name] = _(
-                "Ange hela dagar mellan 1 och %(max)s, åtskilda med komma, t.ex. 180, 90, 30.", max=MAX_OFFSET_DAYS
-            )
-    every = data.get("overdue_every_days")
-    if every in (None, ""):
-        values["overdue_every_days"] = None
-    elif isinstance(every, int) and 1 <= every <= 365:
-        values["overdue_every_days"] = every
-    else:
-        errors["overdue_every_days"] = _("Ange ett antal dagar mellan 1 och 365, eller lämna tomt.")
-    return values, errors
