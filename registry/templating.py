@@ -18,10 +18,13 @@ from .vocab import (
     FIELD_LABELS,
     GROUP_KINDS,
     ORGANISATION_KINDS,
+    REMINDER_ROLES,
     REMINDER_STATES,
+    REMINDER_TRIGGERS,
     REVIEW_OUTCOMES,
     ROLES,
     label,
+    stage_label,
 )
 
 # The change history's labels: an agreement's fields from the field table, the rest from vocab.
@@ -34,6 +37,8 @@ VOCABULARIES = {
     "group_kind": GROUP_KINDS,
     "organisation_kind": ORGANISATION_KINDS,
     "reminder_state": REMINDER_STATES,
+    "trigger": REMINDER_TRIGGERS,
+    "recipient_role": REMINDER_ROLES,
     "role": ROLES,
     "action": AUDIT_ACTIONS,
     "entity": AUDIT_ENTITIES,
@@ -53,12 +58,30 @@ def local_time(value):
     return value.replace(tzinfo=datetime.UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
-def change_value(value):
-    """An audited value for people: lists joined, empty shown as a dash."""
+# Audited fields that hold a code, by the kind of row: the vocabulary that names them.
+CODED_CHANGES = {
+    ("agreement", "kind"): AGREEMENT_KINDS,
+    ("agreement", "status"): AGREEMENT_STATUSES,
+    ("review", "outcome"): REVIEW_OUTCOMES,
+    ("group", "kind"): GROUP_KINDS,
+    ("organisation", "kind"): ORGANISATION_KINDS,
+    ("user", "role"): ROLES,
+}
+
+
+def change_value(value, name=None, entity=None):
+    """An audited value for people: codes by their label, cycles in words, lists joined, empty as a dash."""
     if value in (None, "", []):
         return "–"
     if isinstance(value, list):
         return ", ".join(map(str, value))
+    vocabulary = CODED_CHANGES.get((entity, name))
+    if vocabulary is not None:
+        return str(label(vocabulary, value))
+    if name == "review_rule" and entity == "agreement":
+        return cycles.describe(value)
+    if isinstance(value, bool):
+        return gettext("Ja") if value else gettext("Nej")
     return str(value)
 
 
@@ -88,6 +111,7 @@ def init_app(app):
     app.jinja_env.filters["audit_changes"] = lambda entry: sorted(audit.changes_of(entry).items())
     app.jinja_env.filters["change_value"] = change_value
     app.jinja_env.filters["cycle"] = cycles.describe
+    app.jinja_env.filters["stage"] = stage_label
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

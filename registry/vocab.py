@@ -66,6 +66,38 @@ REMINDER_STATES = {
     "failed": _l("Misslyckades"),
 }
 
+# What started a reminder pass.
+REMINDER_TRIGGERS = {
+    "cli": _l("Kommandoraden"),
+    "startup": _l("Schemaläggarens start"),
+    "daily": _l("Daglig körning"),
+    "retry": _l("Nytt försök"),
+}
+# Why a recipient gets a reminder.
+REMINDER_ROLES = {
+    "owner": _l("Ägare"),
+    "mailbox": _l("Funktionsbrevlåda"),
+    "chair": _l("Ordförande"),
+    "secretary": _l("Sekreterare"),
+}
+
+
+def stage_label(code):
+    """A reminder stage for people: "before:90" -> "90 dagar före", "overdue:8" -> "8 dagar efter"."""
+    from flask_babel import gettext, ngettext
+
+    kind, _sep, days = (code or "").partition(":")
+    if kind == "unplannable":
+        return gettext("Kunde inte planeras")
+    if not days.isdigit():
+        return code or ""
+    if kind == "before":
+        return ngettext("%(num)s dag före", "%(num)s dagar före", int(days))
+    if kind == "overdue":
+        return ngettext("%(num)s dag efter", "%(num)s dagar efter", int(days))
+    return code
+
+
 ROLES = {
     "admin": _l("Administratör"),
     "editor": _l("Redaktör"),

@@ -1,0 +1,104 @@
+"""No stored code where a person reads: every page a test visits shows codes by their labels.
+
+The pages are read as text (tags and attributes removed, so links and form
+values may carry codes) in Swedish and English, after a reminder pass, a review
+and a few edits have filled the delivery log and the change history.
+"""
+
+import re
+from html import unescape
+
+import pytest
+
+from registry.domain.agreements import editable_values, record_review, save_agreement
+from registry.models import Agreement, Group, Organisation, Person
+from registry.vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES, REVIEW_OUTCOMES, stage_label
+from scheduler import reminders
+from tests.conftest import TODAY
+from tests.smtp import smtp, smtp_server  # noqa: F401
+
+# Codes that are no word of either language: every one of them must be shown by its label.
+CODES = (
+    [code for code in AGREEMENT_STATUSES if "_" in code]
+    + [code for code in REVIEW_OUTCOMES if "_" in code]
+    + [code for code in AGREEMENT_KINDS if code in ("overenskommelse", "tillampningsanvisning", "ovrigt")]
+)
+PATTERNS = [re.compile(rf"\b{re.escape(code)}\b") for code in CODES] + [
+    re.compile(r"\b(before|overdue):\d+"),
+    re.compile(r"FREQ="),
+    re.compile(r"\bunplannable\b"),
+    re.compile(r"\b(cli|startup)\b"),
+]
+
+
+def visible_text(html):
+    """What a person reads: the body without scripts, styles, tags and attribute values."""
+    body = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", html)
+    return unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+@pytest.fixture
+def busy_register(seeded, request):
+    """The demo register after a reminder pass, a review and edits of coded fields."""
+    request.getfixturevalue("smtp")  # mail goes to a real SMTP server on loopback
+    reminders.run_pass(TODAY)
+    lakar = Agreement.get(Agreement.title.contains("Läkaruppdrag"))
+    record_review(
+        lakar,
+        {"reviewed_on": TODAY, "outcome": "to_be_revised", "reviewer_name": "ReKo", "decision_ref": "ReKo § 3"},
+        TODAY,
+    )
+    other = Agreement.select().where(Agreement.id != lakar.id).order_by(Agreement.id).first()
+    save_agreement(
+        {
+            **editable_values(other),
+            "kind": "tillampningsanvisning",
+            "status": "under_revision",
+            "review_rule": "FREQ=YEARLY;INTERVAL=2",
+        },
+        other,
+    )
+    return seeded
+
+
+def pages():
+    agreements = [a.id for a in Agreement.select(Agreement.id)]
+    return [
+        "/",
+        "/agreements",
+        "/agreements?status=under_revision",
+        *[f"/agreements/{pk}" for pk in agreements],
+        "/reminders",
+        "/audit",
+        "/reports",
+        "/users",
+        *[f"/groups/{g.id}" for g in Group.select(Group.id)],
+        "/organisations",
+        *[f"/organisations/{o.id}" for o in Organisation.select(Organisation.id)[:3]],
+        "/people",
+        *[f"/people/{p.id}" for p in Person.select(Person.id)[:3]],
+    ]
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_no_stored_code_on_any_page(busy_register, client, lang):
+    found = {}
+    for url in pages():
+        response = client.get(url + ("&" if "?" in url else "?") + f"lang={lang}")
+        assert response.status_code == 200, url
+        text = visible_text(response.get_data(as_text=True))
+        hits = sorted({m.group(0) for pattern in PATTERNS for m in pattern.finditer(text)})
+        if hits:
+            found[url] = hits
+    assert found == {}
+
+
+def test_the_check_finds_a_code():
+    assert any(p.search(visible_text("<td>in_force</td>")) for p in PATTERNS)
+    assert not any(p.search(visible_text('<a href="?status=in_force">Gällande</a>')) for p in PATTERNS)
+
+
+def test_stage_labels(plain_ctx):
+    assert stage_label("before:90") == "90 dagar före"
+    assert stage_label("overdue:1") == "1 dag efter"
+    assert stage_label("unplannable") == "Kunde inte planeras"
