@@ -9,7 +9,8 @@ new page cannot be added without deciding who may use it. Rules:
 - read_all: editor, auditor, admin (reports);
 - audit: auditor, admin (audit trail, delivery log, exports);
 - edit: editor, admin (create agreements; edit and review them, for editors
-  only those of their own groups: see can_edit_agreement);
+  only those their groups are responsible for or they are named owners of:
+  see can_edit_agreement);
 - admin: admin only (groups, parties, people, meetings, users, mail sink).
 """
 
@@ -69,7 +70,8 @@ RULES = {
     "mailbox.index": {"admin": GET},
     "mailbox.show": {"admin": GET},
     # --- api (issue: JSON API) ---
-    # Bearer tokens only (never the session); editors write only their groups' agreements (can_edit_agreement).
+    # Bearer tokens only (never the session); editors write only their groups' agreements and those
+    # they own (can_edit_agreement).
     "api.openapi": {"public": GET},
     "api.me": {"read": GET},
     "api.list_agreements": {"read": GET},
@@ -138,11 +140,40 @@ def enforce():
 
 
 def can_edit_agreement(user, agreement):
-    """Admins edit every agreement; editors those their groups are responsible for."""
+    """Admins edit every agreement; editors those their groups are responsible for, and those
+    they are named owners of (through their Person) whichever group is responsible: an owner
+    who gets an agreement's reminders can act on them (edit it, record its review)."""
     if not allowed(user, "edit"):
         return False
     if user.role == "admin":
         return True
     from .domain.users import group_ids
 
-    return agreement.responsible_group_id in group_ids(user)
+    if agreement.responsible_group_id in group_ids(user):
+        return True
+    return is_owner(user, agreement)
+
+
+def is_owner(user, agreement):
+    """Is `user`'s Person named as an owner of `agreement`?"""
+    if not getattr(user, "person_id", None) or agreement.id is None:
+        return False
+    from .models import AgreementOwner
+
+    owned = AgreementOwner.select().where(
+        (AgreementOwner.agreement == agreement.id) & (AgreementOwner.person == user.person_id)
+    )
+    return owned.exists()
+
+
+def may_make_responsible(user, group_id, agreement=None):
+    """May `user` make `group_id` responsible for `agreement` (None: a new one)? Admins any group;
+    editors their own groups, or keep the group already responsible for an agreement they may edit
+    (an owner outside that group edits it without handing it to another group)."""
+    if user.role == "admin":
+        return True
+    from .domain.users import group_ids
+
+    if group_id in group_ids(user):
+        return True
+    return agreement is not None and group_id == agreement.responsible_group_id and can_edit_agreement(user, agreement)

@@ -16,7 +16,15 @@ from registry import permissions
 from registry.domain import users
 from registry.models import Agreement, Group, GroupMeeting, Organisation, Person, Review, User
 from tests.conftest import make_app
-from tests.factories import ROLES, agreement_form, agreement_of, client_for, one_of_each_role
+from tests.factories import (
+    ROLES,
+    agreement_form,
+    agreement_of,
+    client_for,
+    make_user,
+    one_of_each_role,
+    update_agreement,
+)
 from tests.html import field_error, form_fields, text
 
 # Which roles each level lets in ("anonymous" = not logged in).
@@ -325,6 +333,52 @@ def _check_editor(app, editor, subtests):
         created = Agreement.get(Agreement.title == "Överenskommelse skapad av behörighetstesterna")
         assert created.responsible_group_id == aldre.id
         assert Agreement.select().count() == count + 1
+
+    with subtests.test("an editor named as owner edits and reviews another group's agreement"):
+        # Läkaruppdrag: ReKo is responsible; its owner gets its reminders and must be able to act on them.
+        reko = Group.get(Group.name == "ReKo")
+        owned = Agreement.get(Agreement.short_name == "Läkaruppdrag")
+        assert owned.responsible_group_id == reko.id and reko.id not in users.group_ids(editor)
+        assert client.get(f"/agreements/{owned.id}/edit").status_code == 403
+        assert not permissions.can_edit_agreement(editor, owned)
+        owners = [link.person_id for link in owned.owner_links]
+        update_agreement(owned, owners=[*owners, editor.person_id])
+        assert permissions.can_edit_agreement(editor, owned)
+        page = text(client.get(f"/agreements/{owned.id}"))
+        assert f'href="/agreements/{owned.id}/edit"' in page and f'href="/agreements/{owned.id}/reviews/new"' in page
+        fields = form_fields(client, f"/agreements/{owned.id}/edit")
+        assert fields["responsible_group"] == str(reko.id)  # ReKo stays among the choices
+        fields["notes"] = "Ändrad av ägaren utanför ReKo."
+        response = client.post(f"/agreements/{owned.id}/edit", data=fields)
+        assert response.status_code == 302, field_error(response, "responsible_group")
+        after = Agreement.get_by_id(owned.id)
+        assert (after.notes, after.responsible_group_id) == ("Ändrad av ägaren utanför ReKo.", reko.id)
+        # ... but may not hand it to a third group they do not sit in.
+        fields["responsible_group"] = str(barn.id)
+        response = client.post(f"/agreements/{owned.id}/edit", data=fields)
+        assert response.status_code == 422
+        assert field_error(response, "responsible_group") == "Du kan bara registrera avtal för grupper du tillhör."
+        assert Agreement.get_by_id(owned.id).responsible_group_id == reko.id
+        reviews = Review.select().where(Review.agreement == owned).count()
+        assert client.get(f"/agreements/{owned.id}/reviews/new").status_code == 200
+        review = form_fields(client, f"/agreements/{owned.id}/reviews/new")
+        review.update({"reviewed_on": "2026-11-20", "outcome": "unchanged", "reviewer_name": "Ägaren"})
+        response = client.post(f"/agreements/{owned.id}/reviews/new", data=review)
+        assert response.status_code == 302
+        assert Review.select().where(Review.agreement == owned).count() == reviews + 1
+        # No longer an owner: refused again.
+        update_agreement(owned, owners=owners)
+        assert client.get(f"/agreements/{owned.id}/edit").status_code == 403
+        assert client.get(f"/agreements/{owned.id}/reviews/new").status_code == 403
+
+    with subtests.test("an owning viewer or auditor still changes nothing"):
+        for role in ("viewer", "auditor"):
+            person = Person.get_by_id(editor.person_id)
+            reader = make_user(role, person=person)
+            update_agreement(other, owners=[person.id])
+            assert not permissions.can_edit_agreement(reader, other)
+            assert client_for(app, reader).get(f"/agreements/{other.id}/edit").status_code == 403
+        update_agreement(other, owners=[])
 
     with subtests.test("moving the editor to another group moves the right with them"):
         users.save_user(

@@ -29,7 +29,7 @@ from ..domain.queries import SORTS
 from ..domain.users import group_ids
 from ..extensions import csrf
 from ..models import Agreement, Group, GroupMeeting, Organisation, Person
-from ..permissions import can_edit_agreement
+from ..permissions import can_edit_agreement, may_make_responsible
 from ..vocab import ACTIVE_STATUSES
 from . import PREFIX, serialise
 from .errors import ApiError, from_api_error
@@ -143,7 +143,7 @@ def agreement_or_404(agreement_id):
 
 def editable_or_403(agreement):
     if not can_edit_agreement(current_user, agreement):
-        raise ApiError(403, _("Du kan bara ändra avtal som dina grupper ansvarar för."))
+        raise ApiError(403, _("Du kan bara ändra avtal som dina grupper ansvarar för eller som du är ägare till."))
     return agreement
 
 
@@ -185,15 +185,16 @@ def api_errors(errors):
     return ApiError(422, message, fields)
 
 
-def own_group_or_422(data):
-    """Editors register agreements only for the groups they belong to (as in the web form)."""
-    if current_user.role == "admin" or data.get("responsible_group") in group_ids(current_user):
+def own_group_or_422(data, agreement=None):
+    """Editors register agreements only for the groups they belong to (as in the web form); an
+    owner outside the responsible group may keep that group."""
+    if may_make_responsible(current_user, data.get("responsible_group"), agreement):
         return
     raise ApiError(422, fields={"responsible_group_id": _("Du kan bara registrera avtal för grupper du tillhör.")})
 
 
 def _save(data, agreement=None):
-    own_group_or_422(data)
+    own_group_or_422(data, agreement)
     try:
         return save_agreement(data, agreement)
     except ValidationError as exc:

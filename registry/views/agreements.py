@@ -13,7 +13,7 @@ from ..domain.errors import ValidationError
 from ..domain.users import group_ids
 from ..forms import AgreementForm, ReviewForm
 from ..models import Agreement, AuditEntry, Group, Organisation, Reminder, Review
-from ..permissions import can_edit_agreement
+from ..permissions import can_edit_agreement, may_make_responsible
 from .helpers import apply_errors, get_or_404, today, window_days
 
 bp = Blueprint("agreements", __name__, url_prefix="/agreements")
@@ -78,10 +78,10 @@ def _agreement_form(agreement, done_message):
     else:
         form = AgreementForm.for_agreement(agreement)
     form.fill_choices(agreement.id if agreement else None)
-    if current_user.role != "admin":  # editors choose among their own groups
-        mine = group_ids(current_user)
-        form.responsible_group.choices = [c for c in form.responsible_group.choices if c.value in mine or c.value == ""]
-    if form.validate_on_submit() and _own_group(form):
+    if current_user.role != "admin":  # editors choose among their own groups (owners: or keep the current one)
+        keep = group_ids(current_user) | ({agreement.responsible_group_id} if agreement else set())
+        form.responsible_group.choices = [c for c in form.responsible_group.choices if c.value in keep or c.value == ""]
+    if form.validate_on_submit() and _own_group(form, agreement):
         try:
             saved = save_agreement(form.to_data(), agreement)
         except ValidationError as exc:
@@ -94,8 +94,8 @@ def _agreement_form(agreement, done_message):
     return render_template("agreements/form.html", form=form, agreement=agreement), status
 
 
-def _own_group(form):
-    if current_user.role == "admin" or form.responsible_group.data in group_ids(current_user):
+def _own_group(form, agreement=None):
+    if may_make_responsible(current_user, form.responsible_group.data, agreement):
         return True
     form.responsible_group.errors.append(_("Du kan bara registrera avtal för grupper du tillhör."))
     return False
