@@ -25,6 +25,7 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from .collation import sorted_organisations, sv_key
 from .domain import fields as F
@@ -63,6 +64,43 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+class CheckboxListField(SelectMultipleField):
+    """Several choices as a list of checkboxes (templates/_macros.html renders it as a fieldset): every
+    selection stays visible and one click changes one choice, never the others. With ``all_kind``, a
+    box "all of this kind" adds every choice whose ``data-kind`` is that kind (without JavaScript;
+    static/choices.js turns it into a button that ticks them)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, *args, all_kind=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.all_kind = all_kind
+        self.add_all = False
+
+    @property
+    def all_name(self):
+        return f"{self.name}-all"
+
+    def process(self, formdata, data=None, extra_filters=None):
+        super().process(formdata, data, extra_filters)
+        self.add_all = bool(self.all_kind and formdata and formdata.get(self.all_name))
+
+    def pre_validate(self, form):
+        # Choices are filled after the form reads the post, so "all of a kind" is added here.
+        if self.add_all:
+            chosen = list(self.data or [])
+            for choice in self.choices or []:
+                if choice.render_kw.get("data-kind") == self.all_kind and choice.value not in chosen:
+                    chosen.append(choice.value)
+            self.data = chosen
+        super().pre_validate(form)
+
+    def selected_labels(self):
+        """The labels of what is chosen, in the list's order."""
+        return [choice.label for choice in self.iter_choices() if choice.selected]
+
+
 def group_choices(exclude=None):
     groups = sorted(Group.select(Group.id, Group.name), key=lambda g: sv_key(g.name))
     return options((g.id, g.name) for g in groups if g.id != exclude)
@@ -74,7 +112,11 @@ def person_choices():
 
 
 def organisation_choices():
-    return options((o.id, o.name) for o in sorted_organisations(Organisation.select()))
+    """Organisations, each marked with its kind (data-kind) for "Alla kommuner i länet"."""
+    return [
+        SelectChoice(value=o.id, label=o.name, render_kw={"data-kind": o.kind})
+        for o in sorted_organisations(Organisation.select())
+    ]
 
 
 def agreement_choices(exclude=None):
@@ -143,7 +185,8 @@ def _form_field(field):
     if kind in (F.GROUP, F.AGREEMENT):
         return SelectField(label, coerce=_optional_int, validate_choice=False, **options_)
     if kind in F.LINK_KINDS:
-        return SelectMultipleField(label, coerce=_optional_int, validate_choice=False, **options_)
+        all_kind = "municipality" if kind == F.ORGANISATIONS else None
+        return CheckboxListField(label, coerce=_optional_int, validate_choice=False, all_kind=all_kind, **options_)
     if kind == F.OFFSETS:
         return StringField(label, filters=[_strip], **options_)
     if kind == F.DOCUMENTS:
@@ -191,6 +234,21 @@ class _AgreementFormBase(FlaskForm):
                 self[field.name].choices = organisation_choices()
             elif field.kind == F.AGREEMENT:
                 self[field.name].choices = [NONE_CHOICE, *others]
+
+    def removed_links(self, before):
+        """What this post takes away from an agreement's links: [(field label, [labels of what goes])],
+        and a key naming exactly that removal (the confirm box must carry it to count)."""
+        removed, key = [], []
+        for field in F.FIELDS:
+            if field.kind not in F.LINK_KINDS:
+                continue
+            form_field = self[field.name]
+            gone = [pk for pk in before.get(field.name) or [] if pk not in (form_field.data or [])]
+            if gone:
+                labels = {choice.value: choice.label for choice in form_field.choices or []}
+                removed.append((form_field.label.text, [str(labels.get(pk, pk)) for pk in gone]))
+                key.append(f"{field.name}:{','.join(map(str, sorted(gone)))}")
+        return removed, ";".join(key)
 
     def validate_documents(self, field):
         field.parsed = parse_documents(field.data)
@@ -341,7 +399,7 @@ class UserForm(FlaskForm):
         validators=[DataRequired(_l("E-post måste anges.")), Email(_l("Ogiltig e-postadress."))],
     )
     role = SelectField(_l("Roll"), choices=options(ROLES.items()))
-    groups = SelectMultipleField(_l("Grupper (för redaktörer)"), coerce=_optional_int, validate_choice=False)
+    groups = CheckboxListField(_l("Grupper (för redaktörer)"), coerce=_optional_int, validate_choice=False)
     is_secretary = BooleanField(_l("Sekreterare för ledningsgruppen (får alla eskaleringar)"))
     is_active = BooleanField(_l("Kontot är aktivt"), default=True)
     password = PasswordField(_l("Nytt lösenord"), description=_l("Lämna tomt för att behålla nuvarande."))

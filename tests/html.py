@@ -21,6 +21,14 @@ class FormReader(HTMLParser):
         a = dict(attrs)
         if tag == "input" and a.get("name") and a.get("type") not in ("checkbox", "radio", "submit"):
             self.fields[a["name"]] = a.get("value") or ""
+        elif tag == "fieldset" and "data-choices" in a:
+            self._choices = True
+        elif tag == "input" and a.get("type") == "checkbox" and getattr(self, "_choices", False):
+            # A checkbox list (templates/_macros.html, choice_list) posts a list, like a multiple select.
+            if "data-select-kind" not in a:
+                chosen = self.fields.setdefault(a["name"], [])
+                if "checked" in a:
+                    chosen.append(a.get("value", ""))
         elif tag == "input" and a.get("type") == "checkbox" and "checked" in a:
             self.fields[a["name"]] = a.get("value") or "y"
         elif tag == "select":
@@ -38,6 +46,8 @@ class FormReader(HTMLParser):
             self.fields[self._textarea] = ""
 
     def handle_endtag(self, tag):
+        if tag == "fieldset":
+            self._choices = False
         if tag == "select":
             self._select = None
         elif tag == "textarea":

@@ -554,6 +554,10 @@ def test_editing_an_agreement(seeded, client, subtests):
         contributing_groups=[],
         documents="Avtal | https://example.org/lakaruppdrag.pdf",
     )
+    # Removing parties and groups is confirmed first (tests/test_forms_safety.py), then stored.
+    asked = client.post(f"/agreements/{lakar.id}/edit", data=fields)
+    assert asked.status_code == 409 and links(lakar.id) == before_links
+    fields["confirm_removal"] = re.search(r'name="confirm_removal" value="([^"]+)"', text(asked)).group(1)
     assert client.post(f"/agreements/{lakar.id}/edit", data=fields).status_code == 302
     assert links(lakar.id) == (
         [],

@@ -8,7 +8,7 @@ from registry.rules import policy
 
 from ..collation import organisation_key, sorted_organisations
 from ..domain import fields, queries, schedule
-from ..domain.agreements import record_review, save_agreement
+from ..domain.agreements import editable_values, record_review, save_agreement, validate
 from ..domain.errors import ValidationError
 from ..domain.users import group_ids
 from ..forms import AgreementForm, ReviewForm
@@ -81,7 +81,11 @@ def _agreement_form(agreement, done_message):
     if current_user.role != "admin":  # editors choose among their own groups (owners: or keep the current one)
         keep = group_ids(current_user) | ({agreement.responsible_group_id} if agreement else set())
         form.responsible_group.choices = [c for c in form.responsible_group.choices if c.value in keep or c.value == ""]
-    if form.validate_on_submit() and _own_group(form, agreement):
+    valid = form.validate_on_submit() and _own_group(form, agreement)
+    removal = _unconfirmed_removal(form, agreement) if valid else None
+    if removal:  # nothing stored: the page lists what would go and asks to confirm
+        return render_template("agreements/form.html", form=form, agreement=agreement, removal=removal), 409
+    if valid:
         try:
             saved = save_agreement(form.to_data(), agreement)
         except ValidationError as exc:
@@ -92,6 +96,18 @@ def _agreement_form(agreement, done_message):
             return redirect(url_for(".show", agreement_id=saved.id))
     status = 422 if request.method == "POST" else 200
     return render_template("agreements/form.html", form=form, agreement=agreement), status
+
+
+def _unconfirmed_removal(form, agreement):
+    """Parties, owners or contributing groups this edit would remove, unless the post confirms exactly
+    that removal: {"removed": [(label, [names])], "key": ...}; None when nothing goes or it is confirmed."""
+    if agreement is None:
+        return None
+    removed, key = form.removed_links(editable_values(agreement))
+    if not removed or request.form.get("confirm_removal") == key or validate(form.to_data(), agreement):
+        # (a post the domain refuses shows its errors first)
+        return None
+    return {"removed": removed, "key": key}
 
 
 def _own_group(form, agreement=None):

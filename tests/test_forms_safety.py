@@ -1,0 +1,108 @@
+"""Forms that cannot lose data (issue 12, item 3): link fields as checkbox lists, a save that removes
+parties or owners asks first, creating forms are safe to submit twice, and bad filter values are said."""
+
+import re
+
+from registry.models import Agreement, AgreementOwner, AgreementParty
+
+from .factories import make_organisation
+from .html import FormReader, form_fields, text
+
+
+def _party_ids(agreement):
+    return sorted(link.organisation_id for link in AgreementParty.select().where(AgreementParty.agreement == agreement))
+
+
+def _owner_ids(agreement):
+    return sorted(link.person_id for link in AgreementOwner.select().where(AgreementOwner.agreement == agreement))
+
+
+# --- the chooser ------------------------------------------------------------
+
+
+def test_link_fields_are_checkbox_lists_showing_what_is_chosen(small_register, client):
+    agreement = small_register.expiring
+    page = text(client.get(f"/agreements/{agreement.id}/edit"))
+    assert "<select multiple" not in page and 'multiple id="parties"' not in page
+    for name in ("parties", "owners", "contributing_groups"):
+        assert re.search(rf'<fieldset class="field choices[^"]*" id="{name}"', page), name
+    # Every party is a ticked checkbox, and the summary above the list names them.
+    for org in small_register.organisations:
+        assert re.search(rf'name="parties"[^>]*value="{org.id}" checked', page), org.name
+    summary = re.search(r'id="parties-summary"[^>]*>(.*?)</p>', page, re.S).group(1)
+    assert "Valda (2)" in summary and "Region Testlän" in summary and "Testby kommun" in summary
+    assert 'name="parties-all"' in page and "Alla kommuner i länet" in page
+    assert "choices.js" in page  # the enhancement is a static file (no inline script under the CSP)
+    assert "<script>" not in page
+
+
+def test_saving_the_form_unchanged_keeps_every_link(small_register, client):
+    agreement = small_register.expiring
+    before = (_party_ids(agreement), _owner_ids(agreement))
+    data = form_fields(client, f"/agreements/{agreement.id}/edit")
+    assert sorted(map(int, data["parties"])) == before[0]
+    response = client.post(f"/agreements/{agreement.id}/edit", data=data)
+    assert response.status_code == 302, text(response)
+    assert (_party_ids(agreement), _owner_ids(agreement)) == before
+
+
+def test_all_municipalities_in_one_action_without_javascript(small_register, client):
+    other = make_organisation("Andra kommun")
+    make_organisation("Ett bolag", kind="other")
+    data = small_register.agreement_form(parties=[small_register.region])
+    data["parties-all"] = "1"
+    response = client.post("/agreements/new", data=data)
+    assert response.status_code == 302, text(response)
+    created = Agreement.select().order_by(Agreement.id.desc()).get()
+    # The region chosen by hand, and every organisation of kind municipality, nothing else.
+    assert _party_ids(created) == sorted([small_register.region.id, small_register.town.id, other.id])
+
+
+def test_without_the_all_box_only_the_ticked_parties_are_saved(small_register, client):
+    make_organisation("Andra kommun")
+    response = client.post("/agreements/new", data=small_register.agreement_form(parties=[small_register.town]))
+    assert response.status_code == 302
+    assert _party_ids(Agreement.select().order_by(Agreement.id.desc()).get()) == [small_register.town.id]
+
+
+# --- removing links asks first ---------------------------------------------------
+
+
+def test_removing_parties_or_owners_is_confirmed_before_it_is_stored(small_register, client):
+    agreement = small_register.expiring
+    url = f"/agreements/{agreement.id}/edit"
+    data = form_fields(client, url)
+    data["parties"] = [str(small_register.region.id)]  # Testby kommun goes
+    data["owners"] = []  # and the only owner
+    before = (_party_ids(agreement), _owner_ids(agreement))
+
+    response = client.post(url, data=data)
+    assert response.status_code == 409
+    page = text(response)
+    assert "Ändringarna är inte sparade" in page
+    warning = page[page.index('id="removal"') : page.index("</div>", page.index('id="removal"'))]
+    assert "Testby kommun" in warning and "Olle Ägare" in warning and "Region Testlän" not in warning
+    assert (_party_ids(agreement), _owner_ids(agreement)) == before
+    # The re-shown form keeps what was posted: the confirming post is the same form plus the box.
+    reader = FormReader()
+    reader.feed(page)
+    assert reader.fields["parties"] == [str(small_register.region.id)]
+    key = re.search(r'name="confirm_removal" value="([^"]+)"', page).group(1)
+
+    # A confirm box for another removal does not count.
+    assert client.post(url, data={**data, "confirm_removal": "parties:999"}).status_code == 409
+    assert (_party_ids(agreement), _owner_ids(agreement)) == before
+
+    response = client.post(url, data={**data, "confirm_removal": key})
+    assert response.status_code == 302, text(response)
+    assert _party_ids(agreement) == [small_register.region.id]
+    assert _owner_ids(agreement) == []
+
+
+def test_adding_links_needs_no_confirmation(small_register, client):
+    agreement = small_register.open_ended
+    url = f"/agreements/{agreement.id}/edit"
+    data = form_fields(client, url)
+    data["parties"] = [str(o.id) for o in small_register.organisations]
+    assert client.post(url, data=data).status_code == 302
+    assert _party_ids(agreement) == sorted(o.id for o in small_register.organisations)
