@@ -2,10 +2,11 @@
 parties or owners asks first, creating forms are safe to submit twice, and bad filter values are said."""
 
 import re
+import threading
 
-from registry.models import Agreement, AgreementOwner, AgreementParty
+from registry.models import Agreement, AgreementOwner, AgreementParty, AuditEntry, Group, GroupMeeting, Review
 
-from .factories import make_organisation
+from .factories import client_for, make_organisation
 from .html import FormReader, form_fields, text
 
 
@@ -106,3 +107,78 @@ def test_adding_links_needs_no_confirmation(small_register, client):
     data["parties"] = [str(o.id) for o in small_register.organisations]
     assert client.post(url, data=data).status_code == 302
     assert _party_ids(agreement) == sorted(o.id for o in small_register.organisations)
+
+
+# --- creating forms are safe to submit twice ------------------------------------------
+
+
+def _review_post(**changes):
+    return {
+        "reviewed_on": "2026-11-20",
+        "outcome": "unchanged",
+        "reviewer": "",
+        "reviewer_name": "ReKo",
+        "decision_ref": "ReKo 2026-11-20 § 7",
+        "new_expires_on": "",
+        "notes": "Inga ändringar.",
+        **changes,
+    }
+
+
+def _reviews(agreement):
+    return Review.select().where(Review.agreement == agreement).count()
+
+
+def test_a_review_sent_twice_is_stored_once(small_register, client):
+    agreement = small_register.yearly
+    url = f"/agreements/{agreement.id}/reviews/new"
+    entries = AuditEntry.select().count()
+    first = client.post(url, data=_review_post())
+    second = client.post(url, data=_review_post())
+    assert first.status_code == second.status_code == 302
+    assert second.headers["Location"].endswith(f"/agreements/{agreement.id}")
+    assert _reviews(agreement) == 1
+    assert "formuläret skickades två gånger" in text(client.get(second.headers["Location"]))
+    assert AuditEntry.select().count() - entries == 2  # the review and the agreement's new date, once
+    # A different review is a new one, and the same one from another person is theirs.
+    assert client.post(url, data=_review_post(notes="Andra mötet.")).status_code == 302
+    assert _reviews(agreement) == 2
+
+
+def test_two_identical_reviews_at_the_same_moment_are_stored_once(app, small_register, client):
+    agreement = small_register.yearly
+    url = f"/agreements/{agreement.id}/reviews/new"
+    start = threading.Barrier(2)
+    statuses = []
+
+    def post():
+        start.wait()
+        statuses.append(client_for(app, client.user).post(url, data=_review_post()).status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [302, 302]
+    assert _reviews(agreement) == 1
+
+
+def test_an_agreement_sent_twice_is_registered_once(small_register, client):
+    data = small_register.agreement_form(title="Dubbelklickat avtal")
+    first = client.post("/agreements/new", data=data)
+    second = client.post("/agreements/new", data=data)
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert Agreement.select().where(Agreement.title == "Dubbelklickat avtal").count() == 1
+
+
+def test_directory_creates_sent_twice_make_one_row(small_register, client):
+    group = {"name": "Ny grupp", "kind": "working", "parent": "", "chair": "", "lead_time_days": "14"}
+    responses = [client.post("/groups/new", data=group) for _ in range(2)]
+    assert Group.select().where(Group.name == "Ny grupp").count() == 1
+    assert responses[0].status_code == 302
+    meeting = {"meets_on": "2027-02-01", "note": "Möte"}
+    for _ in range(2):
+        client.post(f"/groups/{small_register.team.id}/meetings", data=meeting)
+    assert GroupMeeting.select().where(GroupMeeting.group == small_register.team).count() == 1

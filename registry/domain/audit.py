@@ -10,6 +10,7 @@ transaction (a row lock on PostgreSQL, the write lock on SQLite).
 import datetime
 import hashlib
 import json
+from contextlib import contextmanager
 
 from flask import g, has_request_context
 
@@ -88,6 +89,54 @@ def record(action, entity, entity_id=None, changes=None, agreement_id=None, summ
         entry.save()
         AuditHead.update(hash=entry.hash).execute()
     return entry
+
+
+# A create repeated by the same person with the same facts within this many seconds is the same create
+# sent twice (a double click, a reloaded post), stored once.
+REPEAT_SECONDS = 60
+
+
+class Repeated(Exception):
+    """The create was already made: `entry` is the audit entry of the first one."""
+
+    def __init__(self, entry):
+        super().__init__(f"already created: {entry.entity} {entry.entity_id}")
+        self.entry = entry
+
+
+@contextmanager
+def created_once(window=REPEAT_SECONDS):
+    """Run a create so that the same create sent twice is stored once, also when both arrive together.
+
+    One transaction: the audit chain's lock is taken first, so a concurrent twin waits here until this
+    one has committed and then sees it. After the create, its first "create" entry is compared with the
+    same person's creates of the last `window` seconds (entity, facts, and the agreement for what
+    belongs to one); an identical one rolls everything back and raises Repeated with the earlier entry.
+    """
+    with db.atomic():
+        AuditHead.update(seq=AuditHead.seq).execute()  # the lock audit.record takes, taken early
+        newest = AuditEntry.select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1).scalar() or 0
+        yield
+        made = (
+            AuditEntry.select()
+            .where(AuditEntry.id > newest, AuditEntry.action == "create")
+            .order_by(AuditEntry.id)
+            .first()
+        )
+        if made is None:
+            return
+        earlier = AuditEntry.select().where(
+            AuditEntry.id <= newest,
+            AuditEntry.action == "create",
+            AuditEntry.entity == made.entity,
+            AuditEntry.actor == made.actor,
+            AuditEntry.at >= made.at - datetime.timedelta(seconds=window),
+        )
+        if made.entity != "agreement":  # a review or reminder belongs to its agreement
+            earlier = earlier.where(AuditEntry.agreement_id == made.agreement_id)
+        for entry in earlier.order_by(AuditEntry.id.desc()):
+            if changes_of(entry) == changes_of(made):
+                raise Repeated(entry)
 
 
 def verify():

@@ -1,5 +1,7 @@
 """The agreement list, the agreement page, and the forms that change agreements."""
 
+from contextlib import nullcontext
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -7,7 +9,7 @@ from flask_login import current_user
 from registry.rules import policy
 
 from ..collation import organisation_key, sorted_organisations
-from ..domain import fields, queries, schedule
+from ..domain import audit, fields, queries, schedule
 from ..domain.agreements import editable_values, record_review, save_agreement, validate
 from ..domain.errors import ValidationError
 from ..domain.users import group_ids
@@ -87,10 +89,14 @@ def _agreement_form(agreement, done_message):
         return render_template("agreements/form.html", form=form, agreement=agreement, removal=removal), 409
     if valid:
         try:
-            saved = save_agreement(form.to_data(), agreement)
+            with audit.created_once() if agreement is None else nullcontext():
+                saved = save_agreement(form.to_data(), agreement)
         except ValidationError as exc:
             for message in apply_errors(form, exc.errors):
                 flash(message, "error")
+        except audit.Repeated as repeated:  # the same form sent twice: the first one is the agreement
+            flash(_("Avtalet var redan registrerat; formuläret skickades två gånger."), "success")
+            return redirect(url_for(".show", agreement_id=repeated.entry.entity_id))
         else:
             flash(done_message, "success")
             return redirect(url_for(".show", agreement_id=saved.id))
@@ -141,10 +147,14 @@ def new_review(agreement_id):
         form.reviewed_on.data = today()
     if form.validate_on_submit():
         try:
-            record_review(agreement, form.to_data(), today())
+            with audit.created_once():
+                record_review(agreement, form.to_data(), today())
         except ValidationError as exc:
             for message in apply_errors(form, exc.errors):
                 flash(message, "error")
+        except audit.Repeated:  # the same review sent twice (a double click): stored once
+            flash(_("Granskningen var redan registrerad; formuläret skickades två gånger."), "success")
+            return redirect(url_for(".show", agreement_id=agreement.id))
         else:
             flash(_("Granskningen har registrerats."), "success")
             return redirect(url_for(".show", agreement_id=agreement.id))

@@ -1,5 +1,7 @@
 """Pages for groups, organisations and people: lists, detail pages and forms."""
 
+from contextlib import nullcontext
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from peewee import JOIN, fn
@@ -8,7 +10,7 @@ from registry.rules import policy
 
 from ..collation import sorted_organisations
 from ..db import Swedish
-from ..domain import directory, queries
+from ..domain import audit, directory, queries
 from ..domain.errors import ValidationError
 from ..forms import GroupForm, MeetingForm, OrganisationForm, PersonForm, prefilled
 from ..models import Agreement, AgreementOwner, Group, GroupMeeting, GroupMember, Organisation, Person
@@ -25,10 +27,14 @@ def _form_page(bp_name, form, save, row, template, prepare=None):
         prepare(form)
     if form.validate_on_submit():
         try:
-            saved = save(form.data, row)
+            with audit.created_once() if row is None else nullcontext():
+                saved = save(form.data, row)
         except ValidationError as exc:
             for message in apply_errors(form, exc.errors):
                 flash(message, "error")
+        except audit.Repeated as repeated:  # the same form sent twice: the first one is the row
+            flash(_("Uppgifterna var redan sparade; formuläret skickades två gånger."), "success")
+            return redirect(url_for(f"{bp_name}.show", pk=repeated.entry.entity_id))
         else:
             flash(_("Uppgifterna har sparats."), "success")
             return redirect(url_for(f"{bp_name}.show", pk=saved.id))
@@ -84,10 +90,13 @@ def group_add_meeting(pk):
     form = MeetingForm()
     if form.validate_on_submit():
         try:
-            directory.add_meeting(group, form.meets_on.data, form.note.data)
+            with audit.created_once():
+                directory.add_meeting(group, form.meets_on.data, form.note.data)
         except ValidationError as exc:
             for message in exc.errors.values():
                 flash(message, "error")
+        except audit.Repeated:
+            flash(_("Mötet var redan tillagt; formuläret skickades två gånger."), "success")
         else:
             flash(_("Mötet har lagts till."), "success")
     else:
