@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev chromium db lint format clean translations
+.PHONY: run test install install-dev chromium libreoffice db lint format clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
+# The spreadsheet tests open exports in LibreOffice (headless), from Debian.
+libreoffice:
+	@command -v soffice >/dev/null || { \
+	  echo "Installing Debian's libreoffice-calc-nogui package (needed by the spreadsheet tests)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libreoffice-calc-nogui; }
+
 db: install
 	$(BIN)/flask init-db
 	$(BIN)/flask seed --if-empty --demo-users
@@ -40,7 +47,7 @@ run: db
 
 # PostgreSQL: TEST_DATABASE_URL, else 127.0.0.1:5432/test, else a throwaway cluster that
 # scripts/with-postgres.sh starts (installing Debian's postgresql if missing) and removes.
-test: install-dev chromium wrk
+test: install-dev chromium libreoffice wrk
 	VENV=$(VENV) scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-dev

@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from registry.domain import audit, directory
+from registry.domain.exports import local
 from registry.models import AuditEntry, Group, GroupMeeting, Organisation, Person, Review, User
 from tests.factories import client_as, names
 from tests.html import form_fields, section, text
@@ -292,13 +293,13 @@ ROWS = [
 
 FILTERS = [
     ({}, ["Post fyra", "Post tre", "Post två", "Post ett"], "–"),
-    ({"actor": "anna"}, ["Post tre", "Post ett"], "actor: anna"),
-    ({"actor": "anna@example.org"}, ["Post tre", "Post ett"], "actor: anna@example.org"),
-    ({"agreement": "7"}, ["Post två", "Post ett"], "agreement: 7"),
-    ({"from": "2026-10-10", "to": "2026-11-01"}, ["Post tre", "Post två"], "from: 2026-10-10; to: 2026-11-01"),
-    ({"from": "2026-11-02"}, ["Post fyra"], "from: 2026-11-02"),
-    ({"to": "2026-09-30"}, [], "to: 2026-09-30"),
-    ({"actor": "bertil", "agreement": "7"}, ["Post två"], "actor: bertil; agreement: 7"),
+    ({"actor": "anna"}, ["Post tre", "Post ett"], "Person (e-post): anna"),
+    ({"actor": "anna@example.org"}, ["Post tre", "Post ett"], "Person (e-post): anna@example.org"),
+    ({"agreement": "7"}, ["Post två", "Post ett"], "Avtal (nummer): 7"),
+    ({"from": "2026-10-10", "to": "2026-11-01"}, ["Post tre", "Post två"], "Från: 2026-10-10; Till: 2026-11-01"),
+    ({"from": "2026-11-02"}, ["Post fyra"], "Från: 2026-11-02"),
+    ({"to": "2026-09-30"}, [], "Till: 2026-09-30"),
+    ({"actor": "bertil", "agreement": "7"}, ["Post två"], "Person (e-post): bertil; Avtal (nummer): 7"),
     ({"agreement": "abc", "from": "igår"}, ["Post fyra", "Post tre", "Post två", "Post ett"], "–"),
 ]
 
@@ -331,7 +332,8 @@ def test_audit_page_filters_and_exports(ctx, monkeypatch, subtests):
 
             response = client.get("/audit/export.csv", query_string=query)
             assert response.status_code == 200
-            assert response.mimetype == "text/csv"
+            assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+            assert response.headers["Cache-Control"] == "no-store"
             disposition = response.headers["Content-Disposition"]
             assert re.fullmatch(r'attachment; filename="andringslogg-\d{8}-\d{4}\.csv"', disposition)
             lines = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
@@ -340,30 +342,32 @@ def test_audit_page_filters_and_exports(ctx, monkeypatch, subtests):
             assert lines[2] == ["Skapad av", auditor.email]
             assert lines[3] == ["Filter", described]
             assert lines[4] == []
-            assert lines[5][:3] == ["Id", "Tid (UTC)", "Vem"]
+            assert lines[5][:5] == ["Id", "Tid (Europe/Stockholm)", "Vem", "Åtgärd", "Objekt"]
             assert [int(row[0]) for row in lines[6:]] == [ids[s] for s in expected]
             assert [row[7] for row in lines[6:]] == expected
             by_summary = {row[7]: row for row in lines[6:]}
             for at, actor, agreement_id, summary in ROWS:
                 if summary in by_summary:
                     row = by_summary[summary]
-                    assert row[1] == at.strftime("%Y-%m-%d %H:%M")
+                    assert row[1] == local(at).strftime("%Y-%m-%d %H:%M")  # stored in UTC, shown in Swedish time
                     assert row[2] == actor
+                    assert row[3:5] == ["Ändrade", "avtal"]  # labels, not the codes update / agreement
                     assert row[6] == ("" if agreement_id is None else str(agreement_id))
-                    assert json.loads(row[8]) == {"notes": ["före", "efter"]}
+                    assert row[8] == "Anteckningar: före → efter"  # not the stored JSON
 
             response = client.get("/audit/export.xlsx", query_string=query)
             assert response.status_code == 200
             assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+            sheet, about = openpyxl.load_workbook(io.BytesIO(response.data)).worksheets
+            meta = [list(r) for r in about.iter_rows(values_only=True)]
+            assert meta[0][0] == "Ändringslogg"
+            assert meta[1][0] == "Skapad" and isinstance(meta[1][1], datetime.datetime)
+            assert meta[2:4] == [["Skapad av", auditor.email], ["Filter", described]]
             rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-            assert rows[0][0] == "Ändringslogg"
-            assert rows[1][0] == "Skapad" and datetime.datetime.fromisoformat(rows[1][1])
-            assert rows[2][:2] == ["Skapad av", auditor.email]
-            assert rows[3][:2] == ["Filter", described]
-            assert rows[5][:3] == ["Id", "Tid (UTC)", "Vem"]
-            assert [r[0] for r in rows[6:]] == [ids[s] for s in expected]
-            assert [r[7] for r in rows[6:]] == expected
-            assert [r[2] for r in rows[6:]] == [next(a for _, a, _, s in ROWS if s == x) for x in expected]
+            assert rows[0][:3] == ["Id", "Tid (Europe/Stockholm)", "Vem"]
+            assert [r[0] for r in rows[1:]] == [ids[s] for s in expected]
+            assert [r[7] for r in rows[1:]] == expected
+            assert [r[2] for r in rows[1:]] == [next(a for _, a, _, s in ROWS if s == x) for x in expected]
+            assert [r[1] for r in rows[1:]] == [local(next(a for a, _, _, s in ROWS if s == x)) for x in expected]
 
     assert client.get("/audit/export.pdf").status_code == 404

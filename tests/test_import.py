@@ -168,7 +168,7 @@ def new_row(n, **values):
 
 
 def xlsx_file(rows, header=HEADER, meta=True):
-    """An XLSX as the export writes it (metadata block first) or as a person might (header on row 1)."""
+    """An XLSX as the export writes it (metadata on a second sheet) or as a person might (one sheet)."""
     if meta:
         return exports.to_xlsx("Avtal", header, rows, "test", {}, datetime.datetime(2026, 11, 23, 8, 0))
     book = openpyxl.Workbook()
@@ -272,21 +272,22 @@ def test_the_export_has_the_metadata_block_and_every_column(seeded):
     client = client_as(seeded, "auditor")
     response = client.get("/agreements/export.xlsx")
     assert response.status_code == 200
-    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    sheet, about = book.worksheets  # the table first (header on row 1), the metadata on a second sheet
+    meta = list(about.iter_rows(values_only=True))
+    assert meta[0][0] == "Avtal"
+    assert [r[0] for r in meta[1:4]] == ["Skapad", "Skapad av", "Filter"]
+    assert meta[2][1] == "auditor@test.example.org"
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "Avtal"
-    assert [r[0] for r in rows[1:4]] == ["Skapad", "Skapad av", "Filter"]
-    assert rows[2][1] == "auditor@test.example.org"
-    assert all(v is None for v in rows[4])
-    assert list(rows[5]) == HEADER
-    assert len(rows) == 6 + 28
-    lakar = next(r for r in rows[6:] if r[0].startswith(LAKAR))
+    assert list(rows[0]) == HEADER
+    assert len(rows) == 1 + 28
+    lakar = next(r for r in rows[1:] if r[0].startswith(LAKAR))
     cells = dict(zip(HEADER, lakar, strict=True))
     assert cells["Typ"] == "Avtal" and cells["Status"] == "Gällande" and cells["Ansvarig grupp"] == REKO
     assert cells["Parter"].startswith("Region Jönköpings län; Aneby kommun; ")
-    assert cells["Giltig till"] == "2026-12-31"
+    assert cells["Giltig till"] == datetime.datetime(2026, 12, 31)  # a spreadsheet date
     assert cells["Granskningscykel"] is None  # no fixed cycle: an empty cell
-    assert {r[HEADER.index("Granskningscykel")] for r in rows[6:]} == {None, "Årligen", "Vart 3:e år"}
+    assert {r[HEADER.index("Granskningscykel")] for r in rows[1:]} == {None, "Årligen", "Vart 3:e år"}
     csv_text = client.get("/agreements/export.csv").data.decode("utf-8")
     assert csv_text.startswith("\ufeffAvtal")
     assert client.get("/agreements/export.pdf").status_code == 404
@@ -312,14 +313,14 @@ def test_reimporting_the_export_into_the_same_register_changes_nothing(seeded, r
 
 def test_one_bad_row_among_a_hundred_imports_nothing_and_is_named(seeded, client, runner, tmp_path):
     rows = [new_row(n) for n in range(1, 101)]
-    rows[56] = new_row(57, expires_on="2028-13-01")  # the 57th agreement: row 6 + 57 = 63 in the sheet
+    rows[56] = new_row(57, expires_on="2028-13-01")  # the 57th agreement: header row 1 + 57 = 58 in the sheet
     content = xlsx_file(rows)
     before = counts()
 
     preview = upload(client, "hundra.xlsx", content)
     assert preview.status_code == 200
     assert problem_table(preview) == [
-        ("63", "Giltig till", "Ogiltigt datum «2028-13-01»: skriv ÅÅÅÅ-MM-DD, t.ex. 2025-01-31.")
+        ("58", "Giltig till", "Ogiltigt datum «2028-13-01»: skriv ÅÅÅÅ-MM-DD, t.ex. 2025-01-31.")
     ]
     assert "Filen har 1 problem. Inget har sparats." in text(preview)
     assert upload_token(preview) is None
@@ -327,7 +328,7 @@ def test_one_bad_row_among_a_hundred_imports_nothing_and_is_named(seeded, client
 
     plan = importer.commit("hundra.xlsx", content)
     assert not plan.committed
-    assert [(p.row, p.column) for p in plan.all_problems] == [(63, "Giltig till")]
+    assert [(p.row, p.column) for p in plan.all_problems] == [(58, "Giltig till")]
     assert plan.counts == {"create": 99, "update": 0, "unchanged": 0, "problems": 1}
     assert counts() == before
 
@@ -335,7 +336,7 @@ def test_one_bad_row_among_a_hundred_imports_nothing_and_is_named(seeded, client
     path.write_bytes(content)
     result = runner.invoke(args=["import", str(path)])
     assert result.exit_code == 1
-    assert "rad 63, Giltig till: Ogiltigt datum «2028-13-01»" in result.output
+    assert "rad 58, Giltig till: Ogiltigt datum «2028-13-01»" in result.output
     assert "100 rader: 99 nya, 0 ändrade, 0 oförändrade, 1 med problem. Inget har importerats." in result.output
     assert counts() == before
 
@@ -364,7 +365,7 @@ def test_a_failure_while_writing_rolls_back_every_row(seeded, monkeypatch):
     plan = importer.commit("femtio.xlsx", content)
     assert not plan.committed
     assert [(p.row, p.column, p.message) for p in plan.all_problems] == [
-        (6 + 40, "Diarienummer", "Diarienumret finns redan på ett annat avtal.")
+        (1 + 40, "Diarienummer", "Diarienumret finns redan på ett annat avtal.")
     ]
     assert counts() == before
 
@@ -450,7 +451,7 @@ def test_layout_problems(seeded, client):
     header = [*HEADER[:3], "Färg", *HEADER[3:]]
     rows = [[*new_row(1)[:3], "blå", *new_row(1)[3:]]]
     found = problem_table(upload(client, "extra.xlsx", xlsx_file(rows, header)))
-    assert found == [("6", "Färg", "Okänd kolumn; den kan inte importeras.")]
+    assert found == [("1", "Färg", "Okänd kolumn; den kan inte importeras.")]  # the export's header is row 1
     no_group = [h for h in HEADER if h != "Ansvarig grupp"]
     found = problem_table(upload(client, "utan.csv", csv_file([new_row(1)[:5]], no_group[:5])))
     assert found == [("6", "Ansvarig grupp", "Kolumnen saknas.")]

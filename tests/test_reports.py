@@ -38,6 +38,8 @@ AGREEMENT_HEADER = [
     "Nästa granskning",
     "Senaste granskning",
 ]
+EXPIRING_HEADER = [*AGREEMENT_HEADER, "Dagar kvar"]
+OVERDUE_HEADER = [*AGREEMENT_HEADER, "Dagar försenad"]
 REMINDER_HEADER = [
     "Avtal-id",
     "Avtal",
@@ -46,11 +48,13 @@ REMINDER_HEADER = [
     "Steg",
     "Mottagare",
     "Roll",
-    "Skickas",
+    "Planerad",
+    "Skickad (Europe/Stockholm)",
     "Status",
     "Försök",
     "Fel",
 ]
+HEADERS = {"expiring": EXPIRING_HEADER, "overdue": OVERDUE_HEADER, "reminders": REMINDER_HEADER}
 
 
 # --- helpers ----------------------------------------------------------------
@@ -80,7 +84,8 @@ def page_table(response):
 
 def csv_export(response):
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset
+    assert response.headers["Cache-Control"] == "no-store"
     assert response.data.startswith("\ufeff".encode())  # BOM, for Excel
     return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
 
@@ -88,8 +93,18 @@ def csv_export(response):
 def xlsx_export(response):
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    assert response.headers["Cache-Control"] == "no-store"
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    sheet = book.worksheets[0]
     return sheet, [list(r) for r in sheet.iter_rows(values_only=True)]
+
+
+def shown(cell):
+    """An XLSX cell as the report page shows it: dates YYYY-MM-DD, times to the minute, empty as "–"."""
+    value = cell.value
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d" if cell.number_format == "yyyy-mm-dd" else "%Y-%m-%d %H:%M")
+    return "–" if value in (None, "") else str(value)
 
 
 def check_exports(client, key, query, auditor, described, expected_rows, subtests):
@@ -97,7 +112,7 @@ def check_exports(client, key, query, auditor, described, expected_rows, subtest
 
     `expected_rows` are the page's rows (strings as shown, "–" for empty).
     """
-    header = REMINDER_HEADER if key == "reminders" else AGREEMENT_HEADER
+    header = HEADERS.get(key, AGREEMENT_HEADER)
     as_shown = [[c if c != "" else "–" for c in row] for row in expected_rows]
     with subtests.test("csv", key=key, **query):
         response = client.get(f"/reports/{key}/export.csv", query_string=query)
@@ -116,14 +131,19 @@ def check_exports(client, key, query, auditor, described, expected_rows, subtest
         assert response.headers["Content-Disposition"].endswith('.xlsx"')
         sheet, rows = xlsx_export(response)
         assert sheet.title == TITLES[key][:31]
-        assert sheet["A1"].value == TITLES[key] and sheet["A1"].font.bold
-        assert rows[1][0] == "Skapad" and datetime.datetime.fromisoformat(rows[1][1])
-        assert rows[2][:2] == ["Skapad av", auditor.email]
-        assert rows[3][:2] == ["Filter", described]
-        assert rows[5] == header
-        data = [["–" if v in (None, "") else str(v) for v in row] for row in rows[6:]]
+        assert rows[0] == header and sheet["A1"].font.bold
+        about = sheet.parent.worksheets[1]
+        assert about.title == "Om filen"
+        meta = [list(r) for r in about.iter_rows(values_only=True)]
+        assert meta[0][0] == TITLES[key]
+        assert meta[1][0] == "Skapad" and isinstance(meta[1][1], datetime.datetime)
+        assert meta[2] == ["Skapad av", auditor.email]
+        assert meta[3] == ["Filter", described]
+        assert meta[4] == ["Tidszon", "Tider i svensk tid (Europe/Stockholm)"]
+        assert meta[5] == ["Rader", len(expected_rows)]
+        data = [[shown(c) for c in row] for row in sheet.iter_rows(min_row=2)]
         assert data == as_shown
-        assert all(isinstance(row[0], int) for row in rows[6:])  # ids stay numbers
+        assert all(isinstance(row[0], int) for row in rows[1:])  # ids stay numbers
 
 
 def titles(rows, column=1):
@@ -149,25 +169,25 @@ def test_reports_on_the_demo_register(seeded, subtests):
             assert f'href="/reports/{key}"' in page and title in page
 
     for query, listed, described in [
-        ({"from": "2026-11-23", "to": "2027-01-01"}, [LAKAR_TITLE], "from: 2026-11-23; to: 2027-01-01"),
-        ({"days": "30"}, [], "from: 2026-11-23; to: 2026-12-23; days: 30"),
-        ({"days": "38"}, [LAKAR_TITLE], "from: 2026-11-23; to: 2026-12-31; days: 38"),
-        ({"days": "37"}, [], "from: 2026-11-23; to: 2026-12-30; days: 37"),
-        ({"days": "60"}, [LAKAR_TITLE], "from: 2026-11-23; to: 2027-01-22; days: 60"),
-        ({}, [LAKAR_TITLE], "from: 2026-11-23; to: 2027-05-22; days: 180"),
-        ({"from": "2027-01-01"}, [], "from: 2027-01-01; to: 9999-12-31"),
-        ({"to": "2026-12-31"}, [LAKAR_TITLE], "from: 2026-11-23; to: 2026-12-31"),
-        ({"days": "abc"}, [LAKAR_TITLE], "from: 2026-11-23; to: 2027-05-22; days: 180"),
+        ({"from": "2026-11-23", "to": "2027-01-01"}, [LAKAR_TITLE], "Från: 2026-11-23; Till: 2027-01-01"),
+        ({"days": "30"}, [], "Från: 2026-11-23; Till: 2026-12-23; Inom antal dagar: 30"),
+        ({"days": "38"}, [LAKAR_TITLE], "Från: 2026-11-23; Till: 2026-12-31; Inom antal dagar: 38"),
+        ({"days": "37"}, [], "Från: 2026-11-23; Till: 2026-12-30; Inom antal dagar: 37"),
+        ({"days": "60"}, [LAKAR_TITLE], "Från: 2026-11-23; Till: 2027-01-22; Inom antal dagar: 60"),
+        ({}, [LAKAR_TITLE], "Från: 2026-11-23; Till: 2027-05-22; Inom antal dagar: 180"),
+        ({"from": "2027-01-01"}, [], "Från: 2027-01-01"),  # an open end is not a filter
+        ({"to": "2026-12-31"}, [LAKAR_TITLE], "Från: 2026-11-23; Till: 2026-12-31"),
+        ({"days": "abc"}, [LAKAR_TITLE], "Från: 2026-11-23; Till: 2027-05-22; Inom antal dagar: 180"),
     ]:
         with subtests.test("expiring", **query):
             response = client.get("/reports/expiring", query_string=query)
             header, rows = page_table(response)
-            assert header == AGREEMENT_HEADER
+            assert header == EXPIRING_HEADER
             assert titles(rows) == listed
             if listed:
                 (row,) = rows
                 assert row[0] == str(lakar.id)
-                assert (row[6], row[9]) == ("ReKo", "2026-12-31")
+                assert (row[6], row[9], row[12]) == ("ReKo", "2026-12-31", "38")  # 38 days left
                 assert row[7] == "beredning.aldre@example.org, beredning.reko@example.org"
                 assert f'href="/agreements/{lakar.id}"' in text(response)
         if query in ({"days": "60"}, {"from": "2026-11-23", "to": "2027-01-01"}):
@@ -183,7 +203,9 @@ def test_reports_on_the_demo_register(seeded, subtests):
         header, overdue = page_table(client.get("/reports/overdue"))
         assert sorted(titles(overdue)) == barn_titles
         assert {row[6] for row in overdue} == {BARN}
+        assert header == OVERDUE_HEADER
         assert {row[10] for row in overdue} == {"2026-01-01"}  # yearly reviews, none recorded
+        assert {row[12] for row in overdue} == {"326"}  # days since 2026-01-01, on 2026-11-23
     check_exports(client, "overdue", {}, auditor, "–", overdue, subtests)
 
     with subtests.test("register"):
@@ -242,6 +264,7 @@ def test_reports_on_the_demo_register(seeded, subtests):
         role="chair",
         send_on=datetime.date(2026, 1, 13),
         state="sent",
+        updated_at=datetime.datetime(2026, 1, 13, 7, 5),  # UTC: 08:05 in Stockholm
         **reminder,
     )
     Reminder.create(
@@ -251,6 +274,7 @@ def test_reports_on_the_demo_register(seeded, subtests):
         role="secretary",
         send_on=datetime.date(2026, 1, 13),
         state="sent",
+        updated_at=datetime.datetime(2026, 1, 13, 7, 5),  # UTC: 08:05 in Stockholm
         **reminder,
     )
     Reminder.create(  # an ordinary reminder that went out: not in the report
@@ -272,17 +296,21 @@ def test_reports_on_the_demo_register(seeded, subtests):
     with subtests.test("reminders"):
         header, rows = page_table(client.get("/reports/reminders"))
         assert header == REMINDER_HEADER
-        assert [(row[1], row[5], row[6], row[8]) for row in rows] == [
-            (LAKAR_TITLE, "beredning.reko@example.org", "owner", "failed"),
-            (first_barn.title, "sekreterare.reko@example.org", "secretary", "sent"),
-            (first_barn.title, "ordforande.barn@example.org", "chair", "sent"),
+        assert [(row[1], row[5], row[6], row[9]) for row in rows] == [
+            (LAKAR_TITLE, "beredning.reko@example.org", "Ägare", "Misslyckades"),
+            (first_barn.title, "sekreterare.reko@example.org", "Sekreterare", "Skickad"),
+            (first_barn.title, "ordforande.barn@example.org", "Ordförande", "Skickad"),
         ]
-        assert rows[0][:1] == [str(lakar.id)] and rows[0][7] == "2026-11-02" and rows[0][9] == "3"
-        assert rows[0][10] == "SMTPServerDisconnected: Connection unexpectedly closed"
+        assert rows[0][:1] == [str(lakar.id)] and rows[0][10] == "3"
+        assert rows[0][2:5] == ["Upphör", "2026-12-31", "60 dagar före"]
+        assert rows[0][7:9] == ["2026-11-02", "–"]  # planned, never sent
+        assert rows[1][2:5] == ["Granskning", "2026-01-01", "8 dagar efter"]
+        assert rows[1][7:9] == ["2026-01-13", "2026-01-13 08:05"]  # planned, and sent in Swedish time
+        assert rows[0][11] == "SMTPServerDisconnected: Connection unexpectedly closed"
         check_exports(client, "reminders", {}, auditor, "–", rows, subtests)
         recent = {"from": "2026-11-01"}
         header, rows = page_table(client.get("/reports/reminders", query_string=recent))
         assert [row[5] for row in rows] == ["beredning.reko@example.org"]
-        check_exports(client, "reminders", recent, auditor, "from: 2026-11-01", rows, subtests)
+        check_exports(client, "reminders", recent, auditor, "Från: 2026-11-01", rows, subtests)
         header, rows = page_table(client.get("/reports/reminders", query_string={"to": "2026-10-31"}))
-        assert [row[6] for row in rows] == ["secretary", "chair"]
+        assert [row[6] for row in rows] == ["Sekreterare", "Ordförande"]

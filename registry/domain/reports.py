@@ -4,27 +4,46 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
 from ..models import Agreement, AgreementOwner, Group, Person, Reminder, Review
-from ..vocab import ACTIVE_STATUSES, AGREEMENT_KINDS, AGREEMENT_STATUSES, label
-from . import validation
+from ..vocab import (
+    ACTIVE_STATUSES,
+    AGREEMENT_KINDS,
+    AGREEMENT_STATUSES,
+    REMINDER_ROLES,
+    REMINDER_STATES,
+    label,
+    stage_label,
+)
+from . import exports, validation
 
+# Headers in the user's language (lazy: translated when a report is made).
 AGREEMENT_HEADER = [
-    "Id",
-    "Titel",
-    "Kortnamn",
-    "Typ",
-    "Diarienummer",
-    "Status",
-    "Ansvarig grupp",
-    "Ägare",
-    "Giltig från",
-    "Giltig till",
-    "Nästa granskning",
-    "Senaste granskning",
+    _l("Id"),
+    _l("Titel"),
+    _l("Kortnamn"),
+    _l("Typ"),
+    _l("Diarienummer"),
+    _l("Status"),
+    _l("Ansvarig grupp"),
+    _l("Ägare"),
+    _l("Giltig från"),
+    _l("Giltig till"),
+    _l("Nästa granskning"),
+    _l("Senaste granskning"),
 ]
+DAYS_LEFT = _l("Dagar kvar")
+DAYS_OVERDUE = _l("Dagar försenad")
+DEADLINE_KINDS = {"expiry": _l("Upphör"), "review": _l("Granskning")}
+# The reminder pass's own notes in last_error (an SMTP error is shown as the server gave it).
+REMINDER_NOTES = {
+    "resolved": _l("Löst"),
+    "superseded by a later stage": _l("Ersatt av en senare påminnelse"),
+    "no longer applies": _l("Gäller inte längre"),
+}
 
 
 @dataclass(frozen=True)
@@ -72,6 +91,11 @@ def filters_for(key, args, today):
     if key == "reminders":
         return {"from": date_filter(args, "from"), "to": date_filter(args, "to")}
     return {}
+
+
+def header_text(header):
+    """A header as the user's language writes it."""
+    return [str(h) for h in header]
 
 
 def _agreements():
@@ -123,14 +147,21 @@ def agreement_rows(query):
 
 
 def run(key, filters, today):
-    """(header, rows) of a report."""
+    """(header, rows) of a report; the header in the user's language. Dates are dates, times naive UTC."""
+    header, rows = _run(key, filters, today)
+    return header_text(header), rows
+
+
+def _run(key, filters, today):
     active = Agreement.status.in_(ACTIVE_STATUSES)
     if key == "expiring":
         query = _agreements().where(active & Agreement.expires_on.between(filters["from"], filters["to"]))
-        return AGREEMENT_HEADER, list(agreement_rows(query.order_by(Agreement.expires_on, Agreement.title)))
+        rows = list(agreement_rows(query.order_by(Agreement.expires_on, Agreement.title)))
+        return [*AGREEMENT_HEADER, DAYS_LEFT], [[*row, (row[9] - today).days] for row in rows]
     if key == "overdue":
         query = _agreements().where(active & (Agreement.next_review_on < today))
-        return AGREEMENT_HEADER, list(agreement_rows(query.order_by(Agreement.next_review_on, Agreement.title)))
+        rows = list(agreement_rows(query.order_by(Agreement.next_review_on, Agreement.title)))
+        return [*AGREEMENT_HEADER, DAYS_OVERDUE], [[*row, (today - row[10]).days] for row in rows]
     if key == "unowned":
         owned = AgreementOwner.select(AgreementOwner.agreement)
         query = _agreements().where(Agreement.id.not_in(owned) | Agreement.responsible_group.is_null())
@@ -147,31 +178,33 @@ def run(key, filters, today):
         if filters.get("to"):
             query = query.where(Reminder.send_on <= filters["to"])
         header = [
-            "Avtal-id",
-            "Avtal",
-            "Tidsfrist",
-            "Datum",
-            "Steg",
-            "Mottagare",
-            "Roll",
-            "Skickas",
-            "Status",
-            "Försök",
-            "Fel",
+            _l("Avtal-id"),
+            _l("Avtal"),
+            _l("Tidsfrist"),
+            _l("Datum"),
+            _l("Steg"),
+            _l("Mottagare"),
+            _l("Roll"),
+            _l("Planerad"),
+            exports_time_header(_l("Skickad")),
+            _l("Status"),
+            _l("Försök"),
+            _l("Fel"),
         ]
         rows = [
             [
                 r.agreement.id,
                 r.agreement.title,
-                r.kind,
+                str(label(DEADLINE_KINDS, r.kind)),
                 r.deadline_on,
-                r.stage,
+                stage_label(r.stage),
                 r.recipient,
-                r.role,
+                str(label(REMINDER_ROLES, r.role)),
                 r.send_on,
-                r.state,
+                r.updated_at if r.state == "sent" else None,
+                str(label(REMINDER_STATES, r.state)),
                 r.attempts,
-                r.last_error,
+                str(label(REMINDER_NOTES, r.last_error)),
             ]
             for r in query
         ]
@@ -179,3 +212,8 @@ def run(key, filters, today):
     if key == "register":
         return AGREEMENT_HEADER, list(agreement_rows(_agreements().order_by(Group.name, Agreement.title)))
     raise KeyError(key)
+
+
+def exports_time_header(name):
+    """A header of a column of times, naming the zone they are written in: "Skickad (Europe/Stockholm)"."""
+    return _("%(column)s (%(zone)s)", column=name, zone=exports.zone_name())

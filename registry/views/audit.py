@@ -3,12 +3,15 @@
 import datetime
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..domain import audit as trail
 from ..domain import exports, validation
 from ..domain.reports import date_filter
 from ..models import AuditEntry
+from ..templating import HISTORY_LABELS, change_value
+from ..vocab import AUDIT_ACTIONS, AUDIT_ENTITIES, label
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 PAGE_ROWS = 200
@@ -54,16 +57,63 @@ def index():
     )
 
 
+# Audited fields of groups that the history labels name by their column ("chair_id"); "id" repeats the object id.
+_MORE_LABELS = {"chair": HISTORY_LABELS.get("chair_id"), "parent": HISTORY_LABELS.get("parent_id")}
+_LEFT_OUT = {"id"}
+
+
+def change_lines(entry):
+    """An entry's changes as a person reads them: one "Fält: före → efter" line per field, labelled."""
+    try:
+        changes = trail.changes_of(entry)
+    except ValueError:
+        return entry.changes  # not JSON (written by hand?): shown as stored
+    if not isinstance(changes, dict):
+        return entry.changes
+    lines = []
+    labels = {**HISTORY_LABELS, **_MORE_LABELS}
+    for field, pair in sorted(changes.items(), key=lambda item: str(labels.get(item[0], item[0]))):
+        if field in _LEFT_OUT:
+            continue
+        before, after = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
+        name = labels.get(field, field)
+        shown = [change_value(value, field, entry.entity) for value in (before, after)]
+        lines.append(f"{name}: {shown[0]} → {shown[1]}")
+    return "\n".join(lines)
+
+
 @bp.get("/export.<fmt>", endpoint="export")
 def export(fmt):
-    """The filtered audit trail as CSV or XLSX."""
+    """The filtered audit trail as CSV or XLSX, every code through its label, times in the register's zone."""
     filters = _filters()
-    header = ["Id", "Tid (UTC)", "Vem", "Åtgärd", "Objekt", "Objekt-id", "Avtal-id", "Beskrivning", "Ändringar", "Hash"]
+    header = [
+        _("Id"),
+        _("Tid (%(zone)s)", zone=exports.zone_name()),
+        _("Vem"),
+        _("Åtgärd"),
+        _("Objekt"),
+        _("Objekt-id"),
+        _("Avtal-id"),
+        _("Beskrivning"),
+        _("Ändringar"),
+        _("Hash"),
+    ]
     rows = (
-        [e.id, e.at, e.actor, e.action, e.entity, e.entity_id, e.agreement_id, e.summary, e.changes, e.hash]
+        [
+            e.id,
+            e.at,
+            e.actor,
+            str(label(AUDIT_ACTIONS, e.action)),
+            str(label(AUDIT_ENTITIES, e.entity)),
+            e.entity_id,
+            e.agreement_id,
+            e.summary,
+            change_lines(e),
+            e.hash,
+        ]
         for e in _query(filters).iterator()
     )
-    response = exports.response(fmt, "Ändringslogg", header, rows, current_user.email, filters, "andringslogg")
+    response = exports.response(fmt, _("Ändringslogg"), header, rows, current_user.email, filters, "andringslogg")
     if response is None:
         abort(404)
     return response

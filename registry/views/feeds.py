@@ -90,6 +90,14 @@ def _page(form, status=200):
     ), status
 
 
+@bp.after_request
+def _no_store(response):
+    """The feeds page shows secret addresses: no cache may keep it."""
+    if request.endpoint == "feeds.manage":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/account/feeds", methods=["GET", "POST"], endpoint="manage")
 def manage():
     """The user's calendar feeds (an admin: everyone's), and a form to make a new one."""
