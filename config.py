@@ -88,6 +88,8 @@ class Config:
     REMINDER_RETRY_MINUTES = _int("REMINDER_RETRY_MINUTES", 15)
     # First retry of a failed send after this many minutes, doubling up to a day.
     REMINDER_BACKOFF_MINUTES = _int("REMINDER_BACKOFF_MINUTES", 10)
+    # "Vi arbetar med det" on an overdue notice pauses its escalation (chair, secretaries, repeats) this many days.
+    ACKNOWLEDGE_PAUSE_DAYS = _int("ACKNOWLEDGE_PAUSE_DAYS", 14)
 
 
 class TestingConfig(Config):

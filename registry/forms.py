@@ -354,6 +354,14 @@ class PersonForm(FlaskForm):
     organisation = SelectField(_l("Organisation"), coerce=_optional_int, validate_choice=False)
     groups = SelectMultipleField(_l("Grupper"), coerce=_optional_int, validate_choice=False)
     is_secretary = BooleanField(_l("Sekreterare för ledningsgruppen (får alla eskaleringar)"))
+    reminder_delivery = SelectField(
+        _l("Påminnelser per e-post"),
+        choices=[
+            SelectChoice(value="digest", label=_l("Ett samlat mejl per utskick")),
+            SelectChoice(value="each", label=_l("Ett mejl per avtal")),
+        ],
+        default="digest",
+    )
 
     def fill_choices(self):
         self.organisation.choices = [NONE_CHOICE, *organisation_choices()]

@@ -60,6 +60,7 @@ class Person(BaseModel):
     is_active = BooleanField(default=True)
     # The secretary of the leading group (ReKo's secretary): receives every escalation.
     is_secretary = BooleanField(default=False)
+    reminder_delivery = CharField(default="digest")  # digest (one email per pass) | each (one per agreement)
 
     def __str__(self):
         return self.name
@@ -379,3 +380,21 @@ MODELS = [
     ApiToken,
     FeedToken,
 ]
+
+
+class Acknowledgement(BaseModel):
+    """An overdue deadline someone acknowledged ("Vi arbetar med det"): its escalation pauses until paused_until."""
+
+    agreement = ForeignKeyField(Agreement, backref="acknowledgements", on_delete="CASCADE")
+    kind = CharField()  # expiry | review
+    deadline_on = DateField()
+    user = ForeignKeyField(User, null=True, backref="acknowledgements", on_delete="SET NULL")
+    actor = CharField()  # "Name <email>", kept when the account goes
+    acknowledged_at = DateTimeField(default=utcnow)
+    paused_until = DateField()  # escalation resumes on this day
+
+    class Meta:
+        indexes = ((("agreement", "kind", "deadline_on"), False),)
+
+
+MODELS.append(Acknowledgement)

@@ -100,6 +100,9 @@ RULES = {
     "account.language": {"login": POST},
     # --- operations: database and scheduler health, no secrets (monitoring, load balancers) ---
     "health.healthz": {"public": GET},
+    # --- "Vi arbetar med det" from an overdue notice: a signed link, confirmed by the logged-in person ---
+    "acknowledge.confirm": {"login": GET},
+    "acknowledge.record": {"login": POST},
 }
 
 

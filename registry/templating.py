@@ -18,6 +18,7 @@ from .vocab import (
     FIELD_LABELS,
     GROUP_KINDS,
     ORGANISATION_KINDS,
+    REMINDER_DELIVERY,
     REMINDER_ROLES,
     REMINDER_STATES,
     REMINDER_TRIGGERS,
@@ -66,6 +67,7 @@ CODED_CHANGES = {
     ("group", "kind"): GROUP_KINDS,
     ("organisation", "kind"): ORGANISATION_KINDS,
     ("user", "role"): ROLES,
+    ("person", "reminder_delivery"): REMINDER_DELIVERY,
 }
 
 

@@ -106,6 +106,9 @@ ROLES = {
 }
 
 AUDIT_ACTIONS = {"create": _l("Skapade"), "update": _l("Ändrade"), "delete": _l("Tog bort")}
+AUDIT_ACTIONS["acknowledge"] = _l("Bekräftade")  # "Vi arbetar med det" (registry/domain/acknowledgements.py)
+# Person.reminder_delivery: how a person gets their reminders.
+REMINDER_DELIVERY = {"digest": _l("Ett samlat mejl per utskick"), "each": _l("Ett mejl per avtal")}
 AUDIT_ENTITIES = {
     "agreement": _l("avtal"),
     "review": _l("granskning"),
@@ -116,6 +119,7 @@ AUDIT_ENTITIES = {
     "meeting": _l("möte"),
     "feed": _l("kalenderflöde"),
     "api_token": _l("API-nyckel"),
+    "acknowledgement": _l("försenad tidsfrist: vi arbetar med det"),
 }
 # Labels of the change history for fields that are not an agreement's (those come from
 # registry/domain/fields.py, merged in registry/templating.py).
@@ -139,4 +143,7 @@ FIELD_LABELS = {
     "meets_on": _l("Mötesdatum"),
     "group": _l("Grupp"),
     "note": _l("Anteckning"),
+    "deadline_on": _l("Tidsfrist"),
+    "paused_until": _l("Påminnelser om förseningen pausade till"),
+    "reminder_delivery": _l("Påminnelser per e-post"),
 }

@@ -30,10 +30,10 @@ from flask_babel import ngettext
 from peewee import EXCLUDED
 
 from registry.db import db
-from registry.domain import schedule
+from registry.domain import acknowledgements, schedule
 from registry.domain.reminder_log import PERMANENT_ATTEMPTS, UNPLANNABLE, in_state
 from registry.domain.validation import one_line
-from registry.models import Agreement, Group, Reminder, utcnow
+from registry.models import Agreement, Group, Person, Reminder, utcnow
 from registry.rules.deadlines import EXPIRY
 from registry.vocab import ACTIVE_STATUSES
 
@@ -77,10 +77,24 @@ def name_of(agreement):
     return one_line(agreement.short_name) or one_line(agreement.title) or f"#{agreement.id}"
 
 
+# Why a recipient gets a reminder, in the order a footer names the reasons.
+ROLES = ("owner", "mailbox", "chair", "secretary")
+
+
 @dataclass
 class Digest:
     recipient: str
     items: list = field(default_factory=list)
+
+    def reasons(self):
+        """[(role, [agreement names])]: why this recipient gets this email, only the reasons that apply."""
+        found = {}
+        for item in self.items:
+            names = found.setdefault(item.reminder.role or "owner", [])
+            name = name_of(item.agreement)
+            if name not in names:
+                names.append(name)
+        return sorted(found.items(), key=lambda pair: ROLES.index(pair[0]) if pair[0] in ROLES else len(ROLES))
 
     @property
     def subject(self):
@@ -334,7 +348,36 @@ def digests(reminders, day):
             broken.append((reminder, exc))
             continue
         by_recipient.setdefault(reminder.recipient, Digest(reminder.recipient)).items.append(item)
-    return list(by_recipient.values()), broken
+    return _split_per_agreement(list(by_recipient.values())), broken
+
+
+def _split_per_agreement(digests_):
+    """One email per agreement for the people who chose so (Person.reminder_delivery), one digest for the rest."""
+    wanted = set()
+    for chunk in chunks([d.recipient for d in digests_]):
+        wanted.update(
+            email.lower()
+            for (email,) in Person.select(Person.email)
+            .where((Person.reminder_delivery == "each") & _email_in(chunk))
+            .tuples()
+        )
+    if not wanted:
+        return digests_
+    out = []
+    for digest in digests_:
+        if digest.recipient.lower() not in wanted:
+            out.append(digest)
+            continue
+        per_agreement = {}
+        for item in digest.items:
+            per_agreement.setdefault(item.agreement.id, Digest(digest.recipient)).items.append(item)
+        out.extend(per_agreement.values())
+    return out
+
+
+def _email_in(emails):
+    """Person.email among `emails` (stored addresses are lower case, as planning's recipients are)."""
+    return Person.email.in_([e.lower() for e in emails])
 
 
 def _names(agreement, deciding):
@@ -347,8 +390,59 @@ def _names(agreement, deciding):
     )
 
 
+def todo(item):
+    """What the recipient is asked to do about one item."""
+    if item.reminder.kind == EXPIRY:
+        if item.overdue:
+            return _(
+                "Avtalet har löpt ut. Registrera en uppföljning med beslutet (förlängt, ersatt eller avslutat) "
+                "eller ändra avtalets status."
+            )
+        return _(
+            "Besluta i tid om avtalet ska förlängas, ändras eller upphöra, och registrera beslutet som en uppföljning."
+        )
+    if item.overdue:
+        return _("Uppföljningen skulle ha varit gjord. Gör den och registrera den i registret.")
+    return _("Gör uppföljningen av avtalet och registrera den i registret.")
+
+
+def links(item, base_url):
+    """(agreement page, review form, acknowledgement page or None) of an item, as absolute addresses."""
+    agreement = f"{base_url}/agreements/{item.agreement.id}"
+    acknowledge = None
+    if item.overdue:
+        token = acknowledgements.token(item.agreement.id, item.reminder.kind, item.reminder.deadline_on)
+        acknowledge = f"{base_url}/acknowledge/{token}"
+    return agreement, f"{agreement}/reviews/new", acknowledge
+
+
+def reason_text(role):
+    """Why a recipient in `role` gets a reminder, as a sentence."""
+    texts = {
+        "owner": _("Du får det här meddelandet för att du står som ägare av avtalet."),
+        "mailbox": _("Du får det här meddelandet för att adressen är funktionsbrevlåda för avtalets ansvariga grupp."),
+        "chair": _(
+            "Du får det här meddelandet för att du är ordförande i avtalets ansvariga grupp "
+            "och tidsfristen har passerats."
+        ),
+        "secretary": _(
+            "Du får det här meddelandet för att du är sekreterare "
+            "och underrättas om alla tidsfrister som har passerats."
+        ),
+    }
+    return texts.get(role, texts["owner"])
+
+
 def render(digest):
-    context = {"digest": digest, "base_url": current_app.config["APP_BASE_URL"], "what": what}
+    context = {
+        "digest": digest,
+        "base_url": current_app.config["APP_BASE_URL"],
+        "what": what,
+        "todo": todo,
+        "links": links,
+        "reason_text": reason_text,
+        "pause_days": acknowledgements.pause_days(),
+    }
     return render_template("email/reminders.txt", **context), render_template("email/reminders.html", **context)
 
 

@@ -4,8 +4,14 @@ Planning reads only what can be due: active agreements whose expiry or next
 review falls before the horizon (the date filter is in SQL, served by the
 indexes on expires_on and next_review_on), a chunk of them at a time so that
 memory stays flat however large the register is. Per chunk, one query each
-fetches the owners and the delivery-log rows of the current deadlines, so the
-cost is a few queries per chunk, never one per agreement.
+fetches the owners, the delivery-log rows of the current deadlines and the
+acknowledged ones, so the cost is a few queries per chunk, never one per
+agreement.
+
+An overdue deadline someone acknowledged ("Vi arbetar med det", see
+registry/domain/acknowledgements.py) is not planned at all while its pause
+lasts: no chair or secretary notices, no repeated overdue notices. When the
+pause ends, the usual catch-up sends the latest due stage and skips the rest.
 
 One agreement never stops a pass: a deadline that cannot be planned (a date
 so near year 1 that its reminder dates fall outside the calendar, a policy
@@ -22,6 +28,7 @@ from typing import NamedTuple
 from peewee import PostgresqlDatabase, fn
 
 from registry.db import db
+from registry.domain import acknowledgements
 from registry.domain.validation import one_line
 from registry.models import Agreement, AgreementOwner, Group, Person, Reminder
 from registry.rules import policy, stages
@@ -249,6 +256,7 @@ def plan_chunks(day):
         condition = _chunk_condition(window, chunk)
         owners = _owners(condition)
         recorded = _recorded(condition)
+        paused = acknowledgements.paused([a.id for a in chunk], day)
         to_send, to_skip, unplanned = [], [], []
         for agreement in chunk:
             group = groups.get(agreement.responsible_group_id)
@@ -269,6 +277,8 @@ def plan_chunks(day):
                     due = due_of[key] if key in due_of else due_of.setdefault(key, _due(kind, due_on, rules, day))
                     if due is None:
                         continue
+                    if due.stages[-1].overdue and (agreement.id, kind, due_on) in paused:
+                        continue  # "Vi arbetar med det": no escalation and no overdue repeats until the pause ends
                     if people is None:
                         key = (agreement.responsible_group_id, tuple(owners.get(agreement.id, ())))
                         people = people_of.get(key)

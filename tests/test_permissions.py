@@ -98,17 +98,21 @@ EXPECTED = {
     "api.list_people": {"GET": "read"},
     "api_tokens.manage": {"GET": "login", "POST": "login"},
     "api_tokens.revoke": {"POST": "login"},
+    "acknowledge.confirm": {"GET": "login"},  # "Vi arbetar med det" from an overdue notice
+    "acknowledge.record": {"POST": "login"},
 }
 
 # What an allowed request answers (everything else allowed answers 200 to GET and 302/422 to POST).
 ALLOWED_GET = {"auth.reset": 302}  # an invalid token sends the visitor to ask for a new link
 ALLOWED_GET["feeds.feed"] = 404  # "x" is no feed's secret: unknown addresses are a plain 404
 ALLOWED_GET["health.healthz"] = 503  # no scheduler runs in the test: unhealthy, and says so
+ALLOWED_GET["acknowledge.confirm"] = 404  # "x" is no signed deadline
 ALLOWED_POST = {
     "auth.logout": {302},
     "auth.reset": {302},
     "groups.add_meeting": {302},  # errors are flashed on the group page
     "groups.delete_meeting": {302},  # only the admin may, and deletes the meeting
+    "acknowledge.record": {404},  # "x" is no signed deadline
 }
 
 ALDRE = "Strategigrupp Äldre"

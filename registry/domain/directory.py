@@ -199,6 +199,9 @@ def save_person(data, person=None):
         Organisation, data.get("organisation"), errors, "organisation", _("Okänt värde: välj i listan.")
     )
     group_ids = references(Group, data.get("groups"), errors, "groups", _("Okänd grupp: välj en grupp i listan."))
+    delivery = data.get("reminder_delivery") or person.reminder_delivery or "digest"
+    if delivery not in ("digest", "each"):
+        errors["reminder_delivery"] = _("Välj ett samlat mejl per utskick eller ett mejl per avtal.")
     if errors:
         raise ValidationError(errors)
     with audited("person", person, extra=_person_groups):
@@ -207,6 +210,7 @@ def save_person(data, person=None):
         person.title = text["title"]
         person.organisation = organisation
         person.is_secretary = bool(data.get("is_secretary"))
+        person.reminder_delivery = delivery
         person.save()
         GroupMember.delete().where(GroupMember.person == person).execute()
         for group_id in group_ids:

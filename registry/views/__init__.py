@@ -3,6 +3,7 @@
 from ..api.tokens_page import bp as api_tokens_bp
 from ..api.views import bp as api_bp
 from .account import bp as account_bp
+from .acknowledge import bp as acknowledge_bp
 from .agreements import bp as agreements_bp
 from .audit import bp as audit_bp
 from .auth import bp as auth_bp
@@ -37,4 +38,5 @@ BLUEPRINTS = [
     spreadsheets_bp,
     account_bp,
     health_bp,
+    acknowledge_bp,
 ]
