@@ -158,6 +158,10 @@ def test_the_columns_auditors_asked_for(app, register):
     changes = [c.value for c in columns["Ändringar"] if c.value]
     assert any(line.startswith("Titel: – → ") for value in changes for line in value.split("\n"))
     assert any("Status: – → Gällande" in value for value in changes)
+    lines = [line for value in changes for line in value.split("\n")]
+    assert any(line.startswith("Organisation: – → ") for line in lines)  # a person's, by its label
+    assert any(line.startswith("Ordförande: – → ") for line in lines)  # a group's chair
+    assert [line for line in lines if re.match(r"^[a-z_]+:", line)] == []  # no field by its code
 
 
 def test_headers_in_the_users_language_but_the_import_format_stays_swedish(app, register):

@@ -4,6 +4,7 @@ import datetime
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..domain import audit as trail
@@ -57,8 +58,16 @@ def index():
     )
 
 
-# Audited fields of groups that the history labels name by their column ("chair_id"); "id" repeats the object id.
-_MORE_LABELS = {"chair": HISTORY_LABELS.get("chair_id"), "parent": HISTORY_LABELS.get("parent_id")}
+# Audited fields the history labels do not name: a group's chair and parent (labelled there by their column,
+# "chair_id"), a person's organisation, a feed's or API key's owner and what a feed shows. "id" repeats the
+# object id and is left out.
+_MORE_LABELS = {
+    "chair": HISTORY_LABELS.get("chair_id"),
+    "parent": HISTORY_LABELS.get("parent_id"),
+    "organisation": _l("Organisation"),
+    "user": _l("Konto"),
+    "scope": _l("Visar"),
+}
 _LEFT_OUT = {"id"}
 
 
