@@ -1,6 +1,9 @@
 """Web forms (Flask-WTF). Field-level checks live here; rules that involve
 several fields or the database live in registry.domain.agreements."""
 
+import datetime
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -414,3 +417,37 @@ class UserForm(FlaskForm):
 
     def fill_choices(self):
         self.groups.choices = group_choices()
+
+
+def filter_problems(args, dates=("from", "to"), numbers=()):
+    """Sentences for the filter values in a page's address that cannot be used, so a page says so
+    instead of silently showing something else: a number that is not one, a date that is not
+    YYYY-MM-DD, a from-date after the to-date."""
+    problems = []
+    for name, label in numbers:
+        value = (args.get(name) or "").strip()
+        if value and not re.fullmatch(r"[0-9]{1,5}", value):
+            problems.append(
+                _l("%(label)s: «%(value)s» är inte ett heltal. Ange ett tal, till exempel 6.", label=label, value=value)
+            )
+    parsed = {}
+    for name in dates:
+        value = (args.get(name) or "").strip()
+        if not value:
+            continue
+        try:
+            parsed[name] = datetime.date.fromisoformat(value)
+        except ValueError:
+            problems.append(
+                _l("«%(value)s» är inte ett datum. Skriv datum som ÅÅÅÅ-MM-DD, till exempel 2027-05-31.", value=value)
+            )
+    start, end = (parsed.get(name) for name in dates[:2]) if len(dates) >= 2 else (None, None)
+    if start and end and start > end:
+        problems.append(
+            _l(
+                "Från-datumet %(start)s ligger efter till-datumet %(end)s, så inget kan visas. Byt plats på dem.",
+                start=start.isoformat(),
+                end=end.isoformat(),
+            )
+        )
+    return [str(problem) for problem in problems]

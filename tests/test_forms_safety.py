@@ -182,3 +182,41 @@ def test_directory_creates_sent_twice_make_one_row(small_register, client):
     for _ in range(2):
         client.post(f"/groups/{small_register.team.id}/meetings", data=meeting)
     assert GroupMeeting.select().where(GroupMeeting.group == small_register.team).count() == 1
+
+
+# --- filters say what they cannot use ------------------------------------------------
+
+
+def test_bad_report_filters_get_a_message(seeded, client):
+    page = text(client.get("/reports/expiring", query_string={"days": "abc"}))
+    assert "«abc» är inte ett heltal" in page
+    page = text(client.get("/reports/expiring", query_string={"from": "2027-02-01", "to": "2027-01-01"}))
+    assert "Från-datumet 2027-02-01 ligger efter till-datumet 2027-01-01" in page
+    page = text(client.get("/reports/expiring", query_string={"from": "1/2 2027"}))
+    assert "«1/2 2027» är inte ett datum. Skriv datum som ÅÅÅÅ-MM-DD" in page
+    assert "message-error" not in text(client.get("/reports/expiring", query_string={"days": "30"}))
+
+
+def test_expiring_report_window_is_calendar_months(small_register, client):
+    # Today is 2026-11-23 in the tests: six months end on 2027-05-23, and an agreement expiring
+    # that day is in the window (180 days would end on 2027-05-22).
+    from .factories import make_agreement
+
+    make_agreement(title="Upphör sista dagen", responsible_group=small_register.board, expires_on="2027-05-23")
+    page = text(client.get("/reports/expiring"))
+    assert "2026-11-23 till 2027-05-23" in page
+    assert "Upphör sista dagen" in page
+    page = text(client.get("/reports/expiring", query_string={"months": "1"}))
+    assert "2026-11-23 till 2026-12-23" in page and "Upphör sista dagen" not in page
+
+
+def test_audit_trail_filters_by_agreement_title_and_says_what_it_cannot_use(small_register, client):
+    page = text(client.get("/audit", query_string={"title": "LÄKARINSATSER i testlän"}))
+    rows = re.findall(r'href="/agreements/(\d+)">#', page)
+    assert rows and set(rows) == {str(small_register.expiring.id)}
+    assert 'name="title" value="LÄKARINSATSER i testlän"' in page
+    assert "Inga ändringar registrerade." in text(client.get("/audit", query_string={"title": "finns inte"}))
+    page = text(client.get("/audit", query_string={"from": "2026-12-01", "to": "2026-11-01"}))
+    assert "Från-datumet 2026-12-01 ligger efter till-datumet 2026-11-01" in page
+    assert "«igår» är inte ett datum" in text(client.get("/audit", query_string={"to": "igår"}))
+    assert "ska vara ett heltal" in text(client.get("/audit", query_string={"agreement": "tolv"}))

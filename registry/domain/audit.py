@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from flask import g, has_request_context
 
 from ..db import db
-from ..models import AuditEntry, AuditHead, utcnow
+from ..models import Agreement, AuditEntry, AuditHead, utcnow
 
 GENESIS = "0" * 64
 EMPTY = (None, "", [])
@@ -162,3 +162,10 @@ def verify():
 
 def changes_of(entry):
     return json.loads(entry.changes or "{}")
+
+
+def agreements_titled(text):
+    """Ids of the agreements whose title contains `text`, in any case (Swedish letters too, which
+    SQLite's LIKE and LOWER do not fold): for filtering the trail by an agreement's title."""
+    needle = text.casefold()
+    return [pk for pk, title in Agreement.select(Agreement.id, Agreement.title).tuples() if needle in title.casefold()]

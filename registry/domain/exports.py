@@ -41,6 +41,7 @@ FILTER_LABELS = {
     "days": _l("Inom antal dagar"),
     "actor": _l("Person (e-post)"),
     "agreement": _l("Avtal (nummer)"),
+    "title": _l("Avtalets titel"),
 }
 
 

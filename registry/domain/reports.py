@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
@@ -79,6 +80,9 @@ def date_filter(args, name):
     return min(max(value, validation.EARLIEST), validation.LATEST)
 
 
+EXPIRING_MONTHS = 6  # the expiring report's window without ?days= or ?months=
+
+
 def filters_for(key, args, today):
     """The report's filter values from request arguments, with defaults."""
     if key == "expiring":
@@ -86,8 +90,12 @@ def filters_for(key, args, today):
         start, end = date_filter(args, "from"), date_filter(args, "to")
         if start or end:
             return {"from": start or today, "to": end or date.max, "days": None}
-        days = int(days) if re.fullmatch(r"[0-9]{1,5}", days) else 180
-        return {"from": today, "to": today + timedelta(days=days), "days": days}
+        if re.fullmatch(r"[0-9]{1,5}", days):
+            return {"from": today, "to": today + timedelta(days=int(days)), "days": int(days)}
+        # Otherwise calendar months (default 6): from 2026-11-30, 6 months end on 2027-05-31.
+        months = args.get("months", "")
+        months = int(months) if re.fullmatch(r"[0-9]{1,3}", months) else EXPIRING_MONTHS
+        return {"from": today, "to": min(today + relativedelta(months=months), validation.LATEST), "days": None}
     if key == "reminders":
         return {"from": date_filter(args, "from"), "to": date_filter(args, "to")}
     return {}

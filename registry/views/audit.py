@@ -10,6 +10,7 @@ from flask_login import current_user
 from ..domain import audit as trail
 from ..domain import exports, validation
 from ..domain.reports import date_filter
+from ..forms import filter_problems
 from ..models import AuditEntry
 from ..templating import HISTORY_LABELS, change_value
 from ..vocab import AUDIT_ACTIONS, AUDIT_ENTITIES, label
@@ -23,6 +24,7 @@ def _filters():
     return {
         "actor": request.args.get("actor", "").strip()[: validation.LINE_MAX],
         "agreement": validation.valid_id(request.args.get("agreement", "")),
+        "title": request.args.get("title", "").strip()[: validation.LINE_MAX],
         "from": date_filter(request.args, "from"),
         "to": date_filter(request.args, "to"),
     }
@@ -34,6 +36,8 @@ def _query(filters):
         query = query.where(AuditEntry.actor.contains(filters["actor"]))
     if filters["agreement"]:
         query = query.where(AuditEntry.agreement_id == filters["agreement"])
+    if filters.get("title"):
+        query = query.where(AuditEntry.agreement_id.in_(trail.agreements_titled(filters["title"])))
     if filters["from"]:
         query = query.where(AuditEntry.at >= datetime.datetime.combine(filters["from"], datetime.time()))
     if filters["to"]:
@@ -48,11 +52,15 @@ def index():
     filters = _filters()
     query = _query(filters)
     ok, count, message = trail.verify()
+    problems = filter_problems(request.args)  # said on the page, not silently dropped
+    if validation.valid_id(request.args.get("agreement", "")) is None and request.args.get("agreement", "").strip():
+        problems.append(_("Avtalets nummer ska vara ett heltal, till exempel 12."))
     return render_template(
         "audit/index.html",
         entries=list(query.limit(PAGE_ROWS)),
         total=query.count(),
         filters=filters,
+        problems=problems,
         chain_ok=ok,
         chain_message=message,
     )

@@ -1,9 +1,11 @@
 """Auditor's reports: pages with filters, printable, and CSV / XLSX downloads."""
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..domain import exports, reports
+from ..forms import filter_problems
 from .helpers import today
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -28,6 +30,10 @@ def show(key):
     report = _report(key)
     filters = reports.filters_for(key, request.args, today())
     header, rows = reports.run(key, filters, today())
+    numbers = (("days", _("Inom antal dagar")), ("months", _("Inom antal månader")))
+    problems = filter_problems(request.args, numbers=numbers)
+    for problem in problems:  # said on the page, not silently replaced by the default
+        flash(problem, "error")
     return render_template("reports/show.html", report=report, filters=filters, header=header, rows=rows)
 
 
