@@ -50,7 +50,8 @@ def api_schema(app):
         Document.create(agreement=rich, title="Strategin", url="https://example.org/e-halsa.pdf")
         record_review(rich, {"reviewed_on": TODAY, "outcome": "unchanged", "reviewer_name": "ReKo"}, TODAY)
         target = Agreement.get(Agreement.short_name == "Läkaruppdrag")
-        ids = {"rich": rich.id, "target": target.id}
+        owner = target.owner_links[0].person_id
+        ids = {"rich": rich.id, "target": target.id, "owner": str(owner)}
         db.close()
     config = schemathesis.Config.from_dict(
         {
@@ -66,6 +67,8 @@ def api_schema(app):
                 },
                 # Random ids would nearly always be unknown (404, tested in test_api.py): use real agreements.
                 {"include-operation-id": "get_agreement", "parameters": {"agreement_id": ids["rich"]}},
+                # Random person ids would nearly always be unknown (422 that says so, in test_owner_view.py).
+                {"include-operation-id": "list_agreements", "parameters": {"owner": ids["owner"]}},
                 {
                     "include-operation-id": ["update_agreement", "create_review"],
                     "parameters": {"agreement_id": ids["target"]},

@@ -371,6 +371,12 @@ AGREEMENT_FILTERS = [
     query("kind", enum(AGREEMENT_KINDS), "Kind of agreement"),
     query("status", enum(AGREEMENT_STATUSES), "Stored status"),
     query("deadline", enum(DEADLINE_FILTERS), "Derived status, as the web list's deadline filter"),
+    query(
+        "owner",
+        {"type": "string", "pattern": "^(me|[1-9][0-9]{0,9})$", "maxLength": 10},
+        "Agreements on which this person is named as an owner: a person's id, or `me` for the token's own"
+        " person (an unknown id, or `me` for an account without a person, is a 422 that says so)",
+    ),
     query("expires_before", DATE, "Expires on or before this date"),
     query("expires_after", DATE, "Expires on or after this date"),
     query("review_due_before", DATE, "Next review on or before this date"),

@@ -33,6 +33,7 @@ KNOWN_KEYWORDS = {
     "format",
     "minLength",
     "maxLength",
+    "pattern",
     "minimum",
     "maximum",
     "maxItems",
@@ -106,6 +107,9 @@ def check(schema, value, components, path="", errors=None):
             return None, errors
         if "maxLength" in schema and len(value) > schema["maxLength"]:
             errors[field] = _("Högst %(n)s tecken.", n=schema["maxLength"])
+            return None, errors
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            errors[field] = _("Värdet har inte rätt form (%(pattern)s).", pattern=schema["pattern"])
             return None, errors
         if schema.get("format") == "date":
             converted, message = _date(value, schema)

@@ -259,6 +259,11 @@ def list_agreements(args):
         status=args.get("status", ""),
         deadline=args.get("deadline", ""),
     )
+    if "owner" in args:  # as the web list's owner filter; a bad value is refused, never ignored
+        query.owner = args["owner"].strip()
+        query.owner_id, problem = queries.owner_filter(query.owner, current_user.person_id)
+        if problem:
+            raise ApiError(422, fields={"owner": problem})
     select = queries.filtered(query, today(), window_days())
     if "expires_before" in args:
         select = select.where(Agreement.expires_on <= args["expires_before"])

@@ -5,11 +5,12 @@ import re
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from peewee import OP, Case, SqliteDatabase, fn
 
 from ..collation import sv_collation_key
 from ..db import Swedish, db
-from ..models import Agreement, AgreementGroup, AgreementParty, Group
+from ..models import Agreement, AgreementGroup, AgreementOwner, AgreementParty, Group, GroupMember, Person
 from ..vocab import ACTIVE_STATUSES, AGREEMENT_KINDS, AGREEMENT_STATUSES
 from . import status as derived
 
@@ -42,13 +43,19 @@ class AgreementQuery:
     kind: str = ""
     status: str = ""
     deadline: str = ""
+    owner: str = ""  # as given: "me" or a person's id
     sort: str = "title"
     desc: bool = False
     page: int = 1
+    # Resolved from `owner` (not URL arguments): the person, or why there is none.
+    owner_id: int | None = None
+    owner_problem: str = ""
 
     @classmethod
-    def from_args(cls, args):
-        """Build from request arguments, ignoring values that make no sense."""
+    def from_args(cls, args, me=None):
+        """Build from request arguments, ignoring values that make no sense; `me` is the logged-in
+        user's person id for owner=me. A bad owner is not ignored: `owner_problem` says why, and
+        the query then matches nothing."""
 
         def as_int(name):
             try:
@@ -68,11 +75,15 @@ class AgreementQuery:
             desc=args.get("desc") == "1",
         )
         query.page = max(as_int("page") or 1, 1)
+        owner = (args.get("owner") or "").replace("\x00", "").strip()[:20]
+        if owner:
+            query.owner = owner
+            query.owner_id, query.owner_problem = owner_filter(owner, me)
         return query
 
     def args(self, **changes):
         """URL arguments for this query with some values changed (for links)."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in RESOLVED}
         values.update(changes)
         out = {k: v for k, v in values.items() if v not in (None, "", False)}
         if out.get("desc"):
@@ -82,6 +93,27 @@ class AgreementQuery:
         if out.get("sort") == "title":
             out.pop("sort")
         return out
+
+
+RESOLVED = {"owner_id", "owner_problem"}
+
+
+def NO_PERSON():  # noqa: N802 - a message, looked up in the language of the request
+    return _("Ditt konto är inte kopplat till någon person i registret, så inga avtal står på dig som ägare.")
+
+
+def owner_filter(value, me):
+    """(person id, problem) for an owner filter's value: "me" (`me`: the logged-in user's person id,
+    None when the account has none) or a person's id. The problem is a sentence for the user."""
+    if value == "me":
+        if me is None:
+            return None, NO_PERSON()
+        return me, ""
+    if not value.isascii() or not value.isdigit() or not 0 < int(value) <= MAX_ID:
+        return None, _("Ägare anges som en persons id (ett heltal) eller me för dig själv, till exempel owner=me.")
+    if not Person.select().where(Person.id == int(value)).exists():
+        return None, _("Det finns ingen person med id %(id)s i registret.", id=int(value))
+    return int(value), ""
 
 
 @dataclass
@@ -100,6 +132,25 @@ def in_group(group_id):
     """Agreements a group is responsible for or contributes to."""
     contributing = AgreementGroup.select(AgreementGroup.agreement).where(AgreementGroup.group == group_id)
     return (Agreement.responsible_group == group_id) | Agreement.id.in_(contributing)
+
+
+def owned_by(person_id):
+    """Agreements on which a person is named as an owner."""
+    owned = AgreementOwner.select(AgreementOwner.agreement).where(AgreementOwner.person == person_id)
+    return Agreement.id.in_(owned)
+
+
+def person_group_ids(person_id):
+    return [m.group_id for m in GroupMember.select(GroupMember.group).where(GroupMember.person == person_id)]
+
+
+def of_person(person_id, group_ids):
+    """Agreements a person owns, or that one of their groups is responsible for or contributes to."""
+    condition = owned_by(person_id)
+    if group_ids:
+        contributing = AgreementGroup.select(AgreementGroup.agreement).where(AgreementGroup.group.in_(group_ids))
+        condition |= Agreement.responsible_group.in_(group_ids) | Agreement.id.in_(contributing)
+    return condition
 
 
 def with_party(organisation_id):
@@ -165,6 +216,10 @@ def _conditions(query, today, window_days):
         conditions.append(in_group(query.group))
     if query.party:
         conditions.append(with_party(query.party))
+    if query.owner_id:
+        conditions.append(owned_by(query.owner_id))
+    elif query.owner:  # a bad owner matches nothing rather than everything
+        conditions.append(Agreement.id.is_null())
     if query.kind:
         conditions.append(Agreement.kind == query.kind)
     if query.status:
@@ -246,7 +301,7 @@ def _dashboard_order(item):
     return (item.due_on, sv_collation_key(item.agreement.title), item.agreement.id)
 
 
-def _due_between(start, end, today, limit=None):
+def _due_between(start, end, today, limit=None, scope=None):
     """DueItems of active agreements with a deadline from start to end, by date then title.
 
     With `limit`, only the first `limit` items, read as such from the
@@ -258,6 +313,8 @@ def _due_between(start, end, today, limit=None):
     active = Agreement.status.in_(ACTIVE_STATUSES)
     for kind, column in _DEADLINE_COLUMNS:
         condition = active & column.between(start, end)
+        if scope is not None:
+            condition &= scope
         if limit is not None:
             # The ids first, from the (status, date) index alone; a join here tempts the
             # planner into walking every agreement in the range.
@@ -272,14 +329,54 @@ def _due_between(start, end, today, limit=None):
     return items if limit is None else items[:limit]
 
 
-def upcoming(today, window_days, limit=None):
-    """Expiries and reviews from today to the end of the window, soonest first (the first `limit`)."""
-    return _due_between(today, today + timedelta(days=window_days), today, limit)
+def upcoming(today, window_days, limit=None, scope=None):
+    """Expiries and reviews from today to the end of the window, soonest first (the first `limit`;
+    with `scope`, a condition, only those agreements)."""
+    return _due_between(today, today + timedelta(days=window_days), today, limit, scope)
 
 
-def overdue(today, limit=None):
+def overdue(today, limit=None, scope=None):
     """Expired agreements still in force and reviews past their date, oldest first (the first `limit`)."""
-    return _due_between(today.min, today - timedelta(days=1), today, limit)
+    return _due_between(today.min, today - timedelta(days=1), today, limit, scope)
+
+
+@dataclass
+class Mine:
+    """The owner's view: a person's agreements (owned, or of their groups) and their deadlines."""
+
+    person: Person
+    owned: int  # agreements the person is named owner of
+    groups: list  # the person's groups, each with `count`: agreements it is responsible for or contributes to
+    total: int  # agreements owned or of their groups
+    overdue: list
+    upcoming: list
+    overdue_total: int
+    upcoming_total: int
+
+
+def mine(person, today, window_days, limit=None):
+    """The owner's view of `person`, with at most `limit` overdue and `limit` coming deadlines."""
+    group_ids = person_group_ids(person.id)
+    scope = of_person(person.id, group_ids)
+    groups = list(Group.select().where(Group.id.in_(group_ids or [0])).order_by(Swedish(Group.name)))
+    for group in groups:
+        group.count = Agreement.select().where(in_group(group.id)).count()
+
+    def counted(*codes):
+        return sum(
+            Agreement.select().where(scope & derived.condition(Agreement, c, today, window_days)).count() for c in codes
+        )
+
+    return Mine(
+        person=person,
+        owned=Agreement.select().where(owned_by(person.id)).count(),
+        groups=groups,
+        total=Agreement.select().where(scope).count(),
+        overdue=overdue(today, limit, scope),
+        upcoming=upcoming(today, window_days, limit, scope),
+        overdue_total=counted(derived.EXPIRED, derived.REVIEW_OVERDUE),
+        upcoming_total=counted(derived.EXPIRES_SOON, derived.REVIEW_DUE_SOON),
+    )
 
 
 @dataclass

@@ -8,13 +8,13 @@ from flask_login import current_user
 
 from registry.rules import policy
 
-from ..collation import organisation_key, sorted_organisations
+from ..collation import organisation_key, sorted_organisations, sv_collation_key
 from ..domain import audit, fields, queries, schedule
 from ..domain.agreements import editable_values, record_review, save_agreement, validate
 from ..domain.errors import ValidationError
 from ..domain.users import group_ids
 from ..forms import AgreementForm, ReviewForm
-from ..models import Agreement, AuditEntry, Group, Organisation, Reminder, Review
+from ..models import Agreement, AgreementOwner, AuditEntry, Group, Organisation, Person, Reminder, Review
 from ..permissions import can_edit_agreement, may_make_responsible
 from .helpers import apply_errors, get_or_404, today, window_days
 
@@ -25,16 +25,19 @@ REMINDER_HISTORY_ROWS = 100
 @bp.get("")
 def index():
     """Search, filter, sort and page through the register."""
-    query = queries.AgreementQuery.from_args(request.args)
+    query = queries.AgreementQuery.from_args(request.args, me=current_user.person_id)
     page = queries.search(query, today(), window_days(), current_app.config["PAGE_SIZE"])
+    owners = Person.select().where(Person.id.in_(AgreementOwner.select(AgreementOwner.person)))
     return render_template(
         "agreements/index.html",
         query=query,
         page=page,
         groups=Group.select().order_by(Group.name),
         organisations=sorted_organisations(Organisation.select()),
+        owners=sorted(owners, key=lambda person: sv_collation_key(person.name)),
+        owner=Person.get_by_id(query.owner_id) if query.owner_id else None,
         window=window_days(),
-    )
+    ), (400 if query.owner_problem else 200)
 
 
 @bp.get("/<int:agreement_id>")

@@ -1,6 +1,7 @@
-"""The dashboard: what ReKo looks at first."""
+"""The dashboard: what ReKo looks at first, and first of all the logged-in person's own agreements."""
 
 from flask import Blueprint, render_template
+from flask_login import current_user
 
 from ..domain import queries
 from .helpers import today, window_days
@@ -14,10 +15,13 @@ DASHBOARD_ITEMS = 50
 
 @bp.get("/")
 def dashboard():
-    """Counts by status and group, deadlines in the coming window, and what is overdue."""
+    """The owner's view (agreements the user's person owns or their groups have, with their
+    deadlines) first; then counts by status and group, the coming window and what is overdue."""
     now, window = today(), window_days()
+    person = current_user.person if current_user.person_id else None
     return render_template(
         "main/dashboard.html",
+        mine=queries.mine(person, now, window, limit=DASHBOARD_ITEMS) if person else None,
         overview=queries.overview(now, window),
         upcoming=queries.upcoming(now, window, limit=DASHBOARD_ITEMS),
         overdue=queries.overdue(now, limit=DASHBOARD_ITEMS),
