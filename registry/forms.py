@@ -424,11 +424,16 @@ def filter_problems(args, dates=("from", "to"), numbers=()):
     instead of silently showing something else: a number that is not one, a date that is not
     YYYY-MM-DD, a from-date after the to-date."""
     problems = []
-    for name, label in numbers:
+    for name, label, example in numbers:
         value = (args.get(name) or "").strip()
         if value and not re.fullmatch(r"[0-9]{1,5}", value):
             problems.append(
-                _l("%(label)s: «%(value)s» är inte ett heltal. Ange ett tal, till exempel 6.", label=label, value=value)
+                _l(
+                    "%(label)s: «%(value)s» är inte ett heltal. Ange ett tal, till exempel %(example)s.",
+                    label=label,
+                    value=value,
+                    example=example,
+                )
             )
     parsed = {}
     for name in dates:

@@ -30,7 +30,7 @@ def show(key):
     report = _report(key)
     filters = reports.filters_for(key, request.args, today())
     header, rows = reports.run(key, filters, today())
-    numbers = (("days", _("Inom antal dagar")), ("months", _("Inom antal månader")))
+    numbers = (("days", _("Inom antal dagar"), 90), ("months", _("Inom antal månader"), 6))
     problems = filter_problems(request.args, numbers=numbers)
     for problem in problems:  # said on the page, not silently replaced by the default
         flash(problem, "error")
