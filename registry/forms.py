@@ -456,3 +456,32 @@ def filter_problems(args, dates=("from", "to"), numbers=()):
             )
         )
     return [str(problem) for problem in problems]
+
+
+def list_problems(args):
+    """Sentences for the agreement list's filter values that cannot be used (they are left out of the
+    search, and the page says so): a group, party or page that is not a number, a kind, status,
+    deadline window or sort order that is not one of the list's choices."""
+    from .domain.queries import DEADLINE_FILTERS, MAX_ID, SORTS
+    from .vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES
+
+    problems = []
+    for name, label in (("group", _l("Ansvarig grupp")), ("party", _l("Part")), ("page", _l("Sida"))):
+        value = (args.get(name) or "").strip()
+        if value and not (re.fullmatch(r"[0-9]{1,19}", value) and 0 < int(value) <= MAX_ID):
+            problems.append(
+                _l("%(label)s: «%(value)s» är inget nummer i listan och har inte använts.", label=label, value=value)
+            )
+    choices = (
+        ("kind", _l("Typ"), AGREEMENT_KINDS),
+        ("status", _l("Status"), AGREEMENT_STATUSES),
+        ("deadline", _l("Tidsfrist"), DEADLINE_FILTERS),
+        ("sort", _l("Sortering"), SORTS),
+    )
+    for name, label, allowed in choices:
+        value = (args.get(name) or "").strip()
+        if value and value not in allowed:
+            problems.append(
+                _l("%(label)s: «%(value)s» är inget av listans val och har inte använts.", label=label, value=value)
+            )
+    return [str(problem) for problem in problems]

@@ -220,3 +220,12 @@ def test_audit_trail_filters_by_agreement_title_and_says_what_it_cannot_use(smal
     assert "Från-datumet 2026-12-01 ligger efter till-datumet 2026-11-01" in page
     assert "«igår» är inte ett datum" in text(client.get("/audit", query_string={"to": "igår"}))
     assert "ska vara ett heltal" in text(client.get("/audit", query_string={"agreement": "tolv"}))
+
+
+def test_bad_agreement_list_filters_get_a_message(small_register, client):
+    page = text(client.get("/agreements", query_string={"group": "abc", "status": "gammal", "sort": "färg"}))
+    assert "Ansvarig grupp: «abc» är inget nummer i listan och har inte använts." in page
+    assert "Status: «gammal» är inget av listans val och har inte använts." in page
+    assert "Sortering: «färg» är inget av listans val" in page
+    page = text(client.get("/agreements", query_string={"group": str(small_register.board.id), "status": "in_force"}))
+    assert "har inte använts" not in page

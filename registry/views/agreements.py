@@ -13,7 +13,7 @@ from ..domain import audit, fields, queries, schedule
 from ..domain.agreements import editable_values, record_review, save_agreement, validate
 from ..domain.errors import ValidationError
 from ..domain.users import group_ids
-from ..forms import AgreementForm, ReviewForm
+from ..forms import AgreementForm, ReviewForm, list_problems
 from ..models import Agreement, AgreementOwner, AuditEntry, Group, Organisation, Person, Reminder, Review
 from ..permissions import can_edit_agreement, may_make_responsible
 from .helpers import apply_errors, get_or_404, today, window_days
@@ -26,6 +26,8 @@ REMINDER_HISTORY_ROWS = 100
 def index():
     """Search, filter, sort and page through the register."""
     query = queries.AgreementQuery.from_args(request.args, me=current_user.person_id)
+    for problem in list_problems(request.args):  # said, not silently dropped
+        flash(problem, "error")
     page = queries.search(query, today(), window_days(), current_app.config["PAGE_SIZE"])
     owners = Person.select().where(Person.id.in_(AgreementOwner.select(AgreementOwner.person)))
     return render_template(
