@@ -4,6 +4,8 @@ parties or owners asks first, creating forms are safe to submit twice, and bad f
 import re
 import threading
 
+import pytest
+
 from registry.models import Agreement, AgreementOwner, AgreementParty, AuditEntry, Group, GroupMeeting, Review
 
 from .factories import client_for, make_organisation
@@ -229,3 +231,52 @@ def test_bad_agreement_list_filters_get_a_message(small_register, client):
     assert "Sortering: «färg» är inget av listans val" in page
     page = text(client.get("/agreements", query_string={"group": str(small_register.board.id), "status": "in_force"}))
     assert "har inte använts" not in page
+
+
+# --- in Chromium, with the Content-Security-Policy in force ----------------------------------
+
+
+@pytest.mark.browser
+def test_chooser_in_chromium_ticks_all_municipalities_filters_and_keeps_the_rest(tmp_path):
+    from playwright.sync_api import expect
+
+    from registry.domain import users
+    from tests.browser import OUTPUT, chromium, log_in, seeded_app, served
+
+    password = "ett-långt-lösenord-för-test"
+
+    def admin():
+        users.save_user({"email": "val@test.example.org", "name": "Val", "role": "admin", "password": password})
+
+    app = seeded_app(tmp_path / "c.db", admin)
+    OUTPUT.mkdir(exist_ok=True)
+    with served(app) as base, chromium() as browser:
+        for width in (390, 1366):
+            page = browser.new_page(viewport={"width": width, "height": 900}, locale="sv-SE")
+            page.goto(f"{base}/agreements/new")
+            log_in(page, "val@test.example.org", password)
+            page.goto(f"{base}/agreements/new")
+            parties = page.locator("#parties")
+            region = parties.get_by_label("Region Jönköpings län")
+            region.check()
+            # The script (a static file under script-src 'self') made the box a button.
+            parties.get_by_role("button", name="Alla kommuner i länet").click()
+            municipalities = parties.locator("input[data-kind=municipality]")
+            assert municipalities.count() == 13
+            for i in range(13):
+                expect(municipalities.nth(i)).to_be_checked()
+            expect(region).to_be_checked()  # the click added, it took nothing away
+            expect(page.locator("#parties-summary")).to_contain_text("Valda (14)")
+            # The filter box shows the matching ones; the others stay chosen.
+            page.get_by_placeholder("Sök bland parter").fill("eksjö")
+            expect(parties.get_by_label("Eksjö kommun")).to_be_visible()
+            expect(parties.get_by_label("Aneby kommun")).to_be_hidden()
+            expect(page.locator("#parties-summary")).to_contain_text("Aneby kommun")
+            # With the keyboard: Space on a focused box changes that box only.
+            parties.get_by_label("Eksjö kommun").focus()
+            page.keyboard.press("Space")
+            expect(parties.get_by_label("Eksjö kommun")).not_to_be_checked()
+            expect(page.locator("#parties-summary")).to_contain_text("Valda (13)")
+            page.get_by_placeholder("Sök bland parter").fill("")
+            parties.screenshot(path=str(OUTPUT / f"forms-parties-{width}.png"))
+            page.close()
