@@ -219,7 +219,7 @@ def test_date_filters_far_away_never_fail(app, client, subtests):
                 assert "Post sju" in text(response)
     with subtests.test("the filter is read as the register's last date"):
         lines = client.get("/audit/export.csv?to=9999-12-31").get_data(as_text=True).splitlines()
-        assert lines[3] == "Filter;to: 2999-12-31"
+        assert lines[3] == "Filter;Till: 2999-12-31"
 
 
 # --- 4. an unsafe `next` --------------------------------------------------------------------

@@ -13,7 +13,7 @@ test-output/journeys/<journey>/ (git-ignored); see tests/browser.py for the star
 """
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -309,16 +309,18 @@ def test_auditor_lists_expiring_agreements_and_downloads_xlsx(app, page):
         download.value.save_as(path)
         assert re.fullmatch(r"expiring-\d{8}-\d{4}\.xlsx", path.name), path.name
 
-    cells = list(load_workbook(path).active.iter_rows(values_only=True))
-    assert cells[0][0] == "Avtal som upphör"
-    assert cells[2][:2] == ("Skapad av", AUDITOR)
-    assert "days: 180" in cells[3][1]
-    header = cells[5]
+    table, about = load_workbook(path).worksheets  # the table first, the metadata on a second sheet
+    meta = list(about.iter_rows(values_only=True))
+    assert meta[0][0] == "Avtal som upphör"
+    assert meta[2][:2] == ("Skapad av", AUDITOR)
+    assert meta[3][0] == "Filter" and meta[3][1].startswith("Från: ")
+    cells = list(table.iter_rows(values_only=True))
+    header = cells[0]
     assert header[:2] == ("Id", "Titel") and "Giltig till" in header
-    data = [dict(zip(header, row, strict=True)) for row in cells[6:] if any(v not in (None, "") for v in row)]
+    data = [dict(zip(header, row, strict=True)) for row in cells[1:] if any(v not in (None, "") for v in row)]
     assert [(r["Titel"], r["Giltig till"]) for r in data] == [
-        (LAKARUPPDRAG + " i ordinärt och särskilt boende", "2026-12-31"),
-        (TOLK, "2027-03-31"),
+        (LAKARUPPDRAG + " i ordinärt och särskilt boende", datetime(2026, 12, 31)),
+        (TOLK, datetime(2027, 3, 31)),
     ]
     assert data[1]["Kortnamn"] == "Tolkförmedling"
     assert data[1]["Ägare"] == "beredning.aldre@example.org"
