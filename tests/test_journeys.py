@@ -237,7 +237,7 @@ def test_owner_follows_the_reminder_and_records_the_review(app, page, smtp_serve
         page.wait_for_url(link.group(0))
         expect(heading(page)).to_have_text(re.compile("^Läkaruppdrag och medicinsk samverkan"))
         reminder_rows = page.locator("section[aria-labelledby='reminders-heading'] tbody tr")
-        expect(reminder_rows.filter(has_text=OWNER).filter(has_text="before:90")).to_contain_text("Skickad")
+        expect(reminder_rows.filter(has_text=OWNER).filter(has_text="90 dagar före")).to_contain_text("Skickad")
         journey.step(page, "agreement")
 
         page.get_by_role("link", name="Registrera granskning").click()
@@ -262,7 +262,7 @@ def test_owner_follows_the_reminder_and_records_the_review(app, page, smtp_serve
         assert _lakaruppdrag_expiry_reminders(app) == before
 
         page.reload()
-        expect(reminder_rows.filter(has_text="before:30")).to_have_count(0)
+        expect(reminder_rows.filter(has_text="30 dagar före")).to_have_count(0)
         journey.step(page, "agreement-after-next-run")
 
 

@@ -40,7 +40,7 @@ def test_failed_sends_are_listed(seeded, client):
     page = text(client.get("/reminders"))
     assert "451 try later" in page and "beredning.reko@example.org" in page
     history = text(client.get(f"/agreements/{lakar.id}"))
-    assert "Misslyckades" in history and "before:180" in history and "2 försök" in history
+    assert "Misslyckades" in history and "180 dagar före" in history and "2 försök" in history
 
 
 def test_meetings_can_be_added_and_removed(seeded, client):
