@@ -32,6 +32,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from .collation import sorted_organisations, sv_key
 from .domain import fields as F
+from .domain.agreements import editable_values
 from .models import Agreement, Group, Organisation, Person
 from .rules import cycles
 from .vocab import (
@@ -266,8 +267,6 @@ class _AgreementFormBase(FlaskForm):
     @classmethod
     def for_agreement(cls, agreement):
         """A form pre-filled from an agreement (GET of the edit page)."""
-        from .domain.agreements import editable_values
-
         unit, interval = cycles.to_parts(agreement.review_rule)
         return cls(
             data={

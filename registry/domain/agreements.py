@@ -24,7 +24,7 @@ from ..models import (
     Review,
     utcnow,
 )
-from ..rules import cycles, deadlines
+from ..rules import cycles
 from ..vocab import REVIEW_OUTCOMES
 from . import audit, schedule, validation
 from . import fields as F
@@ -166,25 +166,7 @@ def validate(data, agreement=None):
             clash = clash.where(Agreement.id != agreement.id)
         if clash.exists():
             errors["case_number"] = _("Diarienumret finns redan på ett annat avtal.")
-    if not errors:
-        errors.update(_computable(data, agreement))
     return errors
-
-
-def _computable(data, agreement):
-    """Deadlines must be computable from the dates and the cycle (a last guard: the date limits should ensure it)."""
-    anchor = data["valid_from"] or data["decision_date"]
-    if agreement is not None and agreement.id is not None:
-        anchor = (
-            schedule.review_anchor(agreement)
-            if Review.select().where(Review.agreement == agreement).exists()
-            else anchor
-        )
-    try:
-        deadlines.deadlines("in_force", data["expires_on"], data["review_rule"], anchor)
-    except (OverflowError, ValueError):
-        return {"review_rule": _("Granskningscykeln ger inget datum som registret kan lagra: ändra datum eller cykel.")}
-    return {}
 
 
 def _replace_links(agreement, model, field, ids):
@@ -314,8 +296,8 @@ def validate_review(agreement, data, today):
         errors["reviewer"] = _("Okänd person.")
     new_expiry = data.get("new_expires_on")
     if "new_expires_on" in errors:
-        pass
-    elif data.get("outcome") == "extended":
+        return errors
+    if data.get("outcome") == "extended":
         if new_expiry is None:
             errors["new_expires_on"] = _("Ange nytt slutdatum när avtalet förlängs.")
         elif agreement.expires_on and new_expiry <= agreement.expires_on:
