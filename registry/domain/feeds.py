@@ -251,12 +251,11 @@ def _events_of(agreement, reviews, meetings, base_url, host):
     """One agreement's events (None for a day a calendar cannot show)."""
     events = []
     last_reviewed, review_recorded = reviews.get(agreement.id, (None, None))
-    anchor = last_reviewed or agreement.valid_from or agreement.decision_date
     changed_at = max(t for t in (agreement.updated_at, review_recorded, agreement.created_at) if t)
     responsible = meetings.groups.get(agreement.responsible_group_id)
     deciding = meetings.deciding_group(agreement)
     link = f"{base_url}/agreements/{agreement.id}"
-    found = deadline_engine.deadlines(agreement.status, agreement.expires_on, agreement.review_rule, anchor)
+    found = schedule.deadlines_of(agreement, last_reviewed)
     for deadline in found:
         meeting = meetings.deciding_meeting(agreement, deadline.due_on)
         common = {

@@ -25,14 +25,21 @@ def review_anchor(agreement):
         .order_by(Review.reviewed_on.desc())
         .first()
     )
-    if last is not None:
-        return last.reviewed_on
-    return agreement.valid_from or agreement.decision_date
+    return anchor_of(agreement, last.reviewed_on if last is not None else None)
 
 
-def deadlines_of(agreement):
-    """The agreement's open deadlines (expiry, next review), soonest first."""
-    return deadlines.deadlines(agreement.status, agreement.expires_on, agreement.review_rule, review_anchor(agreement))
+def anchor_of(agreement, last_reviewed):
+    """The review anchor when the last review's date is already known (None: never reviewed)."""
+    return last_reviewed or agreement.valid_from or agreement.decision_date
+
+
+def deadlines_of(agreement, last_reviewed=...):
+    """The agreement's open deadlines (expiry, next review), soonest first.
+
+    Pass `last_reviewed` (a date or None) when it is already known, to save the query.
+    """
+    anchor = review_anchor(agreement) if last_reviewed is ... else anchor_of(agreement, last_reviewed)
+    return deadlines.deadlines(agreement.status, agreement.expires_on, agreement.review_rule, anchor)
 
 
 def next_review_on(agreement):
