@@ -90,6 +90,9 @@ class Config:
     REMINDER_BACKOFF_MINUTES = _int("REMINDER_BACKOFF_MINUTES", 10)
     # "Vi arbetar med det" on an overdue notice pauses its escalation (chair, secretaries, repeats) this many days.
     ACKNOWLEDGE_PAUSE_DAYS = _int("ACKNOWLEDGE_PAUSE_DAYS", 14)
+    # An agreement put under revision must have its new version decided within this many months,
+    # unless a date is given ("Ny version senast").
+    REVISION_MONTHS = _int("REVISION_MONTHS", 6)
 
 
 class TestingConfig(Config):

@@ -296,6 +296,11 @@ class ReviewForm(FlaskForm):
     new_expires_on = DateField(
         _l("Nytt slutdatum"), validators=[Optional()], description=_l("Endast när avtalet förlängs.")
     )
+    revision_due_on = DateField(
+        _l("Ny version senast"),
+        validators=[Optional()],
+        description=_l("Endast när avtalet ska revideras. Tomt = sex månader efter uppföljningen."),
+    )
     notes = TextAreaField(_l("Anteckningar"))
 
     def fill_choices(self):
@@ -311,6 +316,7 @@ class ReviewForm(FlaskForm):
                 "reviewer_name",
                 "decision_ref",
                 "new_expires_on",
+                "revision_due_on",
                 "notes",
             )
         }
@@ -461,7 +467,7 @@ def list_problems(args):
     """Sentences for the agreement list's filter values that cannot be used (they are left out of the
     search, and the page says so): a group, party or page that is not a number, a kind, status,
     deadline window or sort order that is not one of the list's choices."""
-    from .domain.queries import DEADLINE_FILTERS, MAX_ID, SORTS
+    from .domain.queries import DEADLINE_FILTERS, GROUP_ROLES, MAX_ID, SORTS
     from .vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES
 
     problems = []
@@ -475,6 +481,7 @@ def list_problems(args):
         ("kind", _l("Typ"), AGREEMENT_KINDS),
         ("status", _l("Status"), AGREEMENT_STATUSES),
         ("deadline", _l("Tidsfrist"), DEADLINE_FILTERS),
+        ("role", _l("Gruppens roll"), GROUP_ROLES),
         ("sort", _l("Sortering"), SORTS),
     )
     for name, label, allowed in choices:

@@ -22,7 +22,7 @@ from peewee import (
 
 from . import clock
 from .db import db
-from .vocab import ACTIVE_STATUSES
+from .vocab import ACTIVE_STATUSES, DEADLINE_COLUMNS, DEADLINE_STATUSES
 
 
 def utcnow():
@@ -121,6 +121,8 @@ class Agreement(BaseModel):
     notice_period_months = IntegerField(null=True)  # uppsägningstid
     review_rule = CharField(default="")
     next_review_on = DateField(null=True, index=True)
+    # While under revision: the date the new version must be decided by (default six months on).
+    revision_due_on = DateField(null=True)
     status = CharField(default="in_force", index=True)
     replaced_by = ForeignKeyField("self", null=True, backref="replaces", on_delete="SET NULL")
     parent = ForeignKeyField("self", null=True, backref="children", on_delete="SET NULL")
@@ -138,6 +140,18 @@ class Agreement(BaseModel):
     @property
     def is_active(self):
         return self.status in ACTIVE_STATUSES
+
+    def due_on(self, kind):
+        """The date of one kind of deadline ("expiry", "review", "revision"), None when it has none now."""
+        if self.status not in DEADLINE_STATUSES[kind]:
+            return None
+        return getattr(self, DEADLINE_COLUMNS[kind])
+
+    @classmethod
+    def deadline_between(cls, kind, start, end):
+        """SQL: agreements with a deadline of `kind` from `start` to `end` (both included)."""
+        column = getattr(cls, DEADLINE_COLUMNS[kind])
+        return cls.status.in_(DEADLINE_STATUSES[kind]) & column.between(start, end)
 
     def days_to_expiry(self, today=None):
         if self.expires_on is None:

@@ -15,6 +15,7 @@ from .vocab import (
     AGREEMENT_STATUSES,
     AUDIT_ACTIONS,
     AUDIT_ENTITIES,
+    DEADLINE_KINDS,
     FIELD_LABELS,
     GROUP_KINDS,
     ORGANISATION_KINDS,
@@ -43,6 +44,7 @@ VOCABULARIES = {
     "role": ROLES,
     "action": AUDIT_ACTIONS,
     "entity": AUDIT_ENTITIES,
+    "deadline": DEADLINE_KINDS,
 }
 
 

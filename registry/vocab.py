@@ -29,6 +29,17 @@ AGREEMENT_STATUSES = {
 # Agreements in these states have deadlines; the others are history.
 ACTIVE_STATUSES = ("in_force", "under_revision")
 
+# Kinds of deadline (registry/rules/deadlines.py computes them): the agreement's expiry, its next
+# follow-up, and, while it is under revision, the date its new version must be decided by.
+DEADLINE_KINDS = {
+    "expiry": _l("Upphör"),
+    "review": _l("Uppföljning"),
+    "revision": _l("Ny version"),
+}
+# The agreement column holding each kind's date, and the statuses in which an agreement has it.
+DEADLINE_COLUMNS = {"expiry": "expires_on", "review": "next_review_on", "revision": "revision_due_on"}
+DEADLINE_STATUSES = {"expiry": ACTIVE_STATUSES, "review": ACTIVE_STATUSES, "revision": ("under_revision",)}
+
 REVIEW_OUTCOMES = {
     "unchanged": _l("Oförändrad"),
     "to_be_revised": _l("Ska revideras"),

@@ -34,7 +34,7 @@ from registry.domain import acknowledgements, schedule
 from registry.domain.reminder_log import PERMANENT_ATTEMPTS, UNPLANNABLE, in_state
 from registry.domain.validation import one_line
 from registry.models import Agreement, Group, Person, Reminder, utcnow
-from registry.rules.deadlines import EXPIRY
+from registry.rules.deadlines import EXPIRY, REVIEW
 from registry.vocab import ACTIVE_STATUSES
 
 from . import mailer
@@ -149,8 +149,12 @@ class PassResult:
 def what(item):
     kind = item.reminder.kind
     if item.overdue:
-        return _("avtalet har löpt ut") if kind == EXPIRY else _("granskningen är försenad")
-    return _("upphör") if kind == EXPIRY else _("ska granskas")
+        if kind == EXPIRY:
+            return _("avtalet har löpt ut")
+        return _("uppföljningen är försenad") if kind == REVIEW else _("den nya versionen är försenad")
+    if kind == EXPIRY:
+        return _("upphör")
+    return _("ska följas upp") if kind == REVIEW else _("ny version ska vara beslutad")
 
 
 # --- recording ----------------------------------------------------------------
@@ -267,8 +271,7 @@ def latest_per_deadline(reminders, now):
 def still_applies(reminder, agreement):
     if agreement.status not in ACTIVE_STATUSES:
         return False
-    current = agreement.expires_on if reminder.kind == EXPIRY else agreement.next_review_on
-    return current == reminder.deadline_on
+    return agreement.due_on(reminder.kind) == reminder.deadline_on
 
 
 def sendable(now):
@@ -400,6 +403,16 @@ def todo(item):
             )
         return _(
             "Besluta i tid om avtalet ska förlängas, ändras eller upphöra, och registrera beslutet som en uppföljning."
+        )
+    if item.reminder.kind != REVIEW:  # the new version of an agreement under revision
+        if item.overdue:
+            return _(
+                "Den nya versionen skulle ha varit beslutad. Registrera beslutet, eller ändra datumet för "
+                "den nya versionen på avtalet om revideringen tar längre tid."
+            )
+        return _(
+            "Avtalet revideras. Se till att den nya versionen blir klar och beslutad i tid, och registrera "
+            "beslutet i registret."
         )
     if item.overdue:
         return _("Uppföljningen skulle ha varit gjord. Gör den och registrera den i registret.")

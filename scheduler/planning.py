@@ -28,12 +28,11 @@ from typing import NamedTuple
 from peewee import PostgresqlDatabase, fn
 
 from registry.db import db
-from registry.domain import acknowledgements
+from registry.domain import acknowledgements, status
 from registry.domain.validation import one_line
 from registry.models import Agreement, AgreementOwner, Group, Person, Reminder
 from registry.rules import policy, stages
-from registry.rules.deadlines import EXPIRY, REVIEW
-from registry.vocab import ACTIVE_STATUSES
+from registry.vocab import ACTIVE_STATUSES, DEADLINE_COLUMNS, DEADLINE_STATUSES
 
 from .shared import PLAN_CHUNK, as_date, chunks, log, reason, rows
 
@@ -63,6 +62,7 @@ class _Facts(NamedTuple):
     status: str
     expires_on: datetime.date | None  # or the stored text, when it is no date
     next_review_on: datetime.date | None
+    revision_due_on: datetime.date | None
     expiry_offsets: str
     review_offsets: str
     overdue_every_days: int | None
@@ -74,6 +74,7 @@ _FACT_COLUMNS = (
     Agreement.status,
     Agreement.expires_on,
     Agreement.next_review_on,
+    Agreement.revision_due_on,
     Agreement.expiry_offsets,
     Agreement.review_offsets,
     Agreement.overdue_every_days,
@@ -103,9 +104,7 @@ def horizon_days():
 def _in_window(day, horizon):
     """Active agreements with a deadline inside the horizon or already passed (SQL)."""
     until = day + timedelta(days=horizon)
-    return Agreement.status.in_(ACTIVE_STATUSES) & (
-        (Agreement.expires_on <= until) | (Agreement.next_review_on <= until)
-    )
+    return Agreement.status.in_(ACTIVE_STATUSES) & status.due_by(Agreement, until)
 
 
 def _stored_date(value):
@@ -127,9 +126,9 @@ def _candidate_chunks(window):
             .limit(PLAN_CHUNK)
         )
         try:
-            chunk = [_Facts(r[0], r[1], as_date(r[2]), as_date(r[3]), *r[4:]) for r in found]
+            chunk = [_Facts(r[0], r[1], *map(as_date, r[2:5]), *r[5:]) for r in found]
         except ValueError:  # a date column holding text that is no date (SQLite): keep the text, report it
-            chunk = [_Facts(r[0], r[1], _stored_date(r[2]), _stored_date(r[3]), *r[4:]) for r in found]
+            chunk = [_Facts(r[0], r[1], *map(_stored_date, r[2:5]), *r[5:]) for r in found]
         if chunk:
             yield chunk
         if len(chunk) < PLAN_CHUNK:
@@ -142,11 +141,12 @@ def _chunk_condition(window, chunk):
 
 
 def _deadlines_of(agreement):
+    """(kind, date) of each deadline the agreement has in its status (its stored dates)."""
     found = []
-    if agreement.expires_on is not None:
-        found.append((EXPIRY, agreement.expires_on))
-    if agreement.next_review_on is not None:
-        found.append((REVIEW, agreement.next_review_on))
+    for kind, name in DEADLINE_COLUMNS.items():
+        due_on = getattr(agreement, name)
+        if due_on is not None and agreement.status in DEADLINE_STATUSES[kind]:
+            found.append((kind, due_on))
     return found
 
 
@@ -215,7 +215,8 @@ def _recorded(condition):
     else:
         stages_of = fn.group_concat(Reminder.stage, ",")
     recorded = defaultdict(dict)
-    for kind, deadline in ((EXPIRY, Agreement.expires_on), (REVIEW, Agreement.next_review_on)):
+    for kind, name in DEADLINE_COLUMNS.items():
+        deadline = getattr(Agreement, name)
         current = (Reminder.agreement == Agreement.id) & (Reminder.kind == kind) & (Reminder.deadline_on == deadline)
         found = rows(
             Agreement.select(Reminder.agreement, Reminder.recipient, stages_of)
@@ -261,7 +262,7 @@ def plan_chunks(day):
         for agreement in chunk:
             group = groups.get(agreement.responsible_group_id)
             try:
-                key = (agreement.responsible_group_id, *agreement[4:7])
+                key = (agreement.responsible_group_id, *agreement[5:8])
                 rules = rules_of.get(key)
                 if rules is None:
                     rules = rules_of[key] = policy.resolve(agreement, group)

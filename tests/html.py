@@ -10,6 +10,17 @@ def text(response):
     return response.get_data(as_text=True)
 
 
+def visible_text(html):
+    """What a person reads: the body without scripts, styles, tags and attribute values."""
+    body = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", html)
+    return unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+def words(response):
+    """A page's visible text with its whitespace collapsed: "Ny version senast 2026-12-13"."""
+    return " ".join(visible_text(text(response)).split())
+
+
 class FormReader(HTMLParser):
     """What a browser would submit for the page's first form with fields (text, selects, textareas)."""
 

@@ -59,7 +59,9 @@ def samples():
             raise AssertionError(f"a new kind of field, {kind!r}: give it a sample here")
         assert value != field.empty, field.name
         values[field.name] = value
-    values["status"] = "in_force"  # replaced_by is set, but the sample need not be replaced
+    # replaced_by is set, but the sample need not be replaced; under revision, every field has a
+    # meaning (the new version's date belongs to a revision).
+    values["status"] = "under_revision"
     return values
 
 

@@ -6,9 +6,19 @@ import threading
 
 import pytest
 
-from registry.models import Agreement, AgreementOwner, AgreementParty, AuditEntry, Group, GroupMeeting, Review
+from registry.models import (
+    Agreement,
+    AgreementOwner,
+    AgreementParty,
+    AuditEntry,
+    Group,
+    GroupMeeting,
+    Organisation,
+    Person,
+    Review,
+)
 
-from .factories import client_for, make_organisation
+from .factories import client_as, client_for, make_organisation
 from .html import FormReader, form_fields, text
 
 
@@ -175,15 +185,58 @@ def test_an_agreement_sent_twice_is_registered_once(small_register, client):
     assert Agreement.select().where(Agreement.title == "Dubbelklickat avtal").count() == 1
 
 
-def test_directory_creates_sent_twice_make_one_row(small_register, client):
-    group = {"name": "Ny grupp", "kind": "working", "parent": "", "chair": "", "lead_time_days": "14"}
-    responses = [client.post("/groups/new", data=group) for _ in range(2)]
-    assert Group.select().where(Group.name == "Ny grupp").count() == 1
-    assert responses[0].status_code == 302
+@pytest.mark.parametrize(
+    ("url", "data", "count"),
+    [
+        (
+            "/groups/new",
+            {"name": "Ny grupp", "kind": "working", "parent": "", "chair": "", "lead_time_days": "14"},
+            lambda: Group.select().where(Group.name == "Ny grupp").count(),
+        ),
+        (
+            "/organisations/new",
+            {"name": "Nyby kommun", "kind": "municipality"},
+            lambda: Organisation.select().where(Organisation.name == "Nyby kommun").count(),
+        ),
+        (
+            "/people/new",
+            {"name": "Nina Ny", "email": "Nina.Ny@example.org", "reminder_delivery": "digest"},
+            lambda: Person.select().where(Person.email == "nina.ny@example.org").count(),
+        ),
+    ],
+)
+def test_directory_creates_sent_twice_make_one_row_and_lead_to_it(small_register, client, url, data, count):
+    first, second = (client.post(url, data=data) for _ in range(2))
+    assert count() == 1
+    assert first.status_code == second.status_code == 302, text(second)
+    assert first.headers["Location"] == second.headers["Location"]
+    page = text(client.get(second.headers["Location"]))
+    assert "formuläret skickades två gånger" in page and "message-error" not in page
+    # Someone else naming the same one is told it exists: it is not their twin.
+    other = client_as(client.application, "admin", email="annan.admin@example.org")
+    refused = other.post(url, data=data)
+    assert refused.status_code == 422 and count() == 1
+
+
+def test_an_account_sent_twice_is_made_once(app, client):
+    from registry.models import User
+
+    data = {"name": "Kim Konto", "email": "kim.konto@example.org", "role": "viewer", "is_active": "y",
+            "password": "ett-langt-losenord-2026"}  # fmt: skip
+    first, second = (client.post("/users/new", data=data) for _ in range(2))
+    assert User.select().where(User.email == "kim.konto@example.org").count() == 1
+    assert first.status_code == second.status_code == 302, text(second)
+    assert first.headers["Location"] == second.headers["Location"]
+    assert "formuläret skickades två gånger" in text(client.get(second.headers["Location"]))
+
+
+def test_a_meeting_sent_twice_is_added_once(small_register, client):
     meeting = {"meets_on": "2027-02-01", "note": "Möte"}
-    for _ in range(2):
-        client.post(f"/groups/{small_register.team.id}/meetings", data=meeting)
+    url = f"/groups/{small_register.team.id}/meetings"
+    first, second = (client.post(url, data=meeting) for _ in range(2))
     assert GroupMeeting.select().where(GroupMeeting.group == small_register.team).count() == 1
+    page = text(client.get(second.headers["Location"]))
+    assert "Mötet var redan tillagt" in page and "Gruppen har redan ett möte" not in page
 
 
 # --- filters say what they cannot use ------------------------------------------------

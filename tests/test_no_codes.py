@@ -6,7 +6,6 @@ and a few edits have filled the delivery log and the change history.
 """
 
 import re
-from html import unescape
 
 import pytest
 
@@ -15,6 +14,7 @@ from registry.models import Agreement, Group, Organisation, Person
 from registry.vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES, REVIEW_OUTCOMES, stage_label
 from scheduler import reminders
 from tests.conftest import TODAY
+from tests.html import visible_text
 from tests.smtp import smtp, smtp_server  # noqa: F401
 
 # Codes that are no word of either language: every one of them must be shown by its label.
@@ -29,12 +29,6 @@ PATTERNS = [re.compile(rf"\b{re.escape(code)}\b") for code in CODES] + [
     re.compile(r"\bunplannable\b"),
     re.compile(r"\b(cli|startup)\b"),
 ]
-
-
-def visible_text(html):
-    """What a person reads: the body without scripts, styles, tags and attribute values."""
-    body = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", html)
-    return unescape(re.sub(r"<[^>]+>", " ", body))
 
 
 @pytest.fixture

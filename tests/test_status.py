@@ -8,12 +8,13 @@ from registry.domain import queries, status
 from registry.models import Agreement
 from tests.conftest import TODAY
 
-CODES = [status.EXPIRED, status.EXPIRES_SOON, status.REVIEW_OVERDUE, status.REVIEW_DUE_SOON]
+CODES = list(status.FLAG_DEADLINES)
 
 
 class Facts:
-    def __init__(self, state="in_force", expires_on=None, next_review_on=None):
+    def __init__(self, state="in_force", expires_on=None, next_review_on=None, revision_due_on=None):
         self.status, self.expires_on, self.next_review_on = state, expires_on, next_review_on
+        self.revision_due_on = revision_due_on
 
 
 def codes(agreement, today=TODAY, window=90):
@@ -33,6 +34,11 @@ def codes(agreement, today=TODAY, window=90):
         (Facts(state="draft", next_review_on=TODAY - timedelta(days=5)), []),
         (Facts(state="under_revision", expires_on=TODAY + timedelta(days=3)), [status.EXPIRES_SOON]),
         (Facts(), []),
+        # The new version's deadline counts only while the agreement is under revision.
+        (Facts(state="under_revision", revision_due_on=TODAY - timedelta(days=1)), [status.REVISION_OVERDUE]),
+        (Facts(state="under_revision", revision_due_on=TODAY + timedelta(days=90)), [status.REVISION_DUE_SOON]),
+        (Facts(state="under_revision", revision_due_on=TODAY + timedelta(days=91)), []),
+        (Facts(state="in_force", revision_due_on=TODAY - timedelta(days=1)), []),
     ],
 )
 def test_flags(facts, expected):
@@ -41,13 +47,15 @@ def test_flags(facts, expected):
 
 def test_python_and_sql_rules_agree(seeded):
     extra = [
-        ("Utgånget", "in_force", date(2026, 11, 1), None),
-        ("Uppsagt", "terminated", date(2026, 11, 1), None),
-        ("Granskas snart", "under_revision", None, date(2026, 12, 1)),
-        ("I dag", "in_force", TODAY, TODAY),
+        ("Utgånget", "in_force", date(2026, 11, 1), None, None),
+        ("Uppsagt", "terminated", date(2026, 11, 1), None, date(2026, 11, 1)),
+        ("Granskas snart", "under_revision", None, date(2026, 12, 1), date(2027, 1, 10)),
+        ("Revideras, försenad", "under_revision", None, None, date(2026, 11, 1)),
+        ("Gällande med gammalt revideringsdatum", "in_force", None, None, date(2026, 11, 1)),
+        ("I dag", "in_force", TODAY, TODAY, None),
     ]
     group = Agreement.select().first().responsible_group
-    for title, state, expires_on, review_on in extra:
+    for title, state, expires_on, review_on, revision_on in extra:
         Agreement.create(
             title=title,
             kind="avtal",
@@ -55,6 +63,7 @@ def test_python_and_sql_rules_agree(seeded):
             responsible_group=group,
             expires_on=expires_on,
             next_review_on=review_on,
+            revision_due_on=revision_on,
         )
     for window in (0, 30, 90, 400):
         for code in CODES:
@@ -77,6 +86,7 @@ def test_dashboard_queries_on_demo_data(seeded):
     by_status = overview.by_status
     assert by_status["in_force"] == 27 and by_status["under_revision"] == 1 and by_status["draft"] == 0
     by_group = {g.name: (g.total, g.attention) for g in overview.by_group}
+    assert {g.name: g.by_status.get("under_revision", 0) for g in overview.by_group}["ReKo"] == 1
     assert by_group["Strategigrupp Barn och unga"] == (11, 11)
     assert by_group["ReKo"] == (9, 1)
 
@@ -109,6 +119,7 @@ def test_overview_and_cut_lists_agree_with_the_full_lists(ctx):
     for n in range(120):
         expires_on = None if n % 4 == 0 else TODAY + timedelta(days=(n * 37) % 300 - 150)
         review_on = None if n % 3 == 0 else TODAY + timedelta(days=(n * 11) % 40 - 20)  # many ties
+        revision_on = None if n % 5 == 0 else TODAY + timedelta(days=(n * 13) % 60 - 30)
         made.append(
             Agreement.create(
                 title=f"Avtal {n:03}",
@@ -117,6 +128,7 @@ def test_overview_and_cut_lists_agree_with_the_full_lists(ctx):
                 responsible_group=groups[n % len(groups)],
                 expires_on=expires_on,
                 next_review_on=review_on,
+                revision_due_on=revision_on,
             )
         )
     for window in (0, 30, 90):

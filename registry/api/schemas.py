@@ -8,11 +8,19 @@ response against them in the test suite). Field names are English, codes
 
 from ..domain import fields as F
 from ..domain.queries import DEADLINE_FILTERS, MAX_ID, SORTS
-from ..domain.status import EXPIRED, EXPIRES_SOON, REVIEW_DUE_SOON, REVIEW_OVERDUE
+from ..domain.status import FLAG_DEADLINES
 from ..domain.validation import EARLIEST as EARLIEST_DATE
 from ..domain.validation import LATEST as LATEST_DATE
 from ..domain.validation import MAX_LINKS, TEXT_MAX
-from ..vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES, GROUP_KINDS, ORGANISATION_KINDS, REVIEW_OUTCOMES, ROLES
+from ..vocab import (
+    AGREEMENT_KINDS,
+    AGREEMENT_STATUSES,
+    DEADLINE_KINDS,
+    GROUP_KINDS,
+    ORGANISATION_KINDS,
+    REVIEW_OUTCOMES,
+    ROLES,
+)
 
 MAX_PER_PAGE = 200
 MAX_TEXT = TEXT_MAX  # descriptions and notes
@@ -61,7 +69,7 @@ OFFSETS = {
     "maxItems": F.MAX_OFFSETS,
     "description": "Days before the deadline that reminders go out; empty = inherited from the group or the defaults",
 }
-FLAGS = [EXPIRED, EXPIRES_SOON, REVIEW_OVERDUE, REVIEW_DUE_SOON]
+FLAGS = list(FLAG_DEADLINES)
 
 
 def _obj(properties, required=None, description=None, closed=False):
@@ -141,6 +149,8 @@ REVIEW_FIELDS = {
     "reviewer_name": text(255),
     "decision_ref": text(255),
     "new_expires_on": nullable(STORED_DATE),
+    # With the outcome to_be_revised: when the new version must be decided by (default REVISION_MONTHS on).
+    "revision_due_on": nullable(STORED_DATE),
     "notes": text(MAX_TEXT),
 }
 
@@ -179,7 +189,7 @@ SUMMARY_FIELDS = {
 }
 
 DEADLINE_FIELDS = {
-    "kind": enum(["expiry", "review"]),
+    "kind": enum(list(DEADLINE_KINDS)),
     "due_on": DATE,
     "days_left": {"type": "integer", "description": "Negative when overdue"},
     "overdue": {"type": "boolean"},
@@ -389,6 +399,6 @@ DEADLINE_PARAMETERS = [
     query("from", DATE, "First day of the window (default today)"),
     query("to", DATE, "Last day of the window (default `from` + DEADLINE_WINDOW_DAYS, 90)"),
     query("group", ID, "Agreements this group is responsible for or contributes to"),
-    query("kind", enum(["expiry", "review"]), "Only expiries or only reviews"),
+    query("kind", enum(list(DEADLINE_KINDS)), "Only one kind: expiries, reviews or new versions (under revision)"),
     *PAGING,
 ]

@@ -11,9 +11,11 @@ groups' agreements), exactly as the web forms do.
 """
 
 import functools
+import operator
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import reduce
 
 from flask import Blueprint, current_app, url_for
 from flask_babel import gettext as _
@@ -30,7 +32,7 @@ from ..domain.users import group_ids
 from ..extensions import csrf
 from ..models import Agreement, Group, GroupMeeting, Organisation, Person
 from ..permissions import can_edit_agreement, may_make_responsible
-from ..vocab import ACTIVE_STATUSES
+from ..vocab import DEADLINE_KINDS
 from . import PREFIX, serialise
 from .errors import ApiError, from_api_error
 from .schemas import AGREEMENT_FILTERS, COMPONENTS, DEADLINE_PARAMETERS, ID, ref
@@ -334,7 +336,8 @@ def update_agreement(agreement_id, read_body):
 )
 def create_review(agreement_id, read_body):
     """Record a review: its outcome sets the status (and the new end date when extended), and the next
-    review date is recomputed. Name the reviewer by `reviewer_id` or `reviewer_name`."""
+    review date is recomputed. Name the reviewer by `reviewer_id` or `reviewer_name`. With the outcome
+    to_be_revised, `revision_due_on` sets when the new version must be decided (default six months on)."""
     agreement = editable_or_403(agreement_or_404(agreement_id))
     body = read_body()
     data = {DOMAIN_NAMES.get(name, name): value for name, value in body.items()}
@@ -364,23 +367,15 @@ def _window_end(start):
     query=DEADLINE_PARAMETERS,
 )
 def list_deadlines(args):
-    """Expiries and next reviews of agreements in force that fall in the window (both days included),
-    soonest first, each with the deciding group's meeting before it. A window that ends before it
-    starts is empty."""
+    """Expiries, next reviews and new versions due (under revision) of agreements in force that
+    fall in the window (both days included), soonest first, each with the deciding group's
+    meeting before it. A window that ends before it starts is empty."""
     page, per_page = page_numbers(args)
     start = args.get("from", today())
     end = args.get("to") or _window_end(start)
-    kinds = [args["kind"]] if "kind" in args else ["expiry", "review"]
-    columns = {"expiry": Agreement.expires_on, "review": Agreement.next_review_on}
-    in_window = None
-    for kind in kinds:
-        condition = columns[kind].between(start, end)
-        in_window = condition if in_window is None else in_window | condition
-    select = (
-        Agreement.select(Agreement, Group)
-        .join(Group, on=Agreement.responsible_group == Group.id)
-        .where(Agreement.status.in_(ACTIVE_STATUSES) & in_window)
-    )
+    kinds = [args["kind"]] if "kind" in args else list(DEADLINE_KINDS)
+    in_window = reduce(operator.or_, (Agreement.deadline_between(kind, start, end) for kind in kinds))
+    select = Agreement.select(Agreement, Group).join(Group, on=Agreement.responsible_group == Group.id).where(in_window)
     if "group" in args:
         select = select.where(queries.in_group(args["group"]))
     agreements = list(select)
@@ -388,7 +383,7 @@ def list_deadlines(args):
     found = []
     for agreement in agreements:
         for kind in kinds:
-            due_on = agreement.expires_on if kind == "expiry" else agreement.next_review_on
+            due_on = agreement.due_on(kind)
             if due_on is not None and start <= due_on <= end:
                 found.append((due_on, sv_key(agreement.title), agreement.id, kind, agreement))
     found.sort(key=lambda item: item[:4])

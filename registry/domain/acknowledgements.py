@@ -17,7 +17,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from .. import clock
 from ..db import db
 from ..models import Acknowledgement, Agreement
-from ..rules.deadlines import EXPIRY, REVIEW
+from ..vocab import DEADLINE_KINDS
 from . import audit
 
 _SALT = "acknowledge-deadline"
@@ -43,7 +43,7 @@ def read(value):
         deadline_on = datetime.date.fromisoformat(deadline)
     except (BadSignature, ValueError, TypeError):
         raise BadLink("not a link of this register") from None
-    if kind not in (EXPIRY, REVIEW):
+    if kind not in DEADLINE_KINDS:
         raise BadLink("unknown kind of deadline")
     agreement = Agreement.get_or_none(Agreement.id == agreement_id)
     if agreement is None:
@@ -53,7 +53,7 @@ def read(value):
 
 def is_current(agreement, kind, deadline_on):
     """Is this still the agreement's deadline of that kind?"""
-    return (agreement.expires_on if kind == EXPIRY else agreement.next_review_on) == deadline_on
+    return agreement.due_on(kind) == deadline_on
 
 
 def pause_days():

@@ -11,6 +11,7 @@ so a form can show each message beside its field, and nothing is saved.
 from flask_babel import gettext as _
 from peewee import IntegrityError
 
+from .. import clock
 from ..db import db
 from ..models import (
     Agreement,
@@ -158,6 +159,10 @@ def validate(data, agreement=None):
                 errors[field.name] = _(
                     "Sambandet går runt i en cirkel: avtalet hänvisar via andra avtal till sig självt."
                 )
+    if data["status"] != "under_revision":
+        data["revision_due_on"] = None  # the new version's deadline belongs to a revision only
+    elif data["revision_due_on"] is None and "revision_due_on" not in errors:
+        data["revision_due_on"] = schedule.revision_due(clock.today())
     if data["status"] == "replaced" and not data["replaced_by"] and "replaced_by" not in errors:
         errors["replaced_by"] = _("Ange vilket avtal som ersätter detta.")
     if data["case_number"] and "case_number" not in errors:
@@ -279,7 +284,7 @@ def validate_review(agreement, data, today):
         data[name], problem = check(data.get(name))
         if problem:
             errors[name] = problem
-    for name in ("reviewed_on", "new_expires_on"):
+    for name in ("reviewed_on", "new_expires_on", "revision_due_on"):
         data[name], problem = validation.check_date(data.get(name))
         if problem:
             errors[name] = problem
@@ -294,6 +299,12 @@ def validate_review(agreement, data, today):
         errors["reviewer_name"] = _("Ange vem som granskade (person eller namn).")
     if data.get("reviewer") not in (None, "") and _get(Person, data["reviewer"]) is None:
         errors["reviewer"] = _("Okänd person.")
+    revision_due_on = data.get("revision_due_on")
+    if revision_due_on is not None and "revision_due_on" not in errors:
+        if data.get("outcome") != "to_be_revised":
+            errors["revision_due_on"] = _("Datum för ny version anges bara när avtalet ska revideras.")
+        elif reviewed_on and revision_due_on <= reviewed_on:
+            errors["revision_due_on"] = _("Den nya versionen måste vara beslutad efter uppföljningens datum.")
     new_expiry = data.get("new_expires_on")
     if "new_expires_on" in errors:
         return errors
@@ -329,6 +340,10 @@ def record_review(agreement, data, today):
         if data["outcome"] == "extended":
             agreement.expires_on = data["new_expires_on"]
         agreement.status = _OUTCOME_STATUS[data["outcome"]]
+        if data["outcome"] == "to_be_revised":
+            agreement.revision_due_on = data.get("revision_due_on") or schedule.revision_due(data["reviewed_on"])
+        elif agreement.status != "under_revision":
+            agreement.revision_due_on = None
         agreement.next_review_on = schedule.next_review_on(agreement)
         agreement.save()
         review_facts = {

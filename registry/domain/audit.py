@@ -16,6 +16,7 @@ from flask import g, has_request_context
 
 from ..db import db
 from ..models import Agreement, AuditEntry, AuditHead, utcnow
+from .errors import ValidationError
 
 GENESIS = "0" * 64
 EMPTY = (None, "", [])
@@ -105,8 +106,13 @@ class Repeated(Exception):
 
 
 @contextmanager
-def created_once(window=REPEAT_SECONDS):
+def created_once(window=REPEAT_SECONDS, entity=None, key=None):
     """Run a create so that the same create sent twice is stored once, also when both arrive together.
+
+    What is unique by a key (a group's name, a person's e-mail, a group's meeting date) is refused the
+    second time by its own check before it is made; with `entity` and `key` ({field: value}), that
+    refusal is recognised as the twin of the same person's create of those values within the window
+    and raises Repeated as well, instead of telling them that what they just made already exists.
 
     One transaction: the audit chain's lock is taken first, so a concurrent twin waits here until this
     one has committed and then sees it. After the create, its first "create" entry is compared with the
@@ -116,7 +122,13 @@ def created_once(window=REPEAT_SECONDS):
     with db.atomic():
         AuditHead.update(seq=AuditHead.seq).execute()  # the lock audit.record takes, taken early
         newest = AuditEntry.select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1).scalar() or 0
-        yield
+        try:
+            yield
+        except ValidationError:
+            twin = _twin(entity, key, window) if entity and key else None
+            if twin is not None:
+                raise Repeated(twin) from None
+            raise
         made = (
             AuditEntry.select()
             .where(AuditEntry.id > newest, AuditEntry.action == "create")
@@ -137,6 +149,33 @@ def created_once(window=REPEAT_SECONDS):
         for entry in earlier.order_by(AuditEntry.id.desc()):
             if changes_of(entry) == changes_of(made):
                 raise Repeated(entry)
+
+
+def _twin(entity, key, window):
+    """The current actor's latest create of `entity` in the last `window` seconds that recorded `key`'s values."""
+    since = utcnow().replace(microsecond=0) - datetime.timedelta(seconds=window)
+    recent = AuditEntry.select().where(
+        AuditEntry.action == "create",
+        AuditEntry.entity == entity,
+        AuditEntry.actor == current_actor(),
+        AuditEntry.at >= since,
+    )
+    for entry in recent.order_by(AuditEntry.id.desc()):
+        facts = changes_of(entry)
+        if all(_new_value(facts.get(name)) == _comparable(value) for name, value in key.items()):
+            return entry
+    return None
+
+
+def _new_value(change):
+    """The value a change set (changes are [old, new] pairs), in a comparable form."""
+    return _comparable(change[1]) if isinstance(change, list) and len(change) == 2 else None
+
+
+def _comparable(value):
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        value = value.isoformat()
+    return value.strip().casefold() if isinstance(value, str) else value
 
 
 def verify():

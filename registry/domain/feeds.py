@@ -27,8 +27,6 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Event, vDuration
 from peewee import fn
 
-from registry.rules import deadlines as deadline_engine
-
 from .. import permissions
 from ..collation import sv_key
 from ..db import db
@@ -40,7 +38,7 @@ from ..models import (
     Group,
     Review,
 )
-from ..vocab import ACTIVE_STATUSES
+from ..vocab import ACTIVE_STATUSES, DEADLINE_KINDS, label
 from . import audit, ownership, schedule, validation
 from .errors import ValidationError
 
@@ -57,8 +55,6 @@ PRODID = "-//Overenskommelseregistret//Kalenderflode//SV"
 SEQUENCE_EPOCH = datetime.datetime(2020, 1, 1)
 TOKEN_BYTES = 32
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
-
-EXPIRY, REVIEW = deadline_engine.EXPIRY, deadline_engine.REVIEW
 
 
 # --- tokens -------------------------------------------------------------------
@@ -275,7 +271,7 @@ def _events_of(agreement, reviews, meetings, base_url, host):
 
 
 def _what(kind):
-    return _("Upphör") if kind == EXPIRY else _("Granskning")
+    return str(label(DEADLINE_KINDS, kind))
 
 
 def _description(agreement, deadline, responsible, deciding, meeting, link, lead=None):

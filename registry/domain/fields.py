@@ -81,6 +81,7 @@ class Field:
     blank: object = None  # what the agreement page shows when the field is empty (default "–")
     blank_warns: bool = False  # an empty value is shown as a warning
     audited: bool = True  # recorded in the audit trail
+    only_in_status: str | None = None  # a fact on the agreement page only in this status
 
     @property
     def api_name(self):
@@ -144,6 +145,13 @@ FIELDS = (
     Field("expires_on", _l("Giltig till"), DATE, "validity", "Giltig till",
           help=_l("Lämna tomt om avtalet gäller tills vidare."), sheet_help=_l("ÅÅÅÅ-MM-DD; tomt = tills vidare."),
           blank=_l("Tills vidare")),
+    Field("revision_due_on", _l("Ny version senast"), DATE, "validity", "Ny version senast",
+          only_in_status="under_revision",
+          help=_l("Gäller avtal under revidering: när den nya versionen ska vara beslutad. Lämnas fältet "
+                  "tomt räknas datumet fram (normalt sex månader från i dag)."),
+          sheet_help=_l("ÅÅÅÅ-MM-DD; gäller avtal under revidering, tomt = sex månader framåt."),
+          api_description="Under revision: the date the new version must be decided by; "
+                          "empty = REVISION_MONTHS (6) months from today"),
     Field("notice_period_months", _l("Uppsägningstid"), INT, "validity", "Uppsägningstid (månader)", low=0,
           high=120, form_label=_l("Uppsägningstid (månader)"), unit=_l("månader"),
           help=_l("Hur många månader före upphörandet en part måste säga upp avtalet."),

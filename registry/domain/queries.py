@@ -11,7 +11,7 @@ from peewee import OP, Case, SqliteDatabase, fn
 from ..collation import sv_collation_key
 from ..db import Swedish, db
 from ..models import Agreement, AgreementGroup, AgreementOwner, AgreementParty, Group, GroupMember, Person
-from ..vocab import ACTIVE_STATUSES, AGREEMENT_KINDS, AGREEMENT_STATUSES
+from ..vocab import ACTIVE_STATUSES, AGREEMENT_KINDS, AGREEMENT_STATUSES, DEADLINE_COLUMNS
 from . import status as derived
 
 # Titles and names in Swedish alphabetical order (å, ä, ö after z) on SQLite and PostgreSQL.
@@ -24,13 +24,9 @@ SORTS = {
     "next_review_on": Agreement.next_review_on,
     "updated_at": Agreement.updated_at,
 }
-DEADLINE_FILTERS = (
-    "attention",
-    derived.EXPIRED,
-    derived.EXPIRES_SOON,
-    derived.REVIEW_OVERDUE,
-    derived.REVIEW_DUE_SOON,
-)
+DEADLINE_FILTERS = ("attention", *derived.FLAG_DEADLINES)
+# How the group filter reads a group: responsible for the agreement, contributing to it, or either.
+GROUP_ROLES = ("responsible", "contributing")
 
 
 @dataclass
@@ -39,6 +35,7 @@ class AgreementQuery:
 
     q: str = ""
     group: int | None = None
+    role: str = ""  # with `group`: one of GROUP_ROLES, or either
     party: int | None = None
     kind: str = ""
     status: str = ""
@@ -67,6 +64,7 @@ class AgreementQuery:
         query = cls(
             q=(args.get("q") or "").replace("\x00", "").strip()[:200],
             group=as_int("group"),
+            role=args.get("role") if args.get("role") in GROUP_ROLES else "",
             party=as_int("party"),
             kind=args.get("kind") if args.get("kind") in AGREEMENT_KINDS else "",
             status=args.get("status") if args.get("status") in AGREEMENT_STATUSES else "",
@@ -128,10 +126,17 @@ class Page:
         self.pages = max(math.ceil(self.total / self.page_size), 1)
 
 
-def in_group(group_id):
-    """Agreements a group is responsible for or contributes to."""
-    contributing = AgreementGroup.select(AgreementGroup.agreement).where(AgreementGroup.group == group_id)
-    return (Agreement.responsible_group == group_id) | Agreement.id.in_(contributing)
+def in_group(group_id, role=""):
+    """Agreements a group is responsible for or contributes to (`role`: only one of the two)."""
+    contributing = Agreement.id.in_(
+        AgreementGroup.select(AgreementGroup.agreement).where(AgreementGroup.group == group_id)
+    )
+    responsible = Agreement.responsible_group == group_id
+    if role == "responsible":
+        return responsible
+    if role == "contributing":
+        return contributing
+    return responsible | contributing
 
 
 def owned_by(person_id):
@@ -202,18 +207,13 @@ def matching(text):
     return condition
 
 
-def _due_by(horizon):
-    """Either deadline on or before `horizon`: derived.needs_attention without its status test."""
-    return (Agreement.expires_on <= horizon) | (Agreement.next_review_on <= horizon)
-
-
 def _conditions(query, today, window_days):
     """The WHERE conditions of a query's filters."""
     conditions = []
     if query.q:
         conditions.append(matching(query.q))
     if query.group:
-        conditions.append(in_group(query.group))
+        conditions.append(in_group(query.group, query.role))
     if query.party:
         conditions.append(with_party(query.party))
     if query.owner_id:
@@ -228,7 +228,7 @@ def _conditions(query, today, window_days):
         # derived.needs_attention with the status test taken out of its four branches: the
         # same rows, in a form one index (status, expires_on, next_review_on) answers.
         horizon = today + timedelta(days=window_days)
-        conditions.append(Agreement.status.in_(ACTIVE_STATUSES) & _due_by(horizon))
+        conditions.append(Agreement.status.in_(ACTIVE_STATUSES) & derived.due_by(Agreement, horizon))
     elif query.deadline:
         conditions.append(derived.condition(Agreement, query.deadline, today, window_days))
     return conditions
@@ -293,9 +293,6 @@ def _with_group():
     return Agreement.select(Agreement, Group).join(Group, on=Agreement.responsible_group == Group.id)
 
 
-_DEADLINE_COLUMNS = (("expiry", Agreement.expires_on), ("review", Agreement.next_review_on))
-
-
 def _dashboard_order(item):
     """Date, then title in Swedish order (as Swedish() sorts in SQL), then id."""
     return (item.due_on, sv_collation_key(item.agreement.title), item.agreement.id)
@@ -310,9 +307,9 @@ def _due_between(start, end, today, limit=None, scope=None):
     of rows, not all of them.
     """
     items = []
-    active = Agreement.status.in_(ACTIVE_STATUSES)
-    for kind, column in _DEADLINE_COLUMNS:
-        condition = active & column.between(start, end)
+    for kind, name in DEADLINE_COLUMNS.items():
+        column = getattr(Agreement, name)
+        condition = Agreement.deadline_between(kind, start, end)
         if scope is not None:
             condition &= scope
         if limit is not None:
@@ -323,20 +320,21 @@ def _due_between(start, end, today, limit=None, scope=None):
             )
             condition = Agreement.id.in_([row_id for (row_id,) in first.limit(limit).tuples()])
         for agreement in _with_group().where(condition):
-            due_on = agreement.expires_on if kind == "expiry" else agreement.next_review_on
+            due_on = agreement.due_on(kind)
             items.append(DueItem(agreement, kind, due_on, (due_on - today).days))
     items.sort(key=_dashboard_order)
     return items if limit is None else items[:limit]
 
 
 def upcoming(today, window_days, limit=None, scope=None):
-    """Expiries and reviews from today to the end of the window, soonest first (the first `limit`;
-    with `scope`, a condition, only those agreements)."""
+    """Deadlines (expiries, reviews, new versions) from today to the end of the window, soonest
+    first (the first `limit`; with `scope`, a condition, only those agreements)."""
     return _due_between(today, today + timedelta(days=window_days), today, limit, scope)
 
 
 def overdue(today, limit=None, scope=None):
-    """Expired agreements still in force and reviews past their date, oldest first (the first `limit`)."""
+    """Deadlines that have passed (expired agreements still in force, reviews and new versions past
+    their date), oldest first (the first `limit`)."""
     return _due_between(today.min, today - timedelta(days=1), today, limit, scope)
 
 
@@ -374,8 +372,8 @@ def mine(person, today, window_days, limit=None):
         total=Agreement.select().where(scope).count(),
         overdue=overdue(today, limit, scope),
         upcoming=upcoming(today, window_days, limit, scope),
-        overdue_total=counted(derived.EXPIRED, derived.REVIEW_OVERDUE),
-        upcoming_total=counted(derived.EXPIRES_SOON, derived.REVIEW_DUE_SOON),
+        overdue_total=counted(*derived.LATE),
+        upcoming_total=counted(*derived.SOON),
     )
 
 
@@ -394,8 +392,10 @@ def overview(today, window_days):
     """Every dashboard figure: one grouped pass over an index of the agreement table (no
     join) for the counts per status and group, and one index range per kind of deadline.
 
-    Groups come in Swedish order of their names, each with `total`, `active`
-    (in force or under revision) and `attention` (derived.needs_attention).
+    Groups come in Swedish order of their names, each with the counts of the agreements it is
+    responsible for: `total`, `by_status` ({status: count}, as the status cards count) and
+    `attention` (derived.needs_attention). Each count is what the agreement list shows with
+    group=<id>&role=responsible and the matching status or deadline filter.
     """
     horizon = today + timedelta(days=window_days)
     rows = (
@@ -403,7 +403,7 @@ def overview(today, window_days):
             Agreement.responsible_group,
             Agreement.status,
             fn.COUNT(Agreement.id),
-            fn.SUM(Case(None, ((_due_by(horizon), 1),), 0)),  # counted for active statuses below
+            fn.SUM(Case(None, ((derived.due_by(Agreement, horizon), 1),), 0)),  # counted for active statuses below
         )
         .group_by(Agreement.responsible_group, Agreement.status)
         .tuples()
@@ -412,17 +412,20 @@ def overview(today, window_days):
     per_group = {}
     for group_id, code, count, attention in rows:
         by_status[code] = by_status.get(code, 0) + count
-        total, in_force, flagged = per_group.get(group_id, (0, 0, 0))
+        group = per_group.setdefault(group_id, {"total": 0, "by_status": {}, "attention": 0})
+        group["total"] += count
+        group["by_status"][code] = group["by_status"].get(code, 0) + count
         if code in ACTIVE_STATUSES:
-            in_force, flagged = in_force + count, flagged + (attention or 0)
-        per_group[group_id] = (total + count, in_force, flagged)
+            group["attention"] += attention or 0
     groups = list(Group.select().where(Group.id.in_(list(per_group) or [0])).order_by(Swedish(Group.name)))
     for group in groups:
-        group.total, group.active, group.attention = per_group[group.id]
+        group.total = per_group[group.id]["total"]
+        group.by_status = per_group[group.id]["by_status"]
+        group.attention = per_group[group.id]["attention"]
 
     def counted(*codes):
         return sum(Agreement.select().where(derived.condition(Agreement, c, today, window_days)).count() for c in codes)
 
-    overdue = counted(derived.EXPIRED, derived.REVIEW_OVERDUE)
-    upcoming = counted(derived.EXPIRES_SOON, derived.REVIEW_DUE_SOON)
+    overdue = counted(*derived.LATE)
+    upcoming = counted(*derived.SOON)
     return Overview(by_status, groups, overdue, upcoming)

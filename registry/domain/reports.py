@@ -14,6 +14,7 @@ from ..vocab import (
     ACTIVE_STATUSES,
     AGREEMENT_KINDS,
     AGREEMENT_STATUSES,
+    DEADLINE_KINDS,
     REMINDER_ROLES,
     REMINDER_STATES,
     label,
@@ -38,7 +39,6 @@ AGREEMENT_HEADER = [
 ]
 DAYS_LEFT = _l("Dagar kvar")
 DAYS_OVERDUE = _l("Dagar försenad")
-DEADLINE_KINDS = {"expiry": _l("Upphör"), "review": _l("Granskning")}
 # The reminder pass's own notes in last_error (an SMTP error is shown as the server gave it).
 REMINDER_NOTES = {
     "resolved": _l("Löst"),

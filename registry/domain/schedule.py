@@ -10,6 +10,9 @@ deciding meeting are computed the same way everywhere.
 from dataclasses import dataclass
 from datetime import date
 
+from dateutil.relativedelta import relativedelta
+from flask import current_app
+
 from ..models import Group, GroupMeeting, Review
 from ..rules import deadlines, stages
 
@@ -34,18 +37,26 @@ def anchor_of(agreement, last_reviewed):
 
 
 def deadlines_of(agreement, last_reviewed=...):
-    """The agreement's open deadlines (expiry, next review), soonest first.
+    """The agreement's open deadlines (expiry, next review, new version), soonest first.
 
     Pass `last_reviewed` (a date or None) when it is already known, to save the query.
     """
     anchor = review_anchor(agreement) if last_reviewed is ... else anchor_of(agreement, last_reviewed)
-    return deadlines.deadlines(agreement.status, agreement.expires_on, agreement.review_rule, anchor)
+    return deadlines.deadlines(
+        agreement.status, agreement.expires_on, agreement.review_rule, anchor, agreement.revision_due_on
+    )
 
 
 def next_review_on(agreement):
     """The next review date the cycle gives, or None (stored on the row for lists and the pass)."""
     due = [d.due_on for d in deadlines_of(agreement) if d.kind == deadlines.REVIEW]
     return due[0] if due else None
+
+
+def revision_due(start):
+    """The default date a new version is due by when a revision starts on `start`: REVISION_MONTHS
+    calendar months later (from 2026-08-31, six months end on 2027-02-28)."""
+    return start + relativedelta(months=int(current_app.config.get("REVISION_MONTHS", 6)))
 
 
 def deciding_group_id(agreement):

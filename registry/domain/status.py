@@ -5,23 +5,31 @@ once as SQL conditions for lists and counts (`condition`); tests hold the two
 in agreement.
 """
 
+import operator
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import reduce
 
 from flask_babel import lazy_gettext as _l
 
-from ..vocab import ACTIVE_STATUSES
+from ..vocab import DEADLINE_COLUMNS, DEADLINE_STATUSES
 
 EXPIRED = "expired"
 EXPIRES_SOON = "expires_soon"
 REVIEW_OVERDUE = "review_overdue"
 REVIEW_DUE_SOON = "review_due_soon"
+REVISION_OVERDUE = "revision_overdue"
+REVISION_DUE_SOON = "revision_due_soon"
+LATE = (EXPIRED, REVIEW_OVERDUE, REVISION_OVERDUE)
+SOON = (EXPIRES_SOON, REVIEW_DUE_SOON, REVISION_DUE_SOON)
 
 FLAG_LABELS = {
     EXPIRED: _l("Utgånget"),
     EXPIRES_SOON: _l("Går snart ut"),
     REVIEW_OVERDUE: _l("Granskning försenad"),
     REVIEW_DUE_SOON: _l("Granskning snart"),
+    REVISION_OVERDUE: _l("Ny version försenad"),
+    REVISION_DUE_SOON: _l("Ny version snart"),
 }
 # Severity drives the colour of a flag: "danger" for what is late.
 FLAG_SEVERITY = {
@@ -29,6 +37,8 @@ FLAG_SEVERITY = {
     REVIEW_OVERDUE: "danger",
     EXPIRES_SOON: "warning",
     REVIEW_DUE_SOON: "warning",
+    REVISION_OVERDUE: "danger",
+    REVISION_DUE_SOON: "warning",
 }
 
 
@@ -45,45 +55,50 @@ class Flag:
         return FLAG_SEVERITY[self.code]
 
 
+# Each flag: the kind of deadline it is about, and whether it is late (else: due within the window).
+FLAG_DEADLINES = {
+    EXPIRED: ("expiry", True),
+    EXPIRES_SOON: ("expiry", False),
+    REVIEW_OVERDUE: ("review", True),
+    REVIEW_DUE_SOON: ("review", False),
+    REVISION_OVERDUE: ("revision", True),
+    REVISION_DUE_SOON: ("revision", False),
+}
+
+
 def flags(agreement, today, window_days):
-    """The derived flags of one agreement (anything with status, expires_on, next_review_on)."""
-    if agreement.status not in ACTIVE_STATUSES:
-        return []
+    """The derived flags of one agreement (anything with status and the deadline date columns)."""
     horizon = today + timedelta(days=window_days)
     found = []
-    if agreement.expires_on is not None:
-        if agreement.expires_on < today:
-            found.append(EXPIRED)
-        elif agreement.expires_on <= horizon:
-            found.append(EXPIRES_SOON)
-    if agreement.next_review_on is not None:
-        if agreement.next_review_on < today:
-            found.append(REVIEW_OVERDUE)
-        elif agreement.next_review_on <= horizon:
-            found.append(REVIEW_DUE_SOON)
-    return [Flag(code) for code in found]
+    for code, (kind, late) in FLAG_DEADLINES.items():
+        if agreement.status not in DEADLINE_STATUSES[kind]:
+            continue
+        due_on = getattr(agreement, DEADLINE_COLUMNS[kind])
+        if due_on is not None and (due_on < today if late else today <= due_on <= horizon):
+            found.append(Flag(code))
+    return found
 
 
 def condition(model, code, today, window_days):
     """A peewee expression selecting the agreements that carry a flag."""
-    horizon = today + timedelta(days=window_days)
-    active = model.status.in_(ACTIVE_STATUSES)
-    if code == EXPIRED:
-        return active & (model.expires_on < today)
-    if code == EXPIRES_SOON:
-        return active & model.expires_on.between(today, horizon)
-    if code == REVIEW_OVERDUE:
-        return active & (model.next_review_on < today)
-    if code == REVIEW_DUE_SOON:
-        return active & model.next_review_on.between(today, horizon)
-    raise ValueError(f"unknown flag {code!r}")
+    if code not in FLAG_DEADLINES:
+        raise ValueError(f"unknown flag {code!r}")
+    kind, late = FLAG_DEADLINES[code]
+    column = getattr(model, DEADLINE_COLUMNS[kind])
+    in_status = model.status.in_(DEADLINE_STATUSES[kind])
+    if late:
+        return in_status & (column < today)
+    return in_status & column.between(today, today + timedelta(days=window_days))
+
+
+def due_by(model, horizon):
+    """SQL: a deadline on or before `horizon`. The test of the active statuses is left to the
+    caller, so that one index (status, date) answers each branch; the new-version deadline
+    keeps its own (only under revision)."""
+    revision = (model.status == "under_revision") & (model.revision_due_on <= horizon)
+    return (model.expires_on <= horizon) | (model.next_review_on <= horizon) | revision
 
 
 def needs_attention(model, today, window_days):
     """Any flag at all: late or due within the window."""
-    return (
-        condition(model, EXPIRED, today, window_days)
-        | condition(model, EXPIRES_SOON, today, window_days)
-        | condition(model, REVIEW_OVERDUE, today, window_days)
-        | condition(model, REVIEW_DUE_SOON, today, window_days)
-    )
+    return reduce(operator.or_, (condition(model, code, today, window_days) for code in FLAG_DEADLINES))

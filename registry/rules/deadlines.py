@@ -8,6 +8,7 @@ from . import cycles
 
 EXPIRY = "expiry"
 REVIEW = "review"
+REVISION = "revision"  # the new version of an agreement under revision must be decided by then
 
 
 @dataclass(frozen=True, order=True)
@@ -16,8 +17,9 @@ class Deadline:
     kind: str
 
 
-def deadlines(status, expires_on, review_rule, review_anchor):
-    """The agreement's open deadlines: its expiry and its next review, in date order.
+def deadlines(status, expires_on, review_rule, review_anchor, revision_due_on=None):
+    """The agreement's open deadlines: its expiry, its next review and, while it is under
+    revision, the date its new version is due, in date order.
 
     Agreements that are not in force (draft, terminated, replaced, expired)
     have none. A review due on or after the expiry date is dropped: an
@@ -38,4 +40,6 @@ def deadlines(status, expires_on, review_rule, review_anchor):
         review_on = None
     if review_on is not None and (expires_on is None or review_on < expires_on):
         found.append(Deadline(review_on, REVIEW))
+    if status == "under_revision" and revision_due_on is not None:
+        found.append(Deadline(revision_due_on, REVISION))
     return sorted(found)

@@ -9,7 +9,7 @@ from flask_login import current_user
 from registry.rules import policy
 
 from ..collation import organisation_key, sorted_organisations, sv_collation_key
-from ..domain import audit, fields, queries, schedule
+from ..domain import audit, decisions, fields, queries, schedule
 from ..domain.agreements import editable_values, record_review, save_agreement, validate
 from ..domain.errors import ValidationError
 from ..domain.users import group_ids
@@ -46,7 +46,9 @@ def index():
 def show(agreement_id):
     """Every fact about one agreement, its parties, reviews and coming deadlines."""
     agreement = get_or_404(Agreement, agreement_id)
-    reviews = Review.select().where(Review.agreement == agreement).order_by(Review.reviewed_on.desc(), Review.id.desc())
+    reviews = list(
+        Review.select().where(Review.agreement == agreement).order_by(Review.reviewed_on.desc(), Review.id.desc())
+    )
     reminders = (
         Reminder.select()
         .where(Reminder.agreement == agreement)
@@ -60,7 +62,8 @@ def show(agreement_id):
         may_edit=can_edit_agreement(current_user, agreement),
         history=list(AuditEntry.select().where(AuditEntry.agreement_id == agreement.id).order_by(AuditEntry.id.desc())),
         policy=policy.resolve(agreement, agreement.responsible_group),
-        reviews=list(reviews),
+        reviews=reviews,
+        latest_decision=decisions.latest_decision(agreement, reviews),
         deadlines=schedule.deadlines_of(agreement),
         parties=sorted((link.organisation for link in agreement.party_links), key=organisation_key),
         facts=fields.facts(),

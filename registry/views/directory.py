@@ -21,13 +21,19 @@ organisations_bp = Blueprint("organisations", __name__, url_prefix="/organisatio
 people_bp = Blueprint("people", __name__, url_prefix="/people")
 
 
+# What each kind of row is unique by: a second copy of a create form names the same value.
+_UNIQUE_BY = {"groups": ("group", "name"), "organisations": ("organisation", "name"), "people": ("person", "email")}
+
+
 def _form_page(bp_name, form, save, row, template, prepare=None):
     """Shared create/edit flow: validate, save through the domain, redirect or re-show."""
     if prepare:
         prepare(form)
     if form.validate_on_submit():
+        entity, unique = _UNIQUE_BY[bp_name]
+        once = audit.created_once(entity=entity, key={unique: form.data.get(unique)}) if row is None else nullcontext()
         try:
-            with audit.created_once() if row is None else nullcontext():
+            with once:
                 saved = save(form.data, row)
         except ValidationError as exc:
             for message in apply_errors(form, exc.errors):
@@ -90,7 +96,7 @@ def group_add_meeting(pk):
     form = MeetingForm()
     if form.validate_on_submit():
         try:
-            with audit.created_once():
+            with audit.created_once(entity="meeting", key={"group": group.name, "meets_on": form.meets_on.data}):
                 directory.add_meeting(group, form.meets_on.data, form.note.data)
         except ValidationError as exc:
             for message in exc.errors.values():

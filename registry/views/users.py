@@ -1,9 +1,11 @@
 """Accounts: who may log in, with which role (admin only)."""
 
+from contextlib import nullcontext
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..domain import users
+from ..domain import audit, users
 from ..domain.errors import ValidationError
 from ..forms import UserForm
 from ..models import User
@@ -37,11 +39,16 @@ def _user_form(user):
         if user is None and not form.password.data:
             form.password.errors.append(_("Ange ett lösenord för det nya kontot."))
         else:
+            once = audit.created_once(entity="user", key={"email": form.email.data}) if user is None else nullcontext()
             try:
-                saved = users.save_user(form.data, user)
+                with once:
+                    saved = users.save_user(form.data, user)
             except ValidationError as exc:
                 for message in apply_errors(form, exc.errors):
                     flash(message, "error")
+            except audit.Repeated as repeated:  # the same form sent twice: the first one made the account
+                flash(_("Kontot var redan sparat; formuläret skickades två gånger."), "success")
+                return redirect(url_for("users.edit", pk=repeated.entry.entity_id))
             else:
                 flash(_("Kontot har sparats."), "success")
                 return redirect(url_for("users.edit", pk=saved.id))
