@@ -176,18 +176,17 @@ def load_users(path=DEMO_FILE, password=DEMO_PASSWORD):
     for item in data.get("users", []):
         if User.get_or_none(User.email == item["email"]) is not None:
             continue
-        groups = [_lookup(Group, Group.name, name, "Group").id for name in item.get("groups", [])]
-        save_user(
-            {
-                "email": item["email"],
-                "name": item["name"],
-                "role": item["role"],
-                "groups": groups,
-                "is_secretary": item.get("secretary", False),
-                "password": password,
-                "is_active": True,
-            }
-        )
+        account = {
+            "email": item["email"],
+            "name": item["name"],
+            "role": item["role"],
+            "is_secretary": item.get("secretary", False),
+            "password": password,
+            "is_active": True,
+        }
+        if "groups" in item:  # else the person's groups in the register stay as they are
+            account["groups"] = [_lookup(Group, Group.name, name, "Group").id for name in item["groups"]]
+        save_user(account)
         created.append(f"{item['email']} ({item['role']})")
     return created
 

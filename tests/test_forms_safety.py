@@ -157,6 +157,20 @@ def test_a_review_sent_twice_is_stored_once(small_register, client):
     assert _reviews(agreement) == 2
 
 
+def test_an_extension_sent_twice_is_stored_once_although_the_first_moved_the_end_date(small_register, client):
+    agreement = small_register.expiring  # ends 2026-12-31
+    url = f"/agreements/{agreement.id}/reviews/new"
+    post = _review_post(outcome="extended", new_expires_on="2027-12-31")
+    first, second = (client.post(url, data=post) for _ in range(2))
+    assert first.status_code == second.status_code == 302, text(second)
+    assert _reviews(agreement) == 1
+    page = text(client.get(second.headers["Location"]))
+    assert "formuläret skickades två gånger" in page and "message-error" not in page
+    # The same extension again with another date is a real error, said beside the field.
+    refused = client.post(url, data=_review_post(outcome="extended", new_expires_on="2027-06-30"))
+    assert refused.status_code == 422 and "måste vara efter" in text(refused)
+
+
 def test_two_identical_reviews_at_the_same_moment_are_stored_once(app, small_register, client):
     agreement = small_register.yearly
     url = f"/agreements/{agreement.id}/reviews/new"

@@ -157,3 +157,21 @@ def test_secretary_and_meetings_from_the_sources(seeded):
         date(2023, 4, 14),
         date(2025, 5, 9),
     ]
+
+
+def test_demo_accounts_keep_the_groups_their_people_have(seeded):
+    """The secretary's account (no groups in the seed file) leaves her ReKo membership as it is, so
+    "Mina avtal" shows ReKo's agreements; an account with groups gets them added."""
+    from registry import seed
+    from registry.domain.queries import person_group_ids
+    from registry.models import Group, Person
+
+    def groups_of(email):
+        person = Person.get(Person.email == email)
+        return {Group.get_by_id(pk).name for pk in person_group_ids(person.id)}
+
+    before = groups_of("sekreterare.reko@example.org")
+    assert "ReKo" in before
+    seed.load_users()
+    assert groups_of("sekreterare.reko@example.org") == before
+    assert "Strategigrupp Äldre" in groups_of("beredning.aldre@example.org")

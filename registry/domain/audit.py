@@ -106,13 +106,15 @@ class Repeated(Exception):
 
 
 @contextmanager
-def created_once(window=REPEAT_SECONDS, entity=None, key=None):
+def created_once(window=REPEAT_SECONDS, entity=None, key=None, agreement_id=None):
     """Run a create so that the same create sent twice is stored once, also when both arrive together.
 
     What is unique by a key (a group's name, a person's e-mail, a group's meeting date) is refused the
     second time by its own check before it is made; with `entity` and `key` ({field: value}), that
     refusal is recognised as the twin of the same person's create of those values within the window
-    and raises Repeated as well, instead of telling them that what they just made already exists.
+    and raises Repeated as well, instead of telling them that what they just made already exists. So is
+    a review whose second copy is refused because the first changed the agreement (an extension's new
+    end date is no longer after the current one): `agreement_id` names the agreement it belongs to.
 
     One transaction: the audit chain's lock is taken first, so a concurrent twin waits here until this
     one has committed and then sees it. After the create, its first "create" entry is compared with the
@@ -125,7 +127,7 @@ def created_once(window=REPEAT_SECONDS, entity=None, key=None):
         try:
             yield
         except ValidationError:
-            twin = _twin(entity, key, window) if entity and key else None
+            twin = _twin(entity, key, window, agreement_id) if entity and key else None
             if twin is not None:
                 raise Repeated(twin) from None
             raise
@@ -151,8 +153,9 @@ def created_once(window=REPEAT_SECONDS, entity=None, key=None):
                 raise Repeated(entry)
 
 
-def _twin(entity, key, window):
-    """The current actor's latest create of `entity` in the last `window` seconds that recorded `key`'s values."""
+def _twin(entity, key, window, agreement_id=None):
+    """The current actor's latest create of `entity` (of that agreement) in the last `window` seconds
+    that recorded `key`'s values."""
     since = utcnow().replace(microsecond=0) - datetime.timedelta(seconds=window)
     recent = AuditEntry.select().where(
         AuditEntry.action == "create",
@@ -160,6 +163,8 @@ def _twin(entity, key, window):
         AuditEntry.actor == current_actor(),
         AuditEntry.at >= since,
     )
+    if agreement_id is not None:
+        recent = recent.where(AuditEntry.agreement_id == agreement_id)
     for entry in recent.order_by(AuditEntry.id.desc()):
         facts = changes_of(entry)
         if all(_new_value(facts.get(name)) == _comparable(value) for name, value in key.items()):

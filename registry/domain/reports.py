@@ -4,12 +4,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
 from ..models import Agreement, AgreementOwner, Group, Person, Reminder, Review
+from ..rules.months import add_months
 from ..vocab import (
     ACTIVE_STATUSES,
     AGREEMENT_KINDS,
@@ -95,7 +95,7 @@ def filters_for(key, args, today):
         # Otherwise calendar months (default 6): from 2026-11-30, 6 months end on 2027-05-31.
         months = args.get("months", "")
         months = int(months) if re.fullmatch(r"[0-9]{1,3}", months) else EXPIRING_MONTHS
-        return {"from": today, "to": min(today + relativedelta(months=months), validation.LATEST), "days": None}
+        return {"from": today, "to": min(add_months(today, months), validation.LATEST), "days": None}
     if key == "reminders":
         return {"from": date_filter(args, "from"), "to": date_filter(args, "to")}
     return {}

@@ -10,11 +10,11 @@ deciding meeting are computed the same way everywhere.
 from dataclasses import dataclass
 from datetime import date
 
-from dateutil.relativedelta import relativedelta
 from flask import current_app
 
 from ..models import Group, GroupMeeting, Review
 from ..rules import deadlines, stages
+from ..rules.months import add_months
 
 # Material is due this many days before the deciding meeting when the group names no lead time.
 DEFAULT_LEAD_TIME_DAYS = 14
@@ -56,7 +56,7 @@ def next_review_on(agreement):
 def revision_due(start):
     """The default date a new version is due by when a revision starts on `start`: REVISION_MONTHS
     calendar months later (from 2026-08-31, six months end on 2027-02-28)."""
-    return start + relativedelta(months=int(current_app.config.get("REVISION_MONTHS", 6)))
+    return add_months(start, int(current_app.config.get("REVISION_MONTHS", 6)))
 
 
 def deciding_group_id(agreement):

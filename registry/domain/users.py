@@ -102,9 +102,14 @@ def save_user(data, user=None):
             user.password_hash = generate_password_hash(data["password"])
         user.save()
         if "groups" in data:
-            GroupMember.delete().where(GroupMember.person == person).execute()
+            # A new account for a person already in the register adds to their groups: making an
+            # account never takes away what the register knows about the person.
+            if before:
+                GroupMember.delete().where(GroupMember.person == person).execute()
+            known = {m.group_id for m in GroupMember.select(GroupMember.group).where(GroupMember.person == person)}
             for group_id in group_ids:
-                GroupMember.create(person=person, group=group_id)
+                if group_id not in known:
+                    GroupMember.create(person=person, group=group_id)
         changes = audit.diff(before, _facts(user))
         if data.get("password"):
             changes["password"] = ["***", "*** (ändrat)"]

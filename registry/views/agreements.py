@@ -143,6 +143,10 @@ def edit(agreement_id):
     return _agreement_form(get_or_404(Agreement, agreement_id), _("Ändringarna har sparats."))
 
 
+# What a review's audit entry records of the form: the same values sent again are the same review.
+REVIEW_FACTS = ("reviewed_on", "outcome", "decision_ref", "new_expires_on", "notes")
+
+
 @bp.route("/<int:agreement_id>/reviews/new", methods=["GET", "POST"])
 def new_review(agreement_id):
     """Record a review; the next review date is recomputed from it."""
@@ -154,9 +158,11 @@ def new_review(agreement_id):
     if request.method == "GET":
         form.reviewed_on.data = today()
     if form.validate_on_submit():
+        data = form.to_data()
+        twin = {name: data.get(name) for name in REVIEW_FACTS}
         try:
-            with audit.created_once():
-                record_review(agreement, form.to_data(), today())
+            with audit.created_once(entity="review", key=twin, agreement_id=agreement.id):
+                record_review(agreement, data, today())
         except ValidationError as exc:
             for message in apply_errors(form, exc.errors):
                 flash(message, "error")
