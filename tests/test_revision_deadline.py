@@ -201,13 +201,13 @@ def test_older_agreements_under_revision_get_a_deadline_when_the_database_upgrad
         group_id = db.execute_sql("SELECT id FROM collab_group").fetchone()[0]
         now = datetime.datetime(2026, 1, 10, 9, 0)
         rows = [("SIP", "under_revision"), ("Revideras sedan uppföljning", "under_revision"), ("Gällande", "in_force")]
+        insert = (
+            "INSERT INTO agreement (title, short_name, kind, description, target_group, responsible_group_id,"
+            " decision_ref, review_rule, status, notes, created_at, updated_at, legal_basis, expiry_offsets,"
+            " review_offsets) VALUES (?, '', 'avtal', '', '', ?, '', '', ?, '', ?, ?, '', '', '')"
+        ).replace("?", db.param)
         for title, state in rows:
-            db.execute_sql(
-                "INSERT INTO agreement (title, short_name, kind, description, target_group, responsible_group_id,"
-                " decision_ref, review_rule, status, notes, created_at, updated_at, legal_basis, expiry_offsets,"
-                " review_offsets) VALUES (%s, '', 'avtal', '', '', %s, '', '', %s, '', %s, %s, '', '', '')".replace("%s", db.param),
-                (title, group_id, state, now, now),
-            )
+            db.execute_sql(insert, (title, group_id, state, now, now))
         revised = db.execute_sql("SELECT id FROM agreement WHERE title = 'Revideras sedan uppföljning'").fetchone()[0]
         db.execute_sql(
             "INSERT INTO review (agreement_id, reviewed_on, reviewer_name, outcome, decision_ref, notes, created_at)"
