@@ -5,8 +5,10 @@
 - `served(app)`: the app served by werkzeug from a background thread; yields its base URL;
 - `chromium()`: the system Chromium at /usr/bin/chromium through Playwright. A browser is never
   downloaded (no `playwright install`); when the package is missing the test fails and says so;
-- `Journey`: screenshots under test-output/journeys/<name>/NN-step.png and an axe-core check of every
-  page the journey visits (no violation of impact "serious" or "critical").
+- `Journey`: screenshots of every step at a laptop's and a phone's width under
+  test-output/journeys/<name>/NN-step-1366.png and NN-step-390.png, an axe-core check of every page the
+  journey visits at both widths (no violation of impact "serious" or "critical"), and each page's text
+  (what a person reads) kept for a check the journey names (no stored code on any page).
 
 axe-core is vendored in tests/vendor/ (see its README.md).
 """
@@ -36,6 +38,10 @@ LAUNCH_ARGS = [
     "--disable-sync",
 ]
 FAILING_IMPACTS = ("serious", "critical")
+# A journey's pages are looked at as on a laptop and on a phone: (width, height) of each screenshot,
+# and the widths at which axe-core checks each page.
+WIDTHS = ((1366, 900), (390, 844))
+AXE_WIDTHS = (1366, 390)
 
 
 def seeded_app(db_file, prepare=None, **config):
@@ -150,16 +156,20 @@ def describe(violations_by_page):
 
 
 class Journey:
-    """One user journey: numbered screenshots, and an accessibility check of every page visited.
+    """One user journey: numbered screenshots at two widths, an accessibility check of every page
+    visited, and what each page says.
 
-    `watch(page)` records every address the page's main frame navigates to; `step(page, name)` takes
-    the next screenshot and runs axe-core on the page. Leaving the `with` block fails the test when a
-    page had serious or critical violations (all of them listed), or when a page was visited without
-    a step.
+    `watch(page)` records every address the page's main frame navigates to and gives the page a
+    laptop's width; `step(page, name)` takes the next screenshots (one per width in WIDTHS, the
+    viewport resized for each and back), runs axe-core at each width in AXE_WIDTHS and keeps the
+    page's text (the body's inner text at each width). Leaving the `with` block fails the test when
+    a page had serious or critical violations (all of them listed), when a page was visited without
+    a step, or when `find_codes(text)` (given) finds anything in a page's text (each page and what
+    was found listed), all of it in one message.
     """
 
-    def __init__(self, name):
-        self.folder = OUTPUT / "journeys" / name
+    def __init__(self, name, find_codes=None, folder=None):
+        self.folder = folder or OUTPUT / "journeys" / name
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder.mkdir(parents=True)
         self.count = 0
@@ -167,6 +177,8 @@ class Journey:
         self.checked = set()
         self.violations = []
         self.report = {}  # every step's violations of any impact, written to axe.json
+        self.texts = {}  # every step's page text: {"NN-name": (url, text)}
+        self.find_codes = find_codes
 
     def __enter__(self):
         return self
@@ -182,28 +194,66 @@ class Journey:
                 self.visited.append(frame.url)
 
         page.on("framenavigated", navigated)
+        width, height = WIDTHS[0]
+        page.set_viewport_size({"width": width, "height": height})
         return page
 
-    def screenshot(self, page, name):
-        self.count += 1
-        path = self.folder / f"{self.count:02d}-{name}.png"
-        page.screenshot(path=path, full_page=True)
-        return path
-
     def step(self, page, name):
-        """Screenshot the page and check its accessibility (the outcome is reported at the end)."""
+        """Screenshot the page at each width, check its accessibility and keep its text (the
+        outcome is reported at the end). Returns the screenshots' paths."""
         page.wait_for_load_state()
-        path = self.screenshot(page, name)
+        self.count += 1
+        stem = f"{self.count:02d}-{name}"
+        before = page.viewport_size
+        paths, texts = [], []
+        try:
+            for width, height in WIDTHS:
+                page.set_viewport_size({"width": width, "height": height})
+                path = self.folder / f"{stem}-{width}.png"
+                page.screenshot(path=path, full_page=True)
+                paths.append(path)
+                texts.append(page.inner_text("body"))
+                if width not in AXE_WIDTHS:
+                    continue
+                everything = []
+                found = axe_violations(page, everything)
+                self.report[path.name] = {"url": page.url, "violations": everything}
+                if found:
+                    self.violations.append((f"{path.name} {page.url}", found))
+        finally:
+            if before:
+                page.set_viewport_size(before)
         self.checked.add(page.url)
-        everything = []
-        found = axe_violations(page, everything)
-        self.report[path.name] = {"url": page.url, "violations": everything}
-        if found:
-            self.violations.append((f"{path.name} {page.url}", found))
+        self.texts[stem] = (page.url, "\n".join(dict.fromkeys(texts)))
+        return paths
+
+    def codes_found(self):
+        """{"NN-name url": [what find_codes found]} of the steps whose page text holds a code."""
+        if self.find_codes is None:
+            return {}
+        found = {}
+        for stem, (url, text) in self.texts.items():
+            hits = self.find_codes(text)
+            if hits:
+                found[f"{stem} {url}"] = hits
+        return found
 
     def finish(self):
+        """Fail with everything found, each kind of problem under its own heading."""
         (self.folder / "axe.json").write_text(json.dumps(self.report, indent=2, ensure_ascii=False))
-        unchecked = [url for url in dict.fromkeys(self.visited) if url not in self.checked]
+        problems = []
         if self.violations:
-            pytest.fail("axe-core found serious or critical accessibility violations:\n" + describe(self.violations))
-        assert not unchecked, f"pages visited without an accessibility check: {unchecked}"
+            problems.append(
+                "axe-core found serious or critical accessibility violations:\n" + describe(self.violations)
+            )
+        unchecked = [url for url in dict.fromkeys(self.visited) if url not in self.checked]
+        if unchecked:
+            problems.append(f"pages visited without an accessibility check: {unchecked}")
+        codes = self.codes_found()
+        if codes:
+            problems.append(
+                "stored codes where a person reads:\n"
+                + "\n".join(f"  {where}: {', '.join(hits)}" for where, hits in codes.items())
+            )
+        if problems:
+            pytest.fail("\n".join(problems), pytrace=False)
