@@ -34,3 +34,12 @@ def test_six_months_from_the_30th_of_november_reach_the_31st_of_may(app, small_r
     assert "Upphör sista maj" in page
     # 180 days would have ended on 2027-05-29 and missed it.
     assert "Upphör sista maj" not in words(client.get("/reports/expiring", query_string={"days": "180"}))
+
+
+def test_the_report_page_has_a_months_field_that_is_used(app, small_register, client):
+    from tests.html import form_fields
+
+    assert form_fields(client, "/reports/expiring")["months"] == "6"
+    assert form_fields(client, "/reports/expiring?months=2")["months"] == "2"
+    page = words(client.get("/reports/expiring", query_string={"months": "2"}))
+    assert "2026-11-23 till 2027-01-23" in page

@@ -174,10 +174,10 @@ def test_reports_on_the_demo_register(seeded, subtests):
         ({"days": "38"}, [LAKAR_TITLE], "Från: 2026-11-23; Till: 2026-12-31; Inom antal dagar: 38"),
         ({"days": "37"}, [], "Från: 2026-11-23; Till: 2026-12-30; Inom antal dagar: 37"),
         ({"days": "60"}, [LAKAR_TITLE], "Från: 2026-11-23; Till: 2027-01-22; Inom antal dagar: 60"),
-        ({}, [LAKAR_TITLE], "Från: 2026-11-23; Till: 2027-05-23"),  # 6 calendar months
+        ({}, [LAKAR_TITLE], "Från: 2026-11-23; Till: 2027-05-23; Inom antal månader: 6"),  # 6 calendar months
         ({"from": "2027-01-01"}, [], "Från: 2027-01-01"),  # an open end is not a filter
         ({"to": "2026-12-31"}, [LAKAR_TITLE], "Från: 2026-11-23; Till: 2026-12-31"),
-        ({"days": "abc"}, [LAKAR_TITLE], "Från: 2026-11-23; Till: 2027-05-23"),  # 6 calendar months
+        ({"days": "abc"}, [LAKAR_TITLE], "Från: 2026-11-23; Till: 2027-05-23; Inom antal månader: 6"),  # 6 calendar months
     ]:
         with subtests.test("expiring", **query):
             response = client.get("/reports/expiring", query_string=query)

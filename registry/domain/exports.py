@@ -39,6 +39,7 @@ FILTER_LABELS = {
     "from": _l("Från"),
     "to": _l("Till"),
     "days": _l("Inom antal dagar"),
+    "months": _l("Inom antal månader"),
     "actor": _l("Person (e-post)"),
     "agreement": _l("Avtal (nummer)"),
     "title": _l("Avtalets titel"),

@@ -89,13 +89,13 @@ def filters_for(key, args, today):
         days = args.get("days", "")
         start, end = date_filter(args, "from"), date_filter(args, "to")
         if start or end:
-            return {"from": start or today, "to": end or date.max, "days": None}
+            return {"from": start or today, "to": end or date.max, "days": None, "months": None}
         if re.fullmatch(r"[0-9]{1,5}", days):
-            return {"from": today, "to": today + timedelta(days=int(days)), "days": int(days)}
+            return {"from": today, "to": today + timedelta(days=int(days)), "days": int(days), "months": None}
         # Otherwise calendar months (default 6): from 2026-11-30, 6 months end on 2027-05-31.
         months = args.get("months", "")
         months = int(months) if re.fullmatch(r"[0-9]{1,3}", months) else EXPIRING_MONTHS
-        return {"from": today, "to": min(add_months(today, months), validation.LATEST), "days": None}
+        return {"from": today, "to": min(add_months(today, months), validation.LATEST), "days": None, "months": months}
     if key == "reminders":
         return {"from": date_filter(args, "from"), "to": date_filter(args, "to")}
     return {}
