@@ -47,8 +47,9 @@ from registry.models import (
     Review,
 )
 from tests.browser import Journey, axe_violations, chromium, describe, log_in, new_page, seeded_app, served
+from tests.html import visible_text
 from tests.smtp import point_app_at, smtp_server  # noqa: F401
-from tests.test_no_codes import PATTERNS, visible_text
+from tests.test_no_codes import PATTERNS
 
 pytestmark = pytest.mark.browser
 
