@@ -140,7 +140,7 @@ class PolicyFields(Form):
         description=_l("T.ex. 180, 90, 30, 7. Tomt = ärvs (standard 180, 90, 30, 7)."),
     )
     review_offsets = StringField(
-        _l("Påminn före granskning (dagar)"),
+        _l("Påminn före uppföljning (dagar)"),
         filters=[_strip],
         description=_l("T.ex. 60, 14. Tomt = ärvs (standard 60, 14)."),
     )
@@ -201,7 +201,7 @@ def _form_field(field):
 class _AgreementFormBase(FlaskForm):
     """The agreement form: one field per row of the field table (the cycle as a unit and an interval)."""
 
-    review_unit = SelectField(_l("Granskningscykel"), choices=REVIEW_UNITS, default="none")
+    review_unit = SelectField(_l("Uppföljningscykel"), choices=REVIEW_UNITS, default="none")
     review_interval = IntegerField(
         _l("Var"), default=1, validators=[Optional(), NumberRange(1, 100, _l("Ange ett tal mellan 1 och 100."))]
     )
@@ -286,9 +286,9 @@ AgreementForm = type(
 
 
 class ReviewForm(FlaskForm):
-    reviewed_on = DateField(_l("Granskningsdatum"), validators=[InputRequired(_l("Ange granskningsdatum."))])
+    reviewed_on = DateField(_l("Uppföljningsdatum"), validators=[InputRequired(_l("Ange uppföljningsdatum."))])
     outcome = SelectField(_l("Utfall"), choices=options(REVIEW_OUTCOMES.items()))
-    reviewer = SelectField(_l("Granskad av (person)"), coerce=_optional_int, validate_choice=False)
+    reviewer = SelectField(_l("Uppföljd av (person)"), coerce=_optional_int, validate_choice=False)
     reviewer_name = StringField(_l("… eller namn/forum"), validators=[Length(max=255)])
     decision_ref = StringField(
         _l("Beslutsreferens"), validators=[Length(max=255)], description=_l("Till exempel ReKo 2024-11-15 § 5")

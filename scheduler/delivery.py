@@ -149,8 +149,8 @@ class PassResult:
 def what(item):
     kind = item.reminder.kind
     if item.overdue:
-        return _("avtalet har löpt ut") if kind == EXPIRY else _("granskningen är försenad")
-    return _("upphör") if kind == EXPIRY else _("ska granskas")
+        return _("avtalet har löpt ut") if kind == EXPIRY else _("uppföljningen är försenad")
+    return _("upphör") if kind == EXPIRY else _("ska följas upp")
 
 
 # --- recording ----------------------------------------------------------------

@@ -172,7 +172,7 @@ def test_every_event_is_an_all_day_event_with_the_required_properties(app, small
         assert event.decoded("DTEND") == start(event) + datetime.timedelta(days=1)
         assert event.decoded("DTSTAMP")
         assert int(event["SEQUENCE"]) >= 0
-        assert str(event["SUMMARY"]).split(":")[0] in ("Upphör", "Granskning", "Underlag klart")
+        assert str(event["SUMMARY"]).split(":")[0] in ("Upphör", "Uppföljning", "Underlag klart")
         assert str(event["TRANSP"]) == "TRANSPARENT"
 
 
@@ -231,13 +231,13 @@ def test_review_events_follow_recorded_reviews(seeded):
     found = events(fetch(app, path)[1])
     review = found[uid(agreement, "review")]
     assert start(review) == date(2027, 3, 1)
-    assert str(review["SUMMARY"]) == "Granskning: Kalendertest"
+    assert str(review["SUMMARY"]) == "Uppföljning: Kalendertest"
     assert "Ansvarig grupp: Strategigrupp Äldre" in str(review["DESCRIPTION"])
     assert "Beslutande organ: ReKo" in str(review["DESCRIPTION"])
     material = found[f"agreement-{agreement.id}-review-material@{HOST}"]
     # ReKo meets 2027-02-18; 10 days before is Monday 2027-02-08.
     assert start(material) == date(2027, 2, 8)
-    assert str(material["SUMMARY"]) == "Underlag klart: Kalendertest – granskning 2027-03-01"
+    assert str(material["SUMMARY"]) == "Underlag klart: Kalendertest – uppföljning 2027-03-01"
     assert start(found[uid(agreement, "expiry")]) == date(2028, 12, 31)
     sequence = int(review["SEQUENCE"])
 

@@ -286,8 +286,8 @@ def test_the_export_has_the_metadata_block_and_every_column(seeded):
     assert cells["Typ"] == "Avtal" and cells["Status"] == "Gällande" and cells["Ansvarig grupp"] == REKO
     assert cells["Parter"].startswith("Region Jönköpings län; Aneby kommun; ")
     assert cells["Giltig till"] == datetime.datetime(2026, 12, 31)  # a spreadsheet date
-    assert cells["Granskningscykel"] is None  # no fixed cycle: an empty cell
-    assert {r[HEADER.index("Granskningscykel")] for r in rows[1:]} == {None, "Årligen", "Vart 3:e år"}
+    assert cells["Uppföljningscykel"] is None  # no fixed cycle: an empty cell
+    assert {r[HEADER.index("Uppföljningscykel")] for r in rows[1:]} == {None, "Årligen", "Vart 3:e år"}
     csv_text = client.get("/agreements/export.csv").data.decode("utf-8")
     assert csv_text.startswith("\ufeffAvtal")
     assert client.get("/agreements/export.pdf").status_code == 404
@@ -415,12 +415,12 @@ def test_every_kind_of_problem_is_named_by_row_and_column(seeded, client):
         ("10", "Giltig till"),
         ("11", "Typ"),
         ("12", "Status"),
-        ("13", "Granskningscykel"),
+        ("13", "Uppföljningscykel"),
         ("14", "Medverkande grupper"),
         ("15", "Påminn före slutdatum (dagar)"),
         ("16", "Hör till avtal"),
         ("17", "Ersatt av"),
-        ("18", "Granskningscykel"),
+        ("18", "Uppföljningscykel"),
         ("19", "Dokument"),
         ("20", "Upprepa försenad påminnelse (dagar)"),
         ("21", "Ersatt av"),
@@ -437,10 +437,10 @@ def test_every_kind_of_problem_is_named_by_row_and_column(seeded, client):
     assert messages["10", "Giltig till"] == "Slutdatum måste vara efter giltig från-datum."
     assert messages["11", "Typ"].startswith("Okänt värde «Kontrakt». Använd en av: Avtal, Överenskommelse")
     assert messages["12", "Status"].startswith("Okänt värde «Pågående». Använd en av: Utkast, Gällande")
-    assert messages["13", "Granskningscykel"].startswith("Okänd granskningscykel «Ibland»")
+    assert messages["13", "Uppföljningscykel"].startswith("Okänd uppföljningscykel «Ibland»")
     assert messages["16", "Hör till avtal"].startswith("Okänt avtal «Finns inte 2020/1»")
     assert messages["17", "Ersatt av"] == "Ange vilket avtal som ersätter detta."
-    assert "mellan 1 och 100" in messages["18", "Granskningscykel"]
+    assert "mellan 1 och 100" in messages["18", "Uppföljningscykel"]
     assert messages["21", "Ersatt av"] == "Ett avtal kan inte hänvisa till sig självt."
     assert "Filen har 19 problem. Inget har sparats." in text(preview)
     assert counts() == before
@@ -508,7 +508,7 @@ def test_a_file_that_is_no_spreadsheet_gets_a_clear_error(client, tmp_path):
 def test_preview_writes_nothing_and_commit_writes_through_save_agreement(seeded, client):
     lakar = agreement(LAKAR)
     header = ["Titel", "Typ", "Status", "Ansvarig grupp", "Diarienummer", "Giltig från", "Giltig till"]
-    header += ["Granskningscykel", "Hör till avtal", "Ersatt av"]
+    header += ["Granskningscykel", "Hör till avtal", "Ersatt av"]  # the cycle's header in earlier exports: still read
     rows = [
         ["Importerat avtal 001", "Avtal", "Gällande", ALDRE, "IMP 2026/1", "2026-01-01", "2028-12-31", "Årligen"],
         # Refers to a new row further down: that one is created first.
@@ -623,8 +623,9 @@ def test_cycle_texts_read_back(plain_ctx):
     assert spreadsheet.describe_cycle("FREQ=MONTHLY;INTERVAL=6") == "Var 6:e månad"
     assert spreadsheet.parse_cycle("var 2:a år") == "FREQ=YEARLY;INTERVAL=2"
     assert spreadsheet.parse_cycle("Kvartalsvis") == "FREQ=MONTHLY;INTERVAL=3"
-    assert spreadsheet.parse_cycle("Ingen fast granskningscykel") == ""
-    with pytest.raises(ValueError, match="Okänd granskningscykel"):
+    assert spreadsheet.parse_cycle("Ingen fast granskningscykel") == ""  # as earlier exports wrote it
+    assert spreadsheet.parse_cycle("Ingen fast uppföljningscykel") == ""
+    with pytest.raises(ValueError, match="Okänd uppföljningscykel"):
         spreadsheet.parse_cycle("När det behövs")
 
 
@@ -654,7 +655,7 @@ def test_command_dry_run_and_import(seeded, runner, tmp_path):
     path.write_bytes(csv_file([new_row(1, notes="Ny anteckning"), new_row(2), new_row(3, review_rule="Ibland")]))
     bad = runner.invoke(args=["import", str(path), "--dry-run"])
     assert bad.exit_code == 1
-    assert "rad 9, Granskningscykel: Okänd granskningscykel «Ibland»" in bad.output
+    assert "rad 9, Uppföljningscykel: Okänd uppföljningscykel «Ibland»" in bad.output
     assert "3 rader: 0 nya, 1 ändrade, 1 oförändrade, 1 med problem. Inget har importerats." in bad.output
 
     unreadable = tmp_path / "avtal.txt"

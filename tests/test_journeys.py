@@ -136,16 +136,16 @@ def test_secretary_records_the_review_reko_decided(app, page):
         journey.step(page, "agreement")
 
         # ReKo decided on 2026-11-20 to prolong it by two years.
-        page.get_by_role("link", name="Registrera granskning").click()
-        expect(heading(page)).to_have_text("Registrera granskning")
-        expect(page.get_by_label("Granskningsdatum")).to_have_value("2026-11-23")
+        page.get_by_role("link", name="Registrera uppföljning").click()
+        expect(heading(page)).to_have_text("Registrera uppföljning")
+        expect(page.get_by_label("Uppföljningsdatum")).to_have_value("2026-11-23")
         journey.step(page, "review-form")
-        page.get_by_label("Granskningsdatum").fill("2026-11-20")
+        page.get_by_label("Uppföljningsdatum").fill("2026-11-20")
         page.get_by_label("Utfall").select_option(label="Förlängd")
         page.get_by_label("… eller namn/forum").fill("ReKo")
         page.get_by_label("Beslutsreferens").fill("ReKo 2026-11-20 § 7")
         page.get_by_label("Anteckningar").fill("Förlängs två år i väntan på den nationella utredningen.")
-        page.get_by_role("button", name="Spara granskning").click()
+        page.get_by_role("button", name="Spara uppföljning").click()
 
         # Prolonged, but to when? The form says so, and keeps what was typed.
         expect(page.get_by_role("alert")).to_contain_text("Formuläret innehåller fel och har inte sparats.")
@@ -155,9 +155,9 @@ def test_secretary_records_the_review_reko_decided(app, page):
         expect(page.get_by_label("Beslutsreferens")).to_have_value("ReKo 2026-11-20 § 7")
         journey.step(page, "review-form-error")
         new_expiry.fill("2028-12-31")
-        page.get_by_role("button", name="Spara granskning").click()
+        page.get_by_role("button", name="Spara uppföljning").click()
 
-        expect(page.get_by_role("status").filter(has_text="Granskningen har registrerats.")).to_be_visible()
+        expect(page.get_by_role("status").filter(has_text="Uppföljningen har registrerats.")).to_be_visible()
         expect(heading(page)).to_have_text(re.compile("^Läkaruppdrag och medicinsk samverkan"))
         facts = page.locator("dl.facts")
         expect(facts.locator("dt:has-text('Giltig till') + dd")).to_have_text("2028-12-31")
@@ -240,15 +240,15 @@ def test_owner_follows_the_reminder_and_records_the_review(app, page, smtp_serve
         expect(reminder_rows.filter(has_text=OWNER).filter(has_text="90 dagar före")).to_contain_text("Skickad")
         journey.step(page, "agreement")
 
-        page.get_by_role("link", name="Registrera granskning").click()
-        expect(heading(page)).to_have_text("Registrera granskning")
+        page.get_by_role("link", name="Registrera uppföljning").click()
+        expect(heading(page)).to_have_text("Registrera uppföljning")
         journey.step(page, "review-form")
         page.get_by_label("Utfall").select_option(label="Förlängd")
         page.get_by_label("Nytt slutdatum").fill("2027-12-31")
-        page.get_by_label("Granskad av (person)").select_option(label=f"Beredningsansvarig ReKo <{OWNER}>")
+        page.get_by_label("Uppföljd av (person)").select_option(label=f"Beredningsansvarig ReKo <{OWNER}>")
         page.get_by_label("Beslutsreferens").fill("ReKo 2026-11-20 § 7")
-        page.get_by_role("button", name="Spara granskning").click()
-        expect(page.get_by_role("status").filter(has_text="Granskningen har registrerats.")).to_be_visible()
+        page.get_by_role("button", name="Spara uppföljning").click()
+        expect(page.get_by_role("status").filter(has_text="Uppföljningen har registrerats.")).to_be_visible()
         expect(page.locator("dl.facts dt:has-text('Giltig till') + dd")).to_have_text("2027-12-31")
         journey.step(page, "review-recorded")
 
@@ -298,7 +298,7 @@ def test_auditor_lists_expiring_agreements_and_downloads_xlsx(app, page):
         expect(heading(page)).to_have_text(TOLK)
         history = page.locator("section[aria-labelledby='history-heading'] tbody tr")
         expect(history.filter(has_text="2026-12-31 → 2027-03-31")).to_have_count(1)
-        expect(page.get_by_role("link", name="Registrera granskning")).to_have_count(0)  # auditors only read
+        expect(page.get_by_role("link", name="Registrera uppföljning")).to_have_count(0)  # auditors only read
         journey.step(page, "agreement-history")
 
         page.go_back()

@@ -585,15 +585,15 @@ def test_invalid_review_is_refused_and_nothing_is_saved(seeded, client, subtests
     assert form_fields(client, f"/agreements/{clinics.id}/reviews/new")["reviewed_on"] == "2026-11-23"
     before = {row.id: dict(row.__data__) for row in (clinics, lakar)}
     for target, changes, field, message in [
-        (clinics, {"reviewed_on": "2026-11-24"}, "reviewed_on", "Granskningsdatum kan inte ligga i framtiden."),
-        (clinics, {"reviewed_on": ""}, "reviewed_on", "Ange granskningsdatum."),
+        (clinics, {"reviewed_on": "2026-11-24"}, "reviewed_on", "Uppföljningsdatum kan inte ligga i framtiden."),
+        (clinics, {"reviewed_on": ""}, "reviewed_on", "Ange uppföljningsdatum."),
         # DataRequired replaces WTForms' "Inte ett giltigt datum" with this (see the report):
         (clinics, {"reviewed_on": "2026-11-31"}, "reviewed_on", "Inte ett giltigt datum"),
         (
             clinics,
             {"reviewer": "", "reviewer_name": "  "},
             "reviewer_name",
-            "Ange vem som granskade (person eller namn).",
+            "Ange vem som följde upp avtalet (person eller namn).",
         ),
         (clinics, {"reviewer": "99999"}, "reviewer", "Okänd person."),
         (clinics, {"outcome": "extended"}, "new_expires_on", "Ange nytt slutdatum när avtalet förlängs."),
@@ -601,7 +601,7 @@ def test_invalid_review_is_refused_and_nothing_is_saved(seeded, client, subtests
             clinics,
             {"outcome": "extended", "new_expires_on": "2026-11-01"},
             "new_expires_on",
-            "Nytt slutdatum måste vara efter granskningsdatum.",
+            "Nytt slutdatum måste vara efter uppföljningsdatum.",
         ),
         (
             clinics,
@@ -638,10 +638,10 @@ def test_review_outcomes(seeded, client, subtests):
     assert (saved.outcome, saved.reviewer_id, saved.reviewed_on) == ("unchanged", reviewer, datetime.date(2026, 11, 20))
     page = client.get(f"/agreements/{clinics.id}")
     history = section(page, "reviews-heading")
-    assert "Granskningshistorik" in history
+    assert "Uppföljningar" in history
     assert "2026-11-20" in history and "Oförändrad" in history and "Beredningsansvarig Barn och unga" in history
-    assert "Granskningen har registrerats." in text(page)
-    assert "Nästa granskning</dt><dd>2027-11-20</dd>" in text(page)
+    assert "Uppföljningen har registrerats." in text(page)
+    assert "Nästa uppföljning</dt><dd>2027-11-20</dd>" in text(page)
     assert clinics.id not in listed(client.get("/agreements", query_string={"deadline": "review_overdue"}))
 
     cases = [
@@ -676,7 +676,7 @@ def test_review_outcomes(seeded, client, subtests):
     terminated = agreement(cases[2][0]).id
     assert terminated not in listed(client.get("/agreements", query_string={"deadline": "attention"}))
     page = text(client.get(f"/agreements/{terminated}"))
-    assert "Uppsagt" in page and "Nästa granskning</dt><dd>–</dd>" in page
+    assert "Uppsagt" in page and "Nästa uppföljning</dt><dd>–</dd>" in page
     dashboard = text(client.get("/"))
     assert '<span class="count">1</span><span class="card-label">Uppsagt</span>' in dashboard
     assert '<span class="count">2</span><span class="card-label">Under revidering</span>' in dashboard

@@ -145,7 +145,7 @@ def test_one_email_per_agreement_for_who_chose_so(team, smtp):
     reminders.run_pass(date(2026, 1, 2))
     mine = smtp.to(OWNER)
     assert len(mine) == 3
-    assert sorted(m.subject for m in mine) == [f"Påminnelse: Avtal {x} – ska granskas 2026-03-03" for x in "ABC"]
+    assert sorted(m.subject for m in mine) == [f"Påminnelse: Avtal {x} – ska följas upp 2026-03-03" for x in "ABC"]
     assert len({m.message_id for m in mine}) == 3
     assert {r.message_id for r in Reminder.select().where(Reminder.recipient == OWNER)} == {m.message_id for m in mine}
     # The group mailbox (no person's choice) still gets one digest.

@@ -176,7 +176,7 @@ def test_one_digest_per_recipient_with_text_html_and_stable_message_id(seeded, s
     for agreement in barn:
         assert f"{BASE}/agreements/{agreement.id}\n" in message.text
         assert f'href="{BASE}/agreements/{agreement.id}"' in message.html
-    assert message.text.count("Granskningen är försenad: 2026-01-01 (183 dagar sedan)") == 11
+    assert message.text.count("Uppföljningen är försenad: 2026-01-01 (183 dagar sedan)") == 11
     assert message.html.count("<tr>") == 11
     assert message.html.lstrip().startswith("<!doctype html>")
 
@@ -206,7 +206,7 @@ def test_overdue_items_escalate_to_chair_and_secretaries_advance_reminders_do_no
     assert {r.stage for r in barn_rows} == {"overdue:183"}
     for chair_or_secretary in ("ordforande.barn-och-unga@example.org", "sekreterare.reko@example.org"):
         (message,) = smtp.to(chair_or_secretary)
-        assert message.text.count("Granskningen är försenad") == BARN_KEPT
+        assert message.text.count("Uppföljningen är försenad") == BARN_KEPT
         assert "Läkaruppdrag" not in message.text
     # Läkaruppdrag is not overdue: neither ReKo's chair nor the secretary hears of it.
     assert {r.role for r in rows(agreement=lakar().id)} == {"owner", "mailbox"}
@@ -259,7 +259,7 @@ def test_reminder_due_on_midsommarafton_goes_out_the_day_before(team, smtp):
     assert [(r.state, r.send_on) for r in late] == [("sent", date(2026, 6, 18))]
     message = smtp.to(owner.email)[-1]
     assert "2026-07-03 (om 15 dagar)" in message.text
-    assert message.subject == "Påminnelse: Midsommar & <fest> – ska granskas 2026-07-03"
+    assert message.subject == "Påminnelse: Midsommar & <fest> – ska följas upp 2026-07-03"
     assert "* Midsommar & <fest>\n" in message.text  # plain text is not HTML-escaped ...
     assert "Midsommar &amp; &lt;fest&gt;</a>" in message.html  # ... the HTML part is
     assert len(smtp.to(owner.email)) == 2
@@ -364,7 +364,7 @@ def test_changed_expiry_after_failed_send_is_not_retried_and_new_deadline_gets_i
     assert smtp.per_recipient() == dict.fromkeys(LAKAR_AHEAD | BARN_LATE, 1)
     (barn_message,) = smtp.to(BARN_OWNER)
     assert f"/agreements/{one_barn.id}\n" not in barn_message.text
-    assert barn_message.text.count("Granskningen är försenad") == BARN_KEPT - 1
+    assert barn_message.text.count("Uppföljningen är försenad") == BARN_KEPT - 1
     # Nothing is left to retry.
     assert {r.state for r in rows()} <= {"sent", "skipped"}
 

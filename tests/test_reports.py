@@ -19,7 +19,7 @@ LAKAR_TITLE = (
 BARN = "Strategigrupp Barn och unga"
 TITLES = {
     "expiring": "Avtal som upphör",
-    "overdue": "Försenade granskningar",
+    "overdue": "Försenade uppföljningar",
     "unowned": "Avtal utan ägare eller ansvarig grupp",
     "reminders": "Misslyckade och eskalerade påminnelser",
     "register": "Hela registret",
@@ -35,8 +35,8 @@ AGREEMENT_HEADER = [
     "Ägare",
     "Giltig från",
     "Giltig till",
-    "Nästa granskning",
-    "Senaste granskning",
+    "Nästa uppföljning",
+    "Senaste uppföljning",
 ]
 EXPIRING_HEADER = [*AGREEMENT_HEADER, "Dagar kvar"]
 OVERDUE_HEADER = [*AGREEMENT_HEADER, "Dagar försenad"]
@@ -304,7 +304,7 @@ def test_reports_on_the_demo_register(seeded, subtests):
         assert rows[0][:1] == [str(lakar.id)] and rows[0][10] == "3"
         assert rows[0][2:5] == ["Upphör", "2026-12-31", "60 dagar före"]
         assert rows[0][7:9] == ["2026-11-02", "–"]  # planned, never sent
-        assert rows[1][2:5] == ["Granskning", "2026-01-01", "8 dagar efter"]
+        assert rows[1][2:5] == ["Uppföljning", "2026-01-01", "8 dagar efter"]
         assert rows[1][7:9] == ["2026-01-13", "2026-01-13 08:05"]  # planned, and sent in Swedish time
         assert rows[0][11] == "SMTPServerDisconnected: Connection unexpectedly closed"
         check_exports(client, "reminders", {}, auditor, "–", rows, subtests)

@@ -285,13 +285,13 @@ def validate_review(agreement, data, today):
             errors[name] = problem
     reviewed_on = data.get("reviewed_on")
     if reviewed_on is None:
-        errors.setdefault("reviewed_on", _("Ange granskningsdatum."))
+        errors.setdefault("reviewed_on", _("Ange uppföljningsdatum."))
     elif reviewed_on > today:
-        errors["reviewed_on"] = _("Granskningsdatum kan inte ligga i framtiden.")
+        errors["reviewed_on"] = _("Uppföljningsdatum kan inte ligga i framtiden.")
     if data.get("outcome") not in REVIEW_OUTCOMES:
         errors["outcome"] = _("Välj ett utfall i listan.")
     if not data.get("reviewer") and not (data.get("reviewer_name") or "").strip():
-        errors["reviewer_name"] = _("Ange vem som granskade (person eller namn).")
+        errors["reviewer_name"] = _("Ange vem som följde upp avtalet (person eller namn).")
     if data.get("reviewer") not in (None, "") and _get(Person, data["reviewer"]) is None:
         errors["reviewer"] = _("Okänd person.")
     new_expiry = data.get("new_expires_on")
@@ -305,7 +305,7 @@ def validate_review(agreement, data, today):
     elif new_expiry is not None:
         errors["new_expires_on"] = _("Nytt slutdatum anges bara när avtalet förlängs.")
     if new_expiry and reviewed_on and new_expiry <= reviewed_on:
-        errors["new_expires_on"] = _("Nytt slutdatum måste vara efter granskningsdatum.")
+        errors["new_expires_on"] = _("Nytt slutdatum måste vara efter uppföljningsdatum.")
     return errors
 
 

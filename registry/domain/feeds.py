@@ -275,7 +275,7 @@ def _events_of(agreement, reviews, meetings, base_url, host):
 
 
 def _what(kind):
-    return _("Upphör") if kind == EXPIRY else _("Granskning")
+    return _("Upphör") if kind == EXPIRY else _("Uppföljning")
 
 
 def _description(agreement, deadline, responsible, deciding, meeting, link, lead=None):
@@ -387,7 +387,7 @@ def build_calendar(feed, base_url, timezone="Europe/Stockholm", locale="sv"):
         calendar.add("name", name)
         calendar.add("x-wr-calname", name)
         description = _(
-            "Tidsfrister i Överenskommelseregistret: slutdatum, granskningar och underlag till beslutsmöten."
+            "Tidsfrister i Överenskommelseregistret: slutdatum, uppföljningar och underlag till beslutsmöten."
         )
         calendar.add("description", description)
         calendar.add("x-wr-caldesc", description)

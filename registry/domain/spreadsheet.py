@@ -72,6 +72,11 @@ def header_key(text):
 
 # A header may also be the field's code ("title", "responsible_group").
 _HEADERS = {header_key(c.header): c for c in COLUMNS} | {header_key(c.field): c for c in COLUMNS}
+# Headers of earlier exports, still read: files saved from them import as before.
+_HEADERS |= {
+    header_key("Granskningscykel"): BY_FIELD["review_rule"],
+    header_key("Påminn före granskning (dagar)"): BY_FIELD["review_offsets"],
+}
 
 
 @dataclass(frozen=True)
@@ -156,6 +161,7 @@ _CYCLE_WORDS = {
     "varannan dag": ("DAILY", 2),
 }
 _NO_CYCLE = {"", "-", "–", "ingen", "inget", "ingen fast granskningscykel", "ingen granskningscykel"}
+_NO_CYCLE |= {"ingen fast uppföljningscykel", "ingen uppföljningscykel"}
 _CYCLE_PATTERN = re.compile(
     r"^(?:var|vart|varje)\s+(\d+)\s*(?::\s*[ae])?\s*"
     r"(år|månad|månader|månaden|vecka|veckor|veckan|dag|dagar|dagen)$"
@@ -192,10 +198,10 @@ def parse_cycle(text):
         if found:
             return cycles.normalise(f"FREQ={_UNIT_WORDS[found.group(2)[0]]};INTERVAL={found.group(1)}")
     except cycles.CycleError as exc:
-        raise ValueError(_("Ogiltig granskningscykel «%(value)s»: %(error)s", value=text, error=exc)) from None
+        raise ValueError(_("Ogiltig uppföljningscykel «%(value)s»: %(error)s", value=text, error=exc)) from None
     raise ValueError(
         _(
-            "Okänd granskningscykel «%(value)s»: skriv t.ex. Årligen, Vart 2:e år, Var 6:e månad, "
+            "Okänd uppföljningscykel «%(value)s»: skriv t.ex. Årligen, Vart 2:e år, Var 6:e månad, "
             "eller lämna tomt för ingen fast cykel.",
             value=text,
         )

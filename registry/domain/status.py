@@ -20,8 +20,8 @@ REVIEW_DUE_SOON = "review_due_soon"
 FLAG_LABELS = {
     EXPIRED: _l("Utgånget"),
     EXPIRES_SOON: _l("Går snart ut"),
-    REVIEW_OVERDUE: _l("Granskning försenad"),
-    REVIEW_DUE_SOON: _l("Granskning snart"),
+    REVIEW_OVERDUE: _l("Uppföljning försenad"),
+    REVIEW_DUE_SOON: _l("Uppföljning snart"),
 }
 # Severity drives the colour of a flag: "danger" for what is late.
 FLAG_SEVERITY = {

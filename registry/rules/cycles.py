@@ -126,7 +126,7 @@ def describe(rule):
     """A short Swedish (or translated) description, e.g. "Vart 3:e år"."""
     cycle = parse(rule)
     if cycle is None:
-        return _("Ingen fast granskningscykel")
+        return _("Ingen fast uppföljningscykel")
     n = cycle.interval
     if cycle.freq == "YEARLY":
         return _("Årligen") if n == 1 else _("Vart %(n)s:e år", n=n)
