@@ -106,8 +106,8 @@ def test_html_and_text_say_the_same_and_no_stage_code_appears(team, overdue, smt
         # The same links in both.
         assert set(links_in(message.text)) == set(re.findall(r'href="([^"]+)"', message.html))
     advance, late = messages
-    assert "Beslutas senast vid Testgruppen möte 2026-02-20" in visible_text(advance.html)
-    assert "Beslutas senast vid Testgruppen möte 2026-02-20" in flat(advance.text)
+    assert "Beslutas senast vid Testgruppens möte 2026-02-20" in visible_text(advance.html)
+    assert "Beslutas senast vid Testgruppens möte 2026-02-20" in flat(advance.text)
     assert "(58 dagar sedan)" not in late.text and "(1 dag sedan)" in late.text
 
 

@@ -32,6 +32,7 @@ from registry.rules import deadlines as deadline_engine
 from .. import permissions
 from ..collation import sv_key
 from ..db import db
+from ..i18n import genitive
 from ..models import (
     Agreement,
     AgreementGroup,
@@ -292,8 +293,8 @@ def _description(agreement, deadline, responsible, deciding, meeting, link, lead
         meets_on, material_by = meeting.meets_on, meeting.material_due_on
         lines.append(
             _(
-                "Beslutas på mötet i %(group)s %(date)s; underlaget ska vara klart %(by)s.",
-                group=deciding.display_name,
+                "Beslutas på %(group)s möte %(date)s; underlaget ska vara klart %(by)s.",
+                group=genitive(deciding.display_name),
                 date=meets_on.isoformat(),
                 by=material_by.isoformat(),
             )
@@ -346,8 +347,8 @@ def _material_event(agreement, deadline, responsible, deciding, meeting, link, h
         date=deadline.due_on.isoformat(),
     )
     lead = _(
-        "Underlaget ska vara klart till mötet i %(group)s %(date)s, det sista mötet före tidsfristen.",
-        group=deciding.display_name,
+        "Underlaget ska vara klart till %(group)s möte %(date)s, det sista mötet före tidsfristen.",
+        group=genitive(deciding.display_name),
         date=meets_on.isoformat(),
     )
     return _event(
