@@ -423,11 +423,11 @@ def reason_text(role):
         "mailbox": _("Du får det här meddelandet för att adressen är funktionsbrevlåda för avtalets ansvariga grupp."),
         "chair": _(
             "Du får det här meddelandet för att du är ordförande i avtalets ansvariga grupp "
-            "och tidsfristen har passerats."
+            "och tidsfristen har passerat."
         ),
         "secretary": _(
             "Du får det här meddelandet för att du är sekreterare "
-            "och underrättas om alla tidsfrister som har passerats."
+            "och underrättas om alla tidsfrister som har passerat."
         ),
     }
     return texts.get(role, texts["owner"])

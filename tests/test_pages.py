@@ -233,7 +233,7 @@ def test_dashboard_leads_to_lakaruppdrag(seeded, client):
     assert "Region Jönköpings län" in parties and "Värnamo kommun" in parties
     assert "Kommunal utveckling" not in parties
     assert "beredning.reko@example.org" in html and "beredning.aldre@example.org" in html
-    assert "Går snart ut" in html and "om 38 dagar" in html
+    assert "Upphör snart" in html and "om 38 dagar" in html
 
 
 def test_dashboard_lists_the_first_fifty_and_counts_them_all(seeded, client):

@@ -133,7 +133,7 @@ def test_a_person_in_two_roles_reads_both_reasons_each_with_its_agreements(team,
     reminders.run_pass(date(2026, 3, 4))
     (message,) = smtp.to(CHAIR)
     assert "står som ägare av avtalet. (Avtal om läkemedel)" in message.text
-    assert "ordförande i avtalets ansvariga grupp och tidsfristen har passerats. (Avtal om hemsjukvård)" in message.text
+    assert "ordförande i avtalets ansvariga grupp och tidsfristen har passerat. (Avtal om hemsjukvård)" in message.text
     assert "sekreterare" not in message.text.split("-- ")[0].split("\n\n")[-2]
 
 

@@ -19,7 +19,7 @@ REVIEW_DUE_SOON = "review_due_soon"
 
 FLAG_LABELS = {
     EXPIRED: _l("Utgånget"),
-    EXPIRES_SOON: _l("Går snart ut"),
+    EXPIRES_SOON: _l("Upphör snart"),
     REVIEW_OVERDUE: _l("Uppföljning försenad"),
     REVIEW_DUE_SOON: _l("Uppföljning snart"),
 }
