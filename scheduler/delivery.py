@@ -426,8 +426,7 @@ def reason_text(role):
             "och tidsfristen har passerat."
         ),
         "secretary": _(
-            "Du får det här meddelandet för att du är sekreterare "
-            "och underrättas om alla tidsfrister som har passerat."
+            "Du får det här meddelandet för att du är sekreterare och underrättas om alla tidsfrister som har passerat."
         ),
     }
     return texts.get(role, texts["owner"])

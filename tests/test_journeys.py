@@ -151,7 +151,9 @@ def test_secretary_records_the_review_reko_decided(app, page):
         expect(page.get_by_role("alert")).to_contain_text("Formuläret innehåller fel och har inte sparats.")
         new_expiry = page.get_by_label("Nytt slutdatum")
         expect(new_expiry).to_have_attribute("aria-invalid", "true")
-        expect(page.locator("#new_expires_on-error")).to_have_text("Ange nytt slutdatum när avtalet förlängs.")
+        expect(page.locator("#new_expires_on-error")).to_have_text(
+            "Ange ett nytt slutdatum som ÅÅÅÅ-MM-DD när avtalet förlängs."
+        )
         expect(page.get_by_label("Beslutsreferens")).to_have_value("ReKo 2026-11-20 § 7")
         journey.step(page, "review-form-error")
         new_expiry.fill("2028-12-31")

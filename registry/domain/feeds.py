@@ -111,7 +111,7 @@ def create_feed(user, value):
     if scope == GROUP:
         group = Group.get_or_none(Group.id == scope_id)
         if group is None:
-            raise ValidationError({"scope": _("Okänd grupp: välj en grupp i listan.")})
+            raise ValidationError({"scope": _("Gruppen finns inte i registret. Välj en grupp i listan.")})
     with db.atomic():
         feed = FeedToken.create(user=user, token=new_token(), scope=scope, scope_id=scope_id)
         audit.record(
