@@ -177,7 +177,7 @@ class PolicyFields(Form):
         description=_l("T.ex. 60, 14. Tomt = ärvs (standard 60, 14)."),
     )
     overdue_every_days = IntegerField(
-        _l("Upprepa försenat var (dagar)"),
+        _l("Dagar mellan påminnelser efter tidsfristen"),
         validators=[Optional()],
         description=_l("Tomt = ärvs (standard 7)."),
     )
@@ -404,8 +404,8 @@ class PersonForm(FlaskForm):
     reminder_delivery = SelectField(
         _l("Påminnelser per e-post"),
         choices=[
-            SelectChoice(value="digest", label=_l("Ett samlat mejl per utskick")),
-            SelectChoice(value="each", label=_l("Ett mejl per avtal")),
+            SelectChoice(value="digest", label=_l("Ett samlat e-postmeddelande per utskick")),
+            SelectChoice(value="each", label=_l("Ett e-postmeddelande per avtal")),
         ],
         default="digest",
     )
@@ -428,7 +428,7 @@ class LoginForm(FlaskForm):
 
 
 class PasswordChangeForm(FlaskForm):
-    current = PasswordField(_l("Nuvarande lösenord"), validators=[DataRequired(_l("Ange nuvarande lösenord."))])
+    current = PasswordField(_l("Nuvarande lösenord"), validators=[DataRequired(_l("Ange ditt nuvarande lösenord."))])
     password = PasswordField(_l("Nytt lösenord"), validators=[DataRequired(_l("Ange ett nytt lösenord."))])
     confirm = PasswordField(
         _l("Upprepa nytt lösenord"),
@@ -462,7 +462,9 @@ class UserForm(FlaskForm):
     groups = CheckboxListField(_l("Grupper (för redaktörer)"), coerce=_optional_int, validate_choice=False)
     is_secretary = BooleanField(_l("Sekreterare för ledningsgruppen (får alla eskaleringar)"))
     is_active = BooleanField(_l("Kontot är aktivt"), default=True)
-    password = PasswordField(_l("Nytt lösenord"), description=_l("Lämna tomt för att behålla nuvarande."))
+    password = PasswordField(
+        _l("Nytt lösenord"), description=_l("Lämna tomt för att behålla det nuvarande lösenordet.")
+    )
 
     def fill_choices(self):
         self.groups.choices = group_choices()

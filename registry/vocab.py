@@ -108,7 +108,10 @@ ROLES = {
 AUDIT_ACTIONS = {"create": _l("Skapade"), "update": _l("Ändrade"), "delete": _l("Tog bort")}
 AUDIT_ACTIONS["acknowledge"] = _l("Bekräftade")  # "Vi arbetar med det" (registry/domain/acknowledgements.py)
 # Person.reminder_delivery: how a person gets their reminders.
-REMINDER_DELIVERY = {"digest": _l("Ett samlat mejl per utskick"), "each": _l("Ett mejl per avtal")}
+REMINDER_DELIVERY = {
+    "digest": _l("Ett samlat e-postmeddelande per utskick"),
+    "each": _l("Ett e-postmeddelande per avtal"),
+}
 AUDIT_ENTITIES = {
     "agreement": _l("avtal"),
     "review": _l("uppföljning"),

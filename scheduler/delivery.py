@@ -402,7 +402,7 @@ def todo(item):
             "Besluta i tid om avtalet ska förlängas, ändras eller upphöra, och registrera beslutet som en uppföljning."
         )
     if item.overdue:
-        return _("Uppföljningen skulle ha varit gjord. Gör den och registrera den i registret.")
+        return _("Gör uppföljningen så snart som möjligt och registrera den i registret.")
     return _("Gör uppföljningen av avtalet och registrera den i registret.")
 
 

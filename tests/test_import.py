@@ -511,7 +511,7 @@ def test_a_file_that_is_no_spreadsheet_gets_a_clear_error(client, tmp_path):
         ("avtal.csv", png, "Filen är inte en CSV-fil (den innehåller binära data). Välj en .csv- eller .xlsx-fil."),
         ("gammal.xls", b"\xd0\xcf\x11\xe0" + bytes(100), "Filformatet stöds inte."),
         ("trasig.xlsx", b"PK\x03\x04" + bytes(100), "Filen kunde inte läsas som en Excel-arbetsbok"),
-        ("brev.csv", "Hej!\nHär kommer listan.\n".encode(), "Hittade ingen rubrikrad i filen."),
+        ("brev.csv", "Hej!\nHär kommer listan.\n".encode(), "Filen har ingen rubrikrad."),
         ("tom.csv", b"", "Filen är tom."),
     ]
     for name, content, message in cases:

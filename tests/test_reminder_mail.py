@@ -157,7 +157,7 @@ def test_the_choice_is_made_on_the_person_form(app, team, smtp):
     group, owner = team
     admin = client_as(app, "admin")
     page = admin.get(f"/people/{owner.id}/edit").get_data(as_text=True)
-    assert 'name="reminder_delivery"' in page and "Ett mejl per avtal" in page
+    assert 'name="reminder_delivery"' in page and "Ett e-postmeddelande per avtal" in page
     response = admin.post(
         f"/people/{owner.id}/edit",
         data={"name": owner.name, "email": owner.email, "reminder_delivery": "each"},
@@ -165,7 +165,7 @@ def test_the_choice_is_made_on_the_person_form(app, team, smtp):
     assert response.status_code == 302
     assert Person.get_by_id(owner.id).reminder_delivery == "each"
     trail = admin.get("/audit").get_data(as_text=True)  # the change, in words
-    assert "Påminnelser per e-post" in trail and "Ett mejl per avtal" in trail
+    assert "Påminnelser per e-post" in trail and "Ett e-postmeddelande per avtal" in trail
     assert "reminder_delivery" not in trail
     response = admin.post(
         f"/people/{owner.id}/edit",

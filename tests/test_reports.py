@@ -41,7 +41,7 @@ AGREEMENT_HEADER = [
 EXPIRING_HEADER = [*AGREEMENT_HEADER, "Dagar kvar"]
 OVERDUE_HEADER = [*AGREEMENT_HEADER, "Dagar försenad"]
 REMINDER_HEADER = [
-    "Avtal-id",
+    "Avtals-id",
     "Avtal",
     "Tidsfrist",
     "Datum",

@@ -219,7 +219,9 @@ def save_person(data, person=None):
     )
     delivery = data.get("reminder_delivery") or person.reminder_delivery or "digest"
     if delivery not in ("digest", "each"):
-        errors["reminder_delivery"] = _("Välj ett samlat mejl per utskick eller ett mejl per avtal.")
+        errors["reminder_delivery"] = _(
+            "Välj ett samlat e-postmeddelande per utskick eller ett e-postmeddelande per avtal."
+        )
     if errors:
         raise ValidationError(errors)
     with audited("person", person, extra=_person_groups):

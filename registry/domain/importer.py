@@ -15,6 +15,7 @@ import heapq
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from peewee import DatabaseError
 
 from ..db import db
@@ -79,9 +80,10 @@ class Plan:
 
     def summary(self):
         c = self.counts
-        return _(
-            "%(rows)s rader: %(create)s nya, %(update)s ändrade, %(unchanged)s oförändrade, %(problems)s med problem.",
-            rows=len(self.rows),
+        return ngettext(
+            "%(num)s rad: %(create)s nya, %(update)s ändrade, %(unchanged)s oförändrade, %(problems)s med problem.",
+            "%(num)s rader: %(create)s nya, %(update)s ändrade, %(unchanged)s oförändrade, %(problems)s med problem.",
+            len(self.rows),
             create=c[CREATE],
             update=c[UPDATE],
             unchanged=c[UNCHANGED],

@@ -61,7 +61,7 @@ REPORTS = [
     Report(
         "reminders",
         _l("Misslyckade och eskalerade påminnelser"),
-        _l("Påminnelser som inte kunde skickas, och eskaleringar till ordförande och sekreterare."),
+        _l("Påminnelser som inte kunde skickas och eskaleringar till ordförande och sekreterare."),
     ),
     Report("register", _l("Hela registret"), _l("Alla avtal med ansvar, giltighet och uppföljning.")),
 ]
@@ -186,7 +186,7 @@ def _run(key, filters, today):
         if filters.get("to"):
             query = query.where(Reminder.send_on <= filters["to"])
         header = [
-            _l("Avtal-id"),
+            _l("Avtals-id"),
             _l("Avtal"),
             _l("Tidsfrist"),
             _l("Datum"),

@@ -455,7 +455,7 @@ def read(filename, content):
     if not header_row:
         raise SpreadsheetError(
             _(
-                "Hittade ingen rubrikrad i filen. Den första raden med kolumnnamn måste ha kolumnerna "
+                "Filen har ingen rubrikrad. Den första raden med kolumnnamn måste ha kolumnerna "
                 "«Titel» och «Ansvarig grupp», som i registrets export."
             )
         )
