@@ -29,9 +29,9 @@ REFUSALS = {
     400: _l("Begäran kunde inte behandlas. Formuläret kan ha gått ut: ladda om sidan och försök igen."),
     401: _l("Du behöver logga in."),
     403: _l("Du har inte behörighet till det här. Kontakta registrets administratör om du behöver det."),
-    405: _l("Sidan kan inte användas på det sättet."),
+    405: _l("Sidan kan inte användas på det sättet. Gå tillbaka och använd sidans knappar och länkar."),
     413: _l(
-        "Det du skickade är för stort för registret. Korta texterna, eller dela upp filen i flera, och försök igen."
+        "Det du skickade är för stort för registret. Korta texterna eller dela upp filen i flera filer och försök igen."
     ),
     429: _l("För många försök. Vänta en stund och försök igen."),
 }

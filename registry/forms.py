@@ -5,7 +5,7 @@ import datetime
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from flask_wtf import FlaskForm as _FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -41,6 +41,38 @@ from .vocab import (
     REVIEW_OUTCOMES,
     ROLES,
 )
+
+# WTForms' own messages for a value it cannot read, as sentences that say what to write.
+_WTFORMS_MESSAGES = {
+    "Not a valid date value.": _l("Datumet kunde inte läsas. Ange det som ÅÅÅÅ-MM-DD, till exempel 2027-03-31."),
+    "Not a valid integer value.": _l("Värdet är inget heltal. Ange ett heltal, till exempel 6."),
+    "Not a valid choice.": _l("Värdet finns inte i listan. Välj ett av listans värden."),
+}
+
+
+class _Messages:
+    """WTForms' translations with the messages above put in their place."""
+
+    def __init__(self, translations):
+        self.translations = translations
+
+    def gettext(self, string):
+        if string in _WTFORMS_MESSAGES:
+            return str(_WTFORMS_MESSAGES[string])
+        return self.translations.gettext(string) if self.translations else string
+
+    def ngettext(self, singular, plural, n):
+        if self.translations:
+            return self.translations.ngettext(singular, plural, n)
+        return singular if n == 1 else plural
+
+
+class FlaskForm(_FlaskForm):
+    """Flask-WTF's form, with _WTFORMS_MESSAGES."""
+
+    class Meta(_FlaskForm.Meta):
+        def get_translations(self, form):
+            return _Messages(super().get_translations(form))
 
 
 def options(pairs):
@@ -140,12 +172,12 @@ class PolicyFields(Form):
         description=_l("T.ex. 180, 90, 30, 7. Tomt = ärvs (standard 180, 90, 30, 7)."),
     )
     review_offsets = StringField(
-        _l("Påminn före granskning (dagar)"),
+        _l("Påminn före uppföljning (dagar)"),
         filters=[_strip],
         description=_l("T.ex. 60, 14. Tomt = ärvs (standard 60, 14)."),
     )
     overdue_every_days = IntegerField(
-        _l("Upprepa försenat var (dagar)"),
+        _l("Dagar mellan påminnelser efter tidsfristen"),
         validators=[Optional()],
         description=_l("Tomt = ärvs (standard 7)."),
     )
@@ -166,7 +198,12 @@ def parse_documents(text):
         title, sep, url = line.rpartition("|")
         title, url = (title.strip(), url.strip()) if sep else ("", line)
         if not url.startswith(("http://", "https://")):
-            raise ValidationError(_l("Rad %(n)s: länken måste börja med http:// eller https://", n=number))
+            raise ValidationError(
+                _l(
+                    "Rad %(n)s: länken måste börja med http:// eller https://. Skriv en länk per rad: Titel | https://…",
+                    n=number,
+                )
+            )
         documents.append((title or url, url))
     return documents
 
@@ -201,9 +238,9 @@ def _form_field(field):
 class _AgreementFormBase(FlaskForm):
     """The agreement form: one field per row of the field table (the cycle as a unit and an interval)."""
 
-    review_unit = SelectField(_l("Granskningscykel"), choices=REVIEW_UNITS, default="none")
+    review_unit = SelectField(_l("Uppföljningscykel"), choices=REVIEW_UNITS, default="none")
     review_interval = IntegerField(
-        _l("Var"), default=1, validators=[Optional(), NumberRange(1, 100, _l("Ange ett tal mellan 1 och 100."))]
+        _l("Var"), default=1, validators=[Optional(), NumberRange(1, 100, _l("Ange ett heltal mellan 1 och 100."))]
     )
 
     def sections(self):
@@ -286,9 +323,12 @@ AgreementForm = type(
 
 
 class ReviewForm(FlaskForm):
-    reviewed_on = DateField(_l("Granskningsdatum"), validators=[InputRequired(_l("Ange granskningsdatum."))])
+    reviewed_on = DateField(
+        _l("Uppföljningsdatum"),
+        validators=[InputRequired(_l("Ange uppföljningsdatum som ÅÅÅÅ-MM-DD, till exempel 2027-03-31."))],
+    )
     outcome = SelectField(_l("Utfall"), choices=options(REVIEW_OUTCOMES.items()))
-    reviewer = SelectField(_l("Granskad av (person)"), coerce=_optional_int, validate_choice=False)
+    reviewer = SelectField(_l("Uppföljd av (person)"), coerce=_optional_int, validate_choice=False)
     reviewer_name = StringField(_l("… eller namn/forum"), validators=[Length(max=255)])
     decision_ref = StringField(
         _l("Beslutsreferens"), validators=[Length(max=255)], description=_l("Till exempel ReKo 2024-11-15 § 5")
@@ -329,7 +369,9 @@ class GroupForm(FlaskForm, PolicyFields):
     parent = SelectField(_l("Överordnad grupp"), coerce=_optional_int, validate_choice=False)
     chair = SelectField(_l("Ordförande"), coerce=_optional_int, validate_choice=False)
     mailbox = StringField(
-        _l("Funktionsbrevlåda"), filters=[_strip], validators=[Optional(), Email(_l("Ogiltig e-postadress."))]
+        _l("Funktionsbrevlåda"),
+        filters=[_strip],
+        validators=[Optional(), Email(_l("E-postadressen är inte giltig. Skriv den som namn@exempel.se."))],
     )
     description = TextAreaField(_l("Beskrivning"))
     lead_time_days = IntegerField(
@@ -356,7 +398,10 @@ class PersonForm(FlaskForm):
     email = StringField(
         _l("E-post"),
         filters=[_strip],
-        validators=[DataRequired(_l("E-post måste anges.")), Email(_l("Ogiltig e-postadress."))],
+        validators=[
+            DataRequired(_l("Ange en e-postadress, till exempel namn@exempel.se.")),
+            Email(_l("E-postadressen är inte giltig. Skriv den som namn@exempel.se.")),
+        ],
     )
     title = StringField(_l("Roll/titel"), validators=[Length(max=255)])
     organisation = SelectField(_l("Organisation"), coerce=_optional_int, validate_choice=False)
@@ -365,8 +410,8 @@ class PersonForm(FlaskForm):
     reminder_delivery = SelectField(
         _l("Påminnelser per e-post"),
         choices=[
-            SelectChoice(value="digest", label=_l("Ett samlat mejl per utskick")),
-            SelectChoice(value="each", label=_l("Ett mejl per avtal")),
+            SelectChoice(value="digest", label=_l("Ett samlat e-postmeddelande per utskick")),
+            SelectChoice(value="each", label=_l("Ett e-postmeddelande per avtal")),
         ],
         default="digest",
     )
@@ -377,7 +422,9 @@ class PersonForm(FlaskForm):
 
 
 class MeetingForm(FlaskForm):
-    meets_on = DateField(_l("Mötesdatum"), validators=[InputRequired(_l("Ange mötesdatum."))])
+    meets_on = DateField(
+        _l("Mötesdatum"), validators=[InputRequired(_l("Ange mötesdatum som ÅÅÅÅ-MM-DD, till exempel 2027-03-31."))]
+    )
     note = StringField(_l("Anteckning"), validators=[Length(max=255)])
 
 
@@ -387,11 +434,11 @@ class LoginForm(FlaskForm):
 
 
 class PasswordChangeForm(FlaskForm):
-    current = PasswordField(_l("Nuvarande lösenord"), validators=[DataRequired(_l("Ange nuvarande lösenord."))])
+    current = PasswordField(_l("Nuvarande lösenord"), validators=[DataRequired(_l("Ange ditt nuvarande lösenord."))])
     password = PasswordField(_l("Nytt lösenord"), validators=[DataRequired(_l("Ange ett nytt lösenord."))])
     confirm = PasswordField(
         _l("Upprepa nytt lösenord"),
-        validators=[EqualTo("password", _l("Lösenorden är inte lika."))],
+        validators=[EqualTo("password", _l("Lösenorden stämmer inte överens. Skriv samma lösenord i båda fälten."))],
     )
 
 
@@ -403,7 +450,7 @@ class ResetForm(FlaskForm):
     password = PasswordField(_l("Nytt lösenord"), validators=[DataRequired(_l("Ange ett nytt lösenord."))])
     confirm = PasswordField(
         _l("Upprepa nytt lösenord"),
-        validators=[EqualTo("password", _l("Lösenorden är inte lika."))],
+        validators=[EqualTo("password", _l("Lösenorden stämmer inte överens. Skriv samma lösenord i båda fälten."))],
     )
 
 
@@ -412,13 +459,18 @@ class UserForm(FlaskForm):
     email = StringField(
         _l("E-post"),
         filters=[_strip],
-        validators=[DataRequired(_l("E-post måste anges.")), Email(_l("Ogiltig e-postadress."))],
+        validators=[
+            DataRequired(_l("Ange en e-postadress, till exempel namn@exempel.se.")),
+            Email(_l("E-postadressen är inte giltig. Skriv den som namn@exempel.se.")),
+        ],
     )
     role = SelectField(_l("Roll"), choices=options(ROLES.items()))
     groups = CheckboxListField(_l("Grupper (för redaktörer)"), coerce=_optional_int, validate_choice=False)
     is_secretary = BooleanField(_l("Sekreterare för ledningsgruppen (får alla eskaleringar)"))
     is_active = BooleanField(_l("Kontot är aktivt"), default=True)
-    password = PasswordField(_l("Nytt lösenord"), description=_l("Lämna tomt för att behålla nuvarande."))
+    password = PasswordField(
+        _l("Nytt lösenord"), description=_l("Lämna tomt för att behålla det nuvarande lösenordet.")
+    )
 
     def fill_choices(self):
         self.groups.choices = group_choices()

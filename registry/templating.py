@@ -9,6 +9,7 @@ from flask_babel import format_date, get_locale, gettext, ngettext
 from . import clock
 from .domain import audit, status
 from .domain import fields as agreement_fields
+from .i18n import genitive
 from .rules import cycles
 from .vocab import (
     AGREEMENT_KINDS,
@@ -116,6 +117,7 @@ def init_app(app):
     app.jinja_env.filters["change_value"] = change_value
     app.jinja_env.filters["cycle"] = cycles.describe
     app.jinja_env.filters["stage"] = stage_label
+    app.jinja_env.filters["genitive"] = genitive
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -112,17 +112,20 @@ def stage_label(code):
 ROLES = {
     "admin": _l("Administratör"),
     "editor": _l("Redaktör"),
-    "auditor": _l("Granskare (revisor)"),
+    "auditor": _l("Revisor"),
     "viewer": _l("Läsare"),
 }
 
 AUDIT_ACTIONS = {"create": _l("Skapade"), "update": _l("Ändrade"), "delete": _l("Tog bort")}
 AUDIT_ACTIONS["acknowledge"] = _l("Bekräftade")  # "Vi arbetar med det" (registry/domain/acknowledgements.py)
 # Person.reminder_delivery: how a person gets their reminders.
-REMINDER_DELIVERY = {"digest": _l("Ett samlat mejl per utskick"), "each": _l("Ett mejl per avtal")}
+REMINDER_DELIVERY = {
+    "digest": _l("Ett samlat e-postmeddelande per utskick"),
+    "each": _l("Ett e-postmeddelande per avtal"),
+}
 AUDIT_ENTITIES = {
     "agreement": _l("avtal"),
-    "review": _l("granskning"),
+    "review": _l("uppföljning"),
     "group": _l("grupp"),
     "organisation": _l("part"),
     "person": _l("person"),
@@ -135,10 +138,10 @@ AUDIT_ENTITIES = {
 # Labels of the change history for fields that are not an agreement's (those come from
 # registry/domain/fields.py, merged in registry/templating.py).
 FIELD_LABELS = {
-    "next_review_on": _l("Nästa granskning"),
-    "reviewed_on": _l("Granskningsdatum"),
+    "next_review_on": _l("Nästa uppföljning"),
+    "reviewed_on": _l("Uppföljningsdatum"),
     "outcome": _l("Utfall"),
-    "reviewer": _l("Granskad av"),
+    "reviewer": _l("Uppföljd av"),
     "new_expires_on": _l("Nytt slutdatum"),
     "name": _l("Namn"),
     "email": _l("E-post"),

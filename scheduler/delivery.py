@@ -415,7 +415,7 @@ def todo(item):
             "beslutet i registret."
         )
     if item.overdue:
-        return _("Uppföljningen skulle ha varit gjord. Gör den och registrera den i registret.")
+        return _("Gör uppföljningen så snart som möjligt och registrera den i registret.")
     return _("Gör uppföljningen av avtalet och registrera den i registret.")
 
 
@@ -436,11 +436,10 @@ def reason_text(role):
         "mailbox": _("Du får det här meddelandet för att adressen är funktionsbrevlåda för avtalets ansvariga grupp."),
         "chair": _(
             "Du får det här meddelandet för att du är ordförande i avtalets ansvariga grupp "
-            "och tidsfristen har passerats."
+            "och tidsfristen har passerat."
         ),
         "secretary": _(
-            "Du får det här meddelandet för att du är sekreterare "
-            "och underrättas om alla tidsfrister som har passerats."
+            "Du får det här meddelandet för att du är sekreterare och underrättas om alla tidsfrister som har passerat."
         ),
     }
     return texts.get(role, texts["owner"])

@@ -357,43 +357,83 @@ def test_bodies_that_are_not_json_objects(small_api):
     error_of(admin.post(url, data=json.dumps({"notes": "x" * (2 * 1024 * 1024)}), content_type="application/json"), 413)
     for body in ([], "text", 12, None, True):
         error = error_of(admin.post(url, data=json.dumps(body), content_type="application/json"), 422)
-        assert error["message"] == "Innehållet måste vara ett JSON-objekt."
+        assert error["message"] == "Innehållet måste vara ett JSON-objekt ({…}), inte en lista eller ett enskilt värde."
 
 
 # (changes to a valid new agreement, the field named in the error, its message or None)
 INVALID_FIELDS = [
-    ({"title": 12}, "title", "Ange en text."),
-    ({"title": "a\x00b"}, "title", "Texten innehåller otillåtna tecken."),
-    ({"title": "\ud800"}, "title", "Texten innehåller otillåtna tecken."),
-    ({"title": "x" * 501}, "title", "Högst 500 tecken."),
-    ({"title": ""}, "title", "Fältet får inte vara tomt."),
+    ({"title": 12}, "title", "Värdet måste vara en text (en JSON-sträng)."),
+    ({"title": "a\x00b"}, "title", "Texten innehåller otillåtna tecken, till exempel styrtecken. Ta bort dem."),
+    ({"title": "\ud800"}, "title", "Texten innehåller otillåtna tecken, till exempel styrtecken. Ta bort dem."),
+    ({"title": "x" * 501}, "title", "Texten är för lång. Den får vara högst 500 tecken."),
+    ({"title": ""}, "title", "Fältet får inte vara tomt. Ange en text."),
     ({"title": "   "}, "title", "Titel måste anges."),
     ({"kind": "kontrakt"}, "kind", None),
-    ({"responsible_group_id": True}, "responsible_group_id", "Ange ett heltal."),
-    ({"responsible_group_id": 1.5}, "responsible_group_id", "Ange ett heltal."),
-    ({"responsible_group_id": "1"}, "responsible_group_id", "Ange ett heltal."),
-    ({"responsible_group_id": 2**63}, "responsible_group_id", "Ange ett heltal mellan 1 och 2147483647."),
-    ({"responsible_group_id": 999999}, "responsible_group_id", "Okänd grupp: välj en ansvarig grupp i listan."),
-    ({"responsible_group_id": None}, "responsible_group_id", "Värdet får inte vara null."),
-    ({"party_ids": [1, 2**40]}, "party_ids[1]", "Ange ett heltal mellan 1 och 2147483647."),
-    ({"party_ids": [999999]}, "party_ids", "Okänd part: 999999"),
-    ({"owner_ids": "1"}, "owner_ids", "Ange en lista."),
-    ({"valid_from": "2026-02-30"}, "valid_from", "Ange ett datum som ÅÅÅÅ-MM-DD."),
-    ({"valid_from": "20260101"}, "valid_from", "Ange ett datum som ÅÅÅÅ-MM-DD."),
-    ({"valid_from": "9999-12-31"}, "valid_from", "Ange ett datum mellan 1900-01-01 och 2999-12-31."),
+    (
+        {"responsible_group_id": True},
+        "responsible_group_id",
+        "Värdet är inget heltal. Ange ett heltal, till exempel 6.",
+    ),
+    ({"responsible_group_id": 1.5}, "responsible_group_id", "Värdet är inget heltal. Ange ett heltal, till exempel 6."),
+    ({"responsible_group_id": "1"}, "responsible_group_id", "Värdet är inget heltal. Ange ett heltal, till exempel 6."),
+    (
+        {"responsible_group_id": 2**63},
+        "responsible_group_id",
+        "Talet ligger utanför det tillåtna intervallet. Ange ett heltal mellan 1 och 2147483647.",
+    ),
+    (
+        {"responsible_group_id": 999999},
+        "responsible_group_id",
+        "Gruppen finns inte i registret. Välj en ansvarig grupp i listan.",
+    ),
+    ({"responsible_group_id": None}, "responsible_group_id", "Värdet får inte vara null. Ange ett värde."),
+    (
+        {"party_ids": [1, 2**40]},
+        "party_ids[1]",
+        "Talet ligger utanför det tillåtna intervallet. Ange ett heltal mellan 1 och 2147483647.",
+    ),
+    ({"party_ids": [999999]}, "party_ids", "Det finns ingen part med id 999999 i registret. Välj parter i listan."),
+    ({"owner_ids": "1"}, "owner_ids", "Värdet måste vara en lista (en JSON-array), till exempel [1, 2]."),
+    (
+        {"valid_from": "2026-02-30"},
+        "valid_from",
+        "Datumet kunde inte läsas. Ange det som ÅÅÅÅ-MM-DD, till exempel 2027-03-31.",
+    ),
+    (
+        {"valid_from": "20260101"},
+        "valid_from",
+        "Datumet kunde inte läsas. Ange det som ÅÅÅÅ-MM-DD, till exempel 2027-03-31.",
+    ),
+    (
+        {"valid_from": "9999-12-31"},
+        "valid_from",
+        "Datumet ligger utanför det tillåtna intervallet. Ange ett datum mellan 1900-01-01 och 2999-12-31.",
+    ),
     ({"valid_from": "2026-01-01", "expires_on": "2025-01-01"}, "expires_on", None),
     ({"review_rule": "FREQ=HOURLY"}, "review_rule", None),
-    ({"status": "replaced"}, "replaced_by_id", "Ange vilket avtal som ersätter detta."),
-    ({"parent_id": 999999}, "parent_id", "Okänt avtal."),
-    ({"expiry_offsets": [0]}, "expiry_offsets[0]", "Ange ett heltal mellan 1 och 3650."),
-    ({"overdue_every_days": 366}, "overdue_every_days", "Ange ett heltal mellan 1 och 365."),
+    (
+        {"status": "replaced"},
+        "replaced_by_id",
+        "Ange i Ersatt av vilket avtal som ersätter det här avtalet; det krävs när status är Ersatt.",
+    ),
+    ({"parent_id": 999999}, "parent_id", "Avtalet finns inte i registret. Välj ett avtal i listan."),
+    (
+        {"expiry_offsets": [0]},
+        "expiry_offsets[0]",
+        "Talet ligger utanför det tillåtna intervallet. Ange ett heltal mellan 1 och 3650.",
+    ),
+    (
+        {"overdue_every_days": 366},
+        "overdue_every_days",
+        "Talet ligger utanför det tillåtna intervallet. Ange ett heltal mellan 1 och 365.",
+    ),
     (
         {"documents": [{"url": "ftp://x"}]},
         "documents",
         "«ftp://x»: Länken måste börja med http:// eller https:// och får inte innehålla mellanslag.",
     ),
-    ({"documents": [{"title": "Utan länk"}]}, "documents[0].url", "Fältet måste anges."),
-    ({"colour": "red"}, "colour", "Okänt fält."),
+    ({"documents": [{"title": "Utan länk"}]}, "documents[0].url", "Fältet saknas men måste anges."),
+    ({"colour": "red"}, "colour", "Fältet finns inte i API:t. Kontrollera stavningen mot API-beskrivningen."),
 ]
 
 
@@ -416,7 +456,9 @@ def test_a_new_agreement_needs_title_kind_and_group_and_case_numbers_are_unique(
     first = admin.post("/api/v1/agreements", new_agreement(board, case_number="RJL 2026/1"))
     assert first.status_code == 201
     error = error_of(admin.post("/api/v1/agreements", new_agreement(board, case_number="RJL 2026/1")), 422)
-    assert error["fields"] == {"case_number": "Diarienumret finns redan på ett annat avtal."}
+    assert error["fields"] == {
+        "case_number": "Diarienumret finns redan på ett annat avtal. Ange avtalets eget diarienummer."
+    }
 
 
 def test_patch_changes_only_the_fields_given(small_register, small_api):
@@ -440,7 +482,7 @@ def test_patch_changes_only_the_fields_given(small_register, small_api):
     cleared = admin.patch(url, {"expires_on": None, "documents": [], "expiry_offsets": []}).get_json()
     assert (cleared["expires_on"], cleared["documents"], cleared["expiry_offsets"]) == (None, [], [])
     error = error_of(admin.patch(url, {"parent_id": created["id"]}), 422)
-    assert error["fields"] == {"parent_id": "Ett avtal kan inte hänvisa till sig självt."}
+    assert error["fields"] == {"parent_id": "Ett avtal kan inte hänvisa till sig självt. Välj ett annat avtal."}
 
 
 def test_reviews_are_checked_by_the_domains_rules(small_register, small_api):

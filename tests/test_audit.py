@@ -225,7 +225,9 @@ def test_audit_verify_finds_changed_and_deleted_entries(ctx, runner, subtests):
     code, output = verify()
     assert code == 0, output
     assert "5 entries, chain intact" in output
-    assert "Kedjan är obruten" in text(auditor.get("/audit"))
+    page = text(auditor.get("/audit"))
+    assert "Kedjan är obruten" in page and "5 loggposter har kontrollerats och kedjan är obruten" in page
+    assert "chain intact" not in page  # the command's English, translated on the page
 
     tampering = {
         "changes": json.dumps({"name": [None, "Förfalskad part"]}),
@@ -242,7 +244,7 @@ def test_audit_verify_finds_changed_and_deleted_entries(ctx, runner, subtests):
             assert code == 1
             assert f"entry {second.id} " in output and "changed" in output
             page = text(auditor.get("/audit"))
-            assert "Kedjan är bruten" in page and f"entry {second.id} " in page
+            assert "Kedjan är bruten" in page and f"Loggpost {second.id} (" in page and "har ändrats" in page
             AuditEntry.update({field: getattr(second, field)}).where(AuditEntry.id == second.id).execute()
             assert verify()[0] == 0
 

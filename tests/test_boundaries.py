@@ -31,9 +31,9 @@ from tests.conftest import login_as, make_app
 ROOT = Path(__file__).resolve().parent.parent
 HUGE = "99999999999999999999"  # beyond 2**63 - 1: SQLite raised OverflowError
 PASSWORD = "Rätt-lösenord-2026"
-ONE_LINE = "Texten får inte innehålla radbrytningar, tabbar eller andra styrtecken."
+ONE_LINE = "Texten får inte innehålla radbrytningar, tabbar eller andra styrtecken. Skriv den på en rad."
 LONG_TEXT = "Texten får inte innehålla styrtecken (annat än radbrytningar och tabbar)."
-UNKNOWN_GROUP = "Okänd grupp: välj en grupp i listan."
+UNKNOWN_GROUP = "Gruppen finns inte i registret. Välj en grupp i listan."
 TOO_LARGE = "Det du skickade är för stort för registret."
 MB = 1024 * 1024
 
@@ -129,14 +129,39 @@ def test_ids_out_of_range_in_directory_and_user_forms_are_unknown(app, client, s
         ("/groups/new", {**group_form, "parent": str(2**63)}, "parent", UNKNOWN_GROUP),
         ("/groups/new", {**group_form, "parent": "999999"}, "parent", UNKNOWN_GROUP),
         ("/groups/new", {**group_form, "parent": "-3"}, "parent", UNKNOWN_GROUP),
-        ("/groups/new", {**group_form, "chair": HUGE}, "chair", "Okänd person."),
-        ("/groups/new", {**group_form, "chair": "abc"}, "chair", "Okänd person."),
-        (f"/groups/{group.id}/edit", {**group_form, "chair": HUGE}, "chair", "Okänd person."),
-        ("/people/new", {**person_form, "organisation": HUGE}, "organisation", "Okänt värde: välj i listan."),
+        (
+            "/groups/new",
+            {**group_form, "chair": HUGE},
+            "chair",
+            "Personen finns inte i registret. Välj en person i listan.",
+        ),
+        (
+            "/groups/new",
+            {**group_form, "chair": "abc"},
+            "chair",
+            "Personen finns inte i registret. Välj en person i listan.",
+        ),
+        (
+            f"/groups/{group.id}/edit",
+            {**group_form, "chair": HUGE},
+            "chair",
+            "Personen finns inte i registret. Välj en person i listan.",
+        ),
+        (
+            "/people/new",
+            {**person_form, "organisation": HUGE},
+            "organisation",
+            "Värdet finns inte i listan. Välj ett av listans värden.",
+        ),
         ("/people/new", {**person_form, "groups": HUGE}, "groups", UNKNOWN_GROUP),
         ("/people/new", {**person_form, "groups": [str(group.id), "999999"]}, "groups", UNKNOWN_GROUP),
         ("/users/new", {**user_form, "groups": HUGE}, "groups", UNKNOWN_GROUP),
-        ("/people/new", {**person_form, "groups": [str(n) for n in range(1, 40000)]}, "groups", "Högst 200 värden."),
+        (
+            "/people/new",
+            {**person_form, "groups": [str(n) for n in range(1, 40000)]},
+            "groups",
+            "Listan har för många värden. Den får ha högst 200.",
+        ),
     ):
         with subtests.test(url=url, field=field, value=data[field]):
             response = client.post(url, data=data)
@@ -154,7 +179,12 @@ def test_names_hold_one_line_and_long_text_no_control_characters(app, client, su
         ("/groups/new", {**group, "name": "Grupp\r\nBcc: alla@example.org"}, "name", ONE_LINE),
         ("/groups/new", {**group, "short_name": "a\tb"}, "short_name", ONE_LINE),
         ("/groups/new", {**group, "description": "ok\x01"}, "description", LONG_TEXT),
-        ("/groups/new", {**group, "description": "x" * 20001}, "description", "Högst 20000 tecken (nu 20001)."),
+        (
+            "/groups/new",
+            {**group, "description": "x" * 20001},
+            "description",
+            "Texten är för lång: 20001 tecken. Den får vara högst 20000 tecken.",
+        ),
         ("/organisations/new", {"name": "Org\nX", "kind": "other"}, "name", ONE_LINE),
         ("/organisations/new", {"name": "Org", "kind": "other", "notes": "\x1b[31m"}, "notes", LONG_TEXT),
         ("/people/new", {"name": "Per\r\nPersson", "email": "per@example.org"}, "name", ONE_LINE),
@@ -183,8 +213,14 @@ def test_names_hold_one_line_and_long_text_no_control_characters(app, client, su
             db.connect(reuse_if_open=True)
             pk = Group.get(Group.name == "Grupp").id
         for data, message in (
-            ({"meets_on": "0001-01-01"}, "Ange ett datum mellan 1900-01-01 och 2999-12-31."),
-            ({"meets_on": "9999-12-31"}, "Ange ett datum mellan 1900-01-01 och 2999-12-31."),
+            (
+                {"meets_on": "0001-01-01"},
+                "Datumet ligger utanför det tillåtna intervallet. Ange ett datum mellan 1900-01-01 och 2999-12-31.",
+            ),
+            (
+                {"meets_on": "9999-12-31"},
+                "Datumet ligger utanför det tillåtna intervallet. Ange ett datum mellan 1900-01-01 och 2999-12-31.",
+            ),
             ({"meets_on": "2026-12-01", "note": "a\r\nb"}, ONE_LINE),
         ):
             response = client.post(f"/groups/{pk}/meetings", data=data, follow_redirects=True)
@@ -315,7 +351,7 @@ def test_a_too_large_request_is_refused_with_a_page(app, database_url, client, s
             content_type="multipart/form-data",
         )
         assert status == 422
-        assert "Filen är för stor (högst 10 MB)." in page
+        assert "Filen är för stor. Den får vara högst 10 MB; dela upp den i flera filer." in page
     with subtests.test("a request beyond the upload's limit"):
         status, page = posted(
             client,
@@ -389,7 +425,9 @@ def test_xlsx_zip_bombs_and_lying_files_are_refused(plain_ctx, subtests):
             _read("bomb.xlsx", bomb)
     with subtests.test("packed far harder than any workbook"):
         bomb = zip_bomb(30 * MB)
-        with pytest.raises(sheetfile.SpreadsheetError, match="för hårt komprimerad"):
+        with pytest.raises(
+            sheetfile.SpreadsheetError, match="komprimerad på ett sätt som en Excel-arbetsbok aldrig är"
+        ):
             _read("bomb.xlsx", bomb)
     with subtests.test("declared size smaller than the real one"):
         honest = _repack(_workbook([["Titel", "Ansvarig grupp"], *[[f"Avtal {n}", "Grupp"] for n in range(200)]]), {})

@@ -83,7 +83,7 @@ def test_describe_in_swedish(plain_ctx):
     assert cycles.describe("FREQ=YEARLY;INTERVAL=1") == "Årligen"
     assert cycles.describe("FREQ=YEARLY;INTERVAL=3") == "Vart 3:e år"
     assert cycles.describe("FREQ=MONTHLY;INTERVAL=6") == "Var 6:e månad"
-    assert cycles.describe("") == "Ingen fast granskningscykel"
+    assert cycles.describe("") == "Ingen fast uppföljningscykel"
 
 
 def test_swedish_alphabetical_order():

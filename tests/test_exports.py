@@ -25,7 +25,7 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 EXPORTS = {
     "/agreements/export": "Avtal",
     "/reports/expiring/export": "Avtal som upphör",
-    "/reports/overdue/export": "Försenade granskningar",
+    "/reports/overdue/export": "Försenade uppföljningar",
     "/reports/unowned/export": "Avtal utan ägare eller ansvarig grupp",
     "/reports/reminders/export": "Misslyckade och eskalerade påminnelser",
     "/reports/register/export": "Hela registret",
@@ -137,7 +137,7 @@ def test_the_columns_auditors_asked_for(app, register):
 
     columns = table(workbook(client.get("/reports/overdue/export.xlsx")).worksheets[0])
     assert [c.value for c in columns["Titel"]] == ["Överenskommelse med passerad granskning"]
-    (due,) = columns["Nästa granskning"]
+    (due,) = columns["Nästa uppföljning"]
     (late,) = columns["Dagar försenad"]
     assert late.value == (today - due.value.date()).days > 0
 

@@ -192,8 +192,8 @@ def test_material_due_for_the_last_meeting_before_the_expiry(seeded):
     # The last meeting before 2026-12-31 is 2026-12-10; 14 days before it is Thursday 2026-11-26.
     assert start(material) == date(2026, 11, 26)
     assert str(material["SUMMARY"]) == "Underlag klart: Läkaruppdrag – upphör 2026-12-31"
-    assert "mötet i ReKo 2026-12-10" in str(material["DESCRIPTION"])
-    assert "Beslutas på mötet i ReKo 2026-12-10; underlaget ska vara klart 2026-11-26." in str(
+    assert "ReKo:s möte 2026-12-10" in str(material["DESCRIPTION"])
+    assert "Beslutas på ReKo:s möte 2026-12-10; underlaget ska vara klart 2026-11-26." in str(
         found[uid(agreement, "expiry")]["DESCRIPTION"]
     )
 

@@ -195,7 +195,7 @@ def test_numbers_and_dates_follow_swedish_conventions(plain_ctx):
 SWEDISH_UI_WORDS = (
     "Avtal",
     "Översikt",
-    "Granskning",
+    "Uppföljning",
     "Spara",
     "Sök",
     "Avbryt",
@@ -412,7 +412,7 @@ def test_the_check_finds_swedish_text():
         "<html><title>Avtal – Register</title><body><header><nav><a>Översikt</a></nav></header>"
         "<h1>Avtal om läkarinsatser</h1><table><tr><th>Giltig till</th></tr>"
         "<tr><td>Avtal om hemsjukvård</td></tr></table><button>Spara</button>"
-        "<p>Inga tidsfrister: avtalet gäller tills vidare utan granskningscykel, eller är inte längre i kraft.</p>"
+        "<p>Inga tidsfrister: avtalet gäller tills vidare utan uppföljningscykel, eller gäller inte längre.</p>"
         "</body></html>"
     )
     found = _swedish_in(ui, visible, pieces, skip_h1=True)
@@ -425,7 +425,7 @@ def test_the_check_finds_swedish_text():
     ui, visible = page_text(
         '<html lang="en"><body><table><tr><th lang="sv">Giltig till</th></tr><tr><td>Påminn före slutdatum '
         '(dagar)</td></tr></table><a href="?lang=sv" lang="sv">Svenska</a><p lang="sv">Inga tidsfrister: avtalet '
-        "gäller tills vidare utan granskningscykel, eller är inte längre i kraft.</p></body></html>"
+        "gäller tills vidare utan uppföljningscykel, eller gäller inte längre.</p></body></html>"
     )
     assert not _swedish_in(ui, visible, pieces)
 

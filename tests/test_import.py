@@ -286,8 +286,8 @@ def test_the_export_has_the_metadata_block_and_every_column(seeded):
     assert cells["Typ"] == "Avtal" and cells["Status"] == "Gällande" and cells["Ansvarig grupp"] == REKO
     assert cells["Parter"].startswith("Region Jönköpings län; Aneby kommun; ")
     assert cells["Giltig till"] == datetime.datetime(2026, 12, 31)  # a spreadsheet date
-    assert cells["Granskningscykel"] is None  # no fixed cycle: an empty cell
-    assert {r[HEADER.index("Granskningscykel")] for r in rows[1:]} == {None, "Årligen", "Vart 3:e år"}
+    assert cells["Uppföljningscykel"] is None  # no fixed cycle: an empty cell
+    assert {r[HEADER.index("Uppföljningscykel")] for r in rows[1:]} == {None, "Årligen", "Vart 3:e år"}
     csv_text = client.get("/agreements/export.csv").data.decode("utf-8")
     assert csv_text.startswith("\ufeffAvtal")
     assert client.get("/agreements/export.pdf").status_code == 404
@@ -320,7 +320,11 @@ def test_one_bad_row_among_a_hundred_imports_nothing_and_is_named(seeded, client
     preview = upload(client, "hundra.xlsx", content)
     assert preview.status_code == 200
     assert problem_table(preview) == [
-        ("58", "Giltig till", "Ogiltigt datum «2028-13-01»: skriv ÅÅÅÅ-MM-DD, t.ex. 2025-01-31.")
+        (
+            "58",
+            "Giltig till",
+            "«2028-13-01» är inget giltigt datum. Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2027-03-31.",
+        )
     ]
     assert "Filen har 1 problem. Inget har sparats." in text(preview)
     assert upload_token(preview) is None
@@ -336,7 +340,7 @@ def test_one_bad_row_among_a_hundred_imports_nothing_and_is_named(seeded, client
     path.write_bytes(content)
     result = runner.invoke(args=["import", str(path)])
     assert result.exit_code == 1
-    assert "rad 58, Giltig till: Ogiltigt datum «2028-13-01»" in result.output
+    assert "rad 58, Giltig till: «2028-13-01» är inget giltigt datum" in result.output
     assert "100 rader: 99 nya, 0 ändrade, 0 oförändrade, 1 med problem. Inget har importerats." in result.output
     assert counts() == before
 
@@ -415,33 +419,47 @@ def test_every_kind_of_problem_is_named_by_row_and_column(seeded, client):
         ("10", "Giltig till"),
         ("11", "Typ"),
         ("12", "Status"),
-        ("13", "Granskningscykel"),
+        ("13", "Uppföljningscykel"),
         ("14", "Medverkande grupper"),
         ("15", "Påminn före slutdatum (dagar)"),
         ("16", "Hör till avtal"),
         ("17", "Ersatt av"),
-        ("18", "Granskningscykel"),
+        ("18", "Uppföljningscykel"),
         ("19", "Dokument"),
         ("20", "Upprepa försenad påminnelse (dagar)"),
         ("21", "Ersatt av"),
     ]
     messages = {(r, c): m for r, c, m in found}
-    assert messages["2", "Giltig från"].startswith("Ogiltigt datum «2026-02-30»")
-    assert messages["3", "Ansvarig grupp"] == "Okänd grupp «Ingen sådan grupp»."
+    assert messages["2", "Giltig från"].startswith("«2026-02-30» är inget giltigt datum")
+    assert (
+        messages["3", "Ansvarig grupp"]
+        == "Gruppen «Ingen sådan grupp» finns inte i registret. Skriv gruppens namn eller kortnamn som det står där."
+    )
     assert "«Atlantis kommun»" in messages["4", "Parter"] and "Region" not in messages["4", "Parter"]
     assert "«ingen@example.org»" in messages["5", "Ägare"]
-    assert messages["7", "Diarienummer"] == "Diarienumret finns redan på rad 6 i filen."
+    assert (
+        messages["7", "Diarienummer"]
+        == "Diarienumret finns redan på rad 6 i filen. Varje avtal ska ha ett eget diarienummer."
+    )
     assert messages["8", "Diarienummer"].startswith("Diarienumret används redan av ett annat avtal i registret")
     assert "Avvikelsehantering i samverkan" in messages["8", "Diarienummer"]
     assert messages["9", "Titel"] == "Titel måste anges."
-    assert messages["10", "Giltig till"] == "Slutdatum måste vara efter giltig från-datum."
-    assert messages["11", "Typ"].startswith("Okänt värde «Kontrakt». Använd en av: Avtal, Överenskommelse")
-    assert messages["12", "Status"].startswith("Okänt värde «Pågående». Använd en av: Utkast, Gällande")
-    assert messages["13", "Granskningscykel"].startswith("Okänd granskningscykel «Ibland»")
-    assert messages["16", "Hör till avtal"].startswith("Okänt avtal «Finns inte 2020/1»")
-    assert messages["17", "Ersatt av"] == "Ange vilket avtal som ersätter detta."
-    assert "mellan 1 och 100" in messages["18", "Granskningscykel"]
-    assert messages["21", "Ersatt av"] == "Ett avtal kan inte hänvisa till sig självt."
+    assert messages["10", "Giltig till"] == "Slutdatumet måste ligga efter datumet i Giltig från."
+    assert messages["11", "Typ"].startswith("Värdet «Kontrakt» känns inte igen. Använd ett av: Avtal, Överenskommelse")
+    assert messages["12", "Status"].startswith("Värdet «Pågående» känns inte igen. Använd ett av: Utkast, Gällande")
+    assert messages["13", "Uppföljningscykel"].startswith("Uppföljningscykeln «Ibland» känns inte igen")
+    assert messages["16", "Hör till avtal"].startswith(
+        "Avtalet «Finns inte 2020/1» finns varken i filen eller i registret."
+    )
+    assert (
+        messages["17", "Ersatt av"]
+        == "Ange i Ersatt av vilket avtal som ersätter det här avtalet; det krävs när status är Ersatt."
+    )
+    assert "mellan 1 och 100" in messages["18", "Uppföljningscykel"]
+    assert (
+        messages["21", "Ersatt av"]
+        == "Ett avtal kan inte hänvisa till sig självt. Ange ett annat avtals diarienummer eller titel."
+    )
     assert "Filen har 19 problem. Inget har sparats." in text(preview)
     assert counts() == before
     assert Agreement.get_by_id(numbered.id).title == "Avvikelsehantering i samverkan"
@@ -451,10 +469,16 @@ def test_layout_problems(seeded, client):
     header = [*HEADER[:3], "Färg", *HEADER[3:]]
     rows = [[*new_row(1)[:3], "blå", *new_row(1)[3:]]]
     found = problem_table(upload(client, "extra.xlsx", xlsx_file(rows, header)))
-    assert found == [("1", "Färg", "Okänd kolumn; den kan inte importeras.")]  # the export's header is row 1
+    assert found == [
+        (
+            "1",
+            "Färg",
+            "Kolumnen finns inte i registrets export och kan inte importeras. Byt namn på den eller ta bort den.",
+        )
+    ]  # the export's header is row 1
     no_group = [h for h in HEADER if h != "Ansvarig grupp"]
     found = problem_table(upload(client, "utan.csv", csv_file([new_row(1)[:5]], no_group[:5])))
-    assert found == [("6", "Ansvarig grupp", "Kolumnen saknas.")]
+    assert found == [("6", "Ansvarig grupp", "Kolumnen saknas men måste finnas i filen.")]
     found = problem_table(upload(client, "tom.csv", csv_file([])))
     assert found == [("–", "–", "Filen innehåller inga avtal under rubrikraden.")]
 
@@ -486,8 +510,8 @@ def test_a_file_that_is_no_spreadsheet_gets_a_clear_error(client, tmp_path):
         ("avtal.xlsx", png, "Filen är inte en XLSX-fil (Excel-arbetsbok). Välj en .xlsx- eller .csv-fil."),
         ("avtal.csv", png, "Filen är inte en CSV-fil (den innehåller binära data). Välj en .csv- eller .xlsx-fil."),
         ("gammal.xls", b"\xd0\xcf\x11\xe0" + bytes(100), "Filformatet stöds inte."),
-        ("trasig.xlsx", b"PK\x03\x04" + bytes(100), "Filen kunde inte läsas som XLSX (Excel-arbetsbok)"),
-        ("brev.csv", "Hej!\nHär kommer listan.\n".encode(), "Hittade ingen rubrikrad i filen."),
+        ("trasig.xlsx", b"PK\x03\x04" + bytes(100), "Filen kunde inte läsas som en Excel-arbetsbok"),
+        ("brev.csv", "Hej!\nHär kommer listan.\n".encode(), "Filen har ingen rubrikrad."),
         ("tom.csv", b"", "Filen är tom."),
     ]
     for name, content, message in cases:
@@ -508,7 +532,7 @@ def test_a_file_that_is_no_spreadsheet_gets_a_clear_error(client, tmp_path):
 def test_preview_writes_nothing_and_commit_writes_through_save_agreement(seeded, client):
     lakar = agreement(LAKAR)
     header = ["Titel", "Typ", "Status", "Ansvarig grupp", "Diarienummer", "Giltig från", "Giltig till"]
-    header += ["Granskningscykel", "Hör till avtal", "Ersatt av"]
+    header += ["Granskningscykel", "Hör till avtal", "Ersatt av"]  # the cycle's header in earlier exports: still read
     rows = [
         ["Importerat avtal 001", "Avtal", "Gällande", ALDRE, "IMP 2026/1", "2026-01-01", "2028-12-31", "Årligen"],
         # Refers to a new row further down: that one is created first.
@@ -623,8 +647,9 @@ def test_cycle_texts_read_back(plain_ctx):
     assert spreadsheet.describe_cycle("FREQ=MONTHLY;INTERVAL=6") == "Var 6:e månad"
     assert spreadsheet.parse_cycle("var 2:a år") == "FREQ=YEARLY;INTERVAL=2"
     assert spreadsheet.parse_cycle("Kvartalsvis") == "FREQ=MONTHLY;INTERVAL=3"
-    assert spreadsheet.parse_cycle("Ingen fast granskningscykel") == ""
-    with pytest.raises(ValueError, match="Okänd granskningscykel"):
+    assert spreadsheet.parse_cycle("Ingen fast granskningscykel") == ""  # as earlier exports wrote it
+    assert spreadsheet.parse_cycle("Ingen fast uppföljningscykel") == ""
+    with pytest.raises(ValueError, match="känns inte igen"):
         spreadsheet.parse_cycle("När det behövs")
 
 
@@ -654,7 +679,7 @@ def test_command_dry_run_and_import(seeded, runner, tmp_path):
     path.write_bytes(csv_file([new_row(1, notes="Ny anteckning"), new_row(2), new_row(3, review_rule="Ibland")]))
     bad = runner.invoke(args=["import", str(path), "--dry-run"])
     assert bad.exit_code == 1
-    assert "rad 9, Granskningscykel: Okänd granskningscykel «Ibland»" in bad.output
+    assert "rad 9, Uppföljningscykel: Uppföljningscykeln «Ibland» känns inte igen" in bad.output
     assert "3 rader: 0 nya, 1 ändrade, 1 oförändrade, 1 med problem. Inget har importerats." in bad.output
 
     unreadable = tmp_path / "avtal.txt"

@@ -54,16 +54,15 @@ from tests.test_no_codes import PATTERNS
 pytestmark = pytest.mark.browser
 
 # --- Words of the interface the journeys find things by --------------------------------------------------
-# The yearly review's name is changing ("granskning" -> "uppföljning", issue #12 item 8): each word below is
-# one line to change. (The reminder email already says "uppföljning".)
-REGISTER_REVIEW = "Registrera granskning"  # the agreement page's button and the form's heading
-SAVE_REVIEW = "Spara granskning"
-REVIEW_RECORDED = "Granskningen har registrerats."
-REVIEW_REPEATED = "Granskningen var redan registrerad; formuläret skickades två gånger."
-REVIEW_DATE = "Granskningsdatum"
-REVIEWED_BY = "Granskad av (person)"
-AUDITOR_ROLE = "Granskare (revisor)"  # the auditor's role, shown beside the name in the header
-EXPIRES_SOON = "Går snart ut"  # the badge of an agreement expiring within the dashboard's window
+# The words a person reads (the yearly review is an "uppföljning", issue #12 item 8), one line each.
+REGISTER_REVIEW = "Registrera uppföljning"  # the agreement page's button and the form's heading
+SAVE_REVIEW = "Spara uppföljning"
+REVIEW_RECORDED = "Uppföljningen har registrerats."
+REVIEW_REPEATED = "Uppföljningen var redan registrerad; formuläret skickades två gånger."
+REVIEW_DATE = "Uppföljningsdatum"
+REVIEWED_BY = "Uppföljd av (person)"
+AUDITOR_ROLE = "Revisor"  # the auditor's role, shown beside the name in the header
+EXPIRES_SOON = "Upphör snart"  # the badge of an agreement expiring within the dashboard's window
 MAIL_REVIEW_LINK = "Registrera uppföljningen"  # the reminder email's link to the review form
 ACKNOWLEDGE = "Vi arbetar med det"  # the overdue notice's link, the confirm page's heading
 CONFIRM_ACKNOWLEDGE = "Bekräfta: vi arbetar med det"
@@ -394,7 +393,9 @@ def test_secretary_records_the_review_reko_decided(app, page):
         expect(page.get_by_role("alert")).to_contain_text("Formuläret innehåller fel och har inte sparats.")
         new_expiry = page.get_by_label("Nytt slutdatum")
         expect(new_expiry).to_have_attribute("aria-invalid", "true")
-        expect(page.locator("#new_expires_on-error")).to_have_text("Ange nytt slutdatum när avtalet förlängs.")
+        expect(page.locator("#new_expires_on-error")).to_have_text(
+            "Ange ett nytt slutdatum som ÅÅÅÅ-MM-DD när avtalet förlängs."
+        )
         expect(page.get_by_label("Beslutsreferens")).to_have_value("ReKo 2026-11-20 § 7")
         journey.step(page, "review-form-error")
         new_expiry.fill("2028-12-31")

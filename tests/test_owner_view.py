@@ -151,7 +151,7 @@ def test_the_list_filters_by_owner(app, small_register):
     for value, message in (
         ("abc", "Ägare anges som en persons id (ett heltal) eller me för dig själv"),
         ("-1", "Ägare anges som en persons id"),
-        ("99999", "Det finns ingen person med id 99999 i registret."),
+        ("99999", "Det finns ingen person med id 99999 i registret. Välj en ägare i listan."),
     ):
         found, page = titles(f"/agreements?owner={value}", status=400)
         assert found == set() and message in page, value

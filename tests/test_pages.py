@@ -233,7 +233,7 @@ def test_dashboard_leads_to_lakaruppdrag(seeded, client):
     assert "Region Jönköpings län" in parties and "Värnamo kommun" in parties
     assert "Kommunal utveckling" not in parties
     assert "beredning.reko@example.org" in html and "beredning.aldre@example.org" in html
-    assert "Går snart ut" in html and "om 38 dagar" in html
+    assert "Upphör snart" in html and "om 38 dagar" in html
 
 
 def test_dashboard_lists_the_first_fifty_and_counts_them_all(seeded, client):
@@ -461,35 +461,59 @@ INVALID_AGREEMENTS = [
     (
         {"valid_from": "2026-06-01", "expires_on": "2026-01-01"},
         "expires_on",
-        "Slutdatum måste vara efter giltig från-datum.",
+        "Slutdatumet måste ligga efter datumet i Giltig från.",
     ),
     (
         {"valid_from": "2026-06-01", "expires_on": "2026-06-01"},
         "expires_on",
-        "Slutdatum måste vara efter giltig från-datum.",
+        "Slutdatumet måste ligga efter datumet i Giltig från.",
     ),
-    ({"responsible_group": "99999"}, "responsible_group", "Okänd grupp"),
+    ({"responsible_group": "99999"}, "responsible_group", "Gruppen finns inte i registret."),
     ({"responsible_group": ""}, "responsible_group", "Ansvarig grupp måste anges."),
-    ({"valid_from": "2026-02-30"}, "valid_from", "Inte ett giltigt datum"),
-    ({"expires_on": "31/12/2029"}, "expires_on", "Inte ett giltigt datum"),
-    ({"case_number": " RJL 2023/1235 "}, "case_number", "Diarienumret finns redan på ett annat avtal."),
+    (
+        {"valid_from": "2026-02-30"},
+        "valid_from",
+        "Datumet kunde inte läsas. Ange det som ÅÅÅÅ-MM-DD, till exempel 2027-03-31.",
+    ),
+    (
+        {"expires_on": "31/12/2029"},
+        "expires_on",
+        "Datumet kunde inte läsas. Ange det som ÅÅÅÅ-MM-DD, till exempel 2027-03-31.",
+    ),
+    (
+        {"case_number": " RJL 2023/1235 "},
+        "case_number",
+        "Diarienumret finns redan på ett annat avtal. Ange avtalets eget diarienummer.",
+    ),
     (
         {"documents": "Avtalstext | www.example.org/avtal.pdf"},
         "documents",
-        "Rad 1: länken måste börja med http:// eller https://",
+        "Rad 1: länken måste börja med http:// eller https://. Skriv en länk per rad: Titel | https://…",
     ),
     (
         {"documents": "Avtalstext | https://example.org/a.pdf\n\nftp://example.org/b"},
         "documents",
-        "Rad 3: länken måste börja med http:// eller https://",
+        "Rad 3: länken måste börja med http:// eller https://. Skriv en länk per rad: Titel | https://…",
     ),
-    ({"parties": ["99999"]}, "parties", "Okänd part: 99999"),
-    ({"contributing_groups": ["99999"]}, "contributing_groups", "Okänd grupp: 99999"),
-    ({"owners": ["99998", "99999"]}, "owners", "Okänd person: 99998, 99999"),
-    ({"review_interval": "0"}, "review_interval", "Ange ett tal mellan 1 och 100."),
-    ({"status": "replaced"}, "replaced_by", "Ange vilket avtal som ersätter detta."),
-    ({"parent": "99999"}, "parent", "Okänt avtal."),
-    ({"kind": "kontrakt"}, "kind", "Inte ett giltigt val"),
+    ({"parties": ["99999"]}, "parties", "Det finns ingen part med id 99999 i registret. Välj parter i listan."),
+    (
+        {"contributing_groups": ["99999"]},
+        "contributing_groups",
+        "Det finns ingen grupp med id 99999 i registret. Välj grupper i listan.",
+    ),
+    (
+        {"owners": ["99998", "99999"]},
+        "owners",
+        "Det finns inga personer med id 99998, 99999 i registret. Välj personer i listan.",
+    ),
+    ({"review_interval": "0"}, "review_interval", "Ange ett heltal mellan 1 och 100."),
+    (
+        {"status": "replaced"},
+        "replaced_by",
+        "Ange i Ersatt av vilket avtal som ersätter det här avtalet; det krävs när status är Ersatt.",
+    ),
+    ({"parent": "99999"}, "parent", "Avtalet finns inte i registret. Välj ett avtal i listan."),
+    ({"kind": "kontrakt"}, "kind", "Värdet finns inte i listan. Välj ett av listans värden."),
 ]
 
 
@@ -524,10 +548,14 @@ def test_editing_an_agreement(seeded, client, subtests):
     original = form_fields(client, f"/agreements/{lakar.id}/edit")
     for changes, field, message in [
         ({"title": ""}, "title", "Titel måste anges."),
-        ({"expires_on": "2024-12-31"}, "expires_on", "Slutdatum måste vara efter giltig från-datum."),
-        ({"parent": str(lakar.id)}, "parent", "Ett avtal kan inte hänvisa till sig självt."),
-        ({"parties": ["99999"]}, "parties", "Okänd part: 99999"),
-        ({"documents": "inte en länk"}, "documents", "Rad 1: länken måste börja med http:// eller https://"),
+        ({"expires_on": "2024-12-31"}, "expires_on", "Slutdatumet måste ligga efter datumet i Giltig från."),
+        ({"parent": str(lakar.id)}, "parent", "Ett avtal kan inte hänvisa till sig självt. Välj ett annat avtal."),
+        ({"parties": ["99999"]}, "parties", "Det finns ingen part med id 99999 i registret. Välj parter i listan."),
+        (
+            {"documents": "inte en länk"},
+            "documents",
+            "Rad 1: länken måste börja med http:// eller https://. Skriv en länk per rad: Titel | https://…",
+        ),
     ]:
         with subtests.test(field=field):
             response = client.post(f"/agreements/{lakar.id}/edit", data={**original, **changes})
@@ -585,36 +613,56 @@ def test_invalid_review_is_refused_and_nothing_is_saved(seeded, client, subtests
     assert form_fields(client, f"/agreements/{clinics.id}/reviews/new")["reviewed_on"] == "2026-11-23"
     before = {row.id: dict(row.__data__) for row in (clinics, lakar)}
     for target, changes, field, message in [
-        (clinics, {"reviewed_on": "2026-11-24"}, "reviewed_on", "Granskningsdatum kan inte ligga i framtiden."),
-        (clinics, {"reviewed_on": ""}, "reviewed_on", "Ange granskningsdatum."),
-        # DataRequired replaces WTForms' "Inte ett giltigt datum" with this (see the report):
-        (clinics, {"reviewed_on": "2026-11-31"}, "reviewed_on", "Inte ett giltigt datum"),
+        (
+            clinics,
+            {"reviewed_on": "2026-11-24"},
+            "reviewed_on",
+            "Uppföljningsdatumet kan inte ligga i framtiden. Ange dagens datum eller ett tidigare.",
+        ),
+        (
+            clinics,
+            {"reviewed_on": ""},
+            "reviewed_on",
+            "Ange uppföljningsdatum som ÅÅÅÅ-MM-DD, till exempel 2027-03-31.",
+        ),
+        # A date WTForms cannot read: its own message, said as a sentence (registry/forms.py).
+        (
+            clinics,
+            {"reviewed_on": "2026-11-31"},
+            "reviewed_on",
+            "Datumet kunde inte läsas. Ange det som ÅÅÅÅ-MM-DD, till exempel 2027-03-31.",
+        ),
         (
             clinics,
             {"reviewer": "", "reviewer_name": "  "},
             "reviewer_name",
-            "Ange vem som granskade (person eller namn).",
+            "Ange vem som följde upp avtalet: välj en person eller skriv ett namn.",
         ),
-        (clinics, {"reviewer": "99999"}, "reviewer", "Okänd person."),
-        (clinics, {"outcome": "extended"}, "new_expires_on", "Ange nytt slutdatum när avtalet förlängs."),
+        (clinics, {"reviewer": "99999"}, "reviewer", "Personen finns inte i registret. Välj en person i listan."),
+        (
+            clinics,
+            {"outcome": "extended"},
+            "new_expires_on",
+            "Ange ett nytt slutdatum som ÅÅÅÅ-MM-DD när avtalet förlängs.",
+        ),
         (
             clinics,
             {"outcome": "extended", "new_expires_on": "2026-11-01"},
             "new_expires_on",
-            "Nytt slutdatum måste vara efter granskningsdatum.",
+            "Det nya slutdatumet måste ligga efter uppföljningsdatumet.",
         ),
         (
             clinics,
             {"new_expires_on": "2028-12-31"},
             "new_expires_on",
-            "Nytt slutdatum anges bara när avtalet förlängs.",
+            "Ange bara ett nytt slutdatum när utfallet är Förlängd. Töm fältet eller välj Förlängd.",
         ),
-        (clinics, {"outcome": "forgotten"}, "outcome", "Inte ett giltigt val"),
+        (clinics, {"outcome": "forgotten"}, "outcome", "Värdet finns inte i listan. Välj ett av listans värden."),
         (
             lakar,
             {"outcome": "extended", "new_expires_on": "2026-12-30"},
             "new_expires_on",
-            "Nytt slutdatum måste vara efter nuvarande slutdatum.",
+            "Det nya slutdatumet måste ligga efter det nuvarande, 2026-12-31.",
         ),
     ]:
         with subtests.test(agreement=target.id, **changes):
@@ -638,10 +686,10 @@ def test_review_outcomes(seeded, client, subtests):
     assert (saved.outcome, saved.reviewer_id, saved.reviewed_on) == ("unchanged", reviewer, datetime.date(2026, 11, 20))
     page = client.get(f"/agreements/{clinics.id}")
     history = section(page, "reviews-heading")
-    assert "Granskningshistorik" in history
+    assert "Uppföljningar" in history
     assert "2026-11-20" in history and "Oförändrad" in history and "Beredningsansvarig Barn och unga" in history
-    assert "Granskningen har registrerats." in text(page)
-    assert "Nästa granskning</dt><dd>2027-11-20</dd>" in text(page)
+    assert "Uppföljningen har registrerats." in text(page)
+    assert "Nästa uppföljning</dt><dd>2027-11-20</dd>" in text(page)
     assert clinics.id not in listed(client.get("/agreements", query_string={"deadline": "review_overdue"}))
 
     cases = [
@@ -676,7 +724,7 @@ def test_review_outcomes(seeded, client, subtests):
     terminated = agreement(cases[2][0]).id
     assert terminated not in listed(client.get("/agreements", query_string={"deadline": "attention"}))
     page = text(client.get(f"/agreements/{terminated}"))
-    assert "Uppsagt" in page and "Nästa granskning</dt><dd>–</dd>" in page
+    assert "Uppsagt" in page and "Nästa uppföljning</dt><dd>–</dd>" in page
     dashboard = text(client.get("/"))
     assert '<span class="count">1</span><span class="card-label">Uppsagt</span>' in dashboard
     assert '<span class="count">2</span><span class="card-label">Under revidering</span>' in dashboard
@@ -685,9 +733,13 @@ def test_review_outcomes(seeded, client, subtests):
 # --- groups, organisations, people ------------------------------------------
 
 ENTITIES = {
-    "groups": (Group, "name", "Det finns redan en grupp med det namnet."),
-    "organisations": (Organisation, "name", "Det finns redan en organisation med det namnet."),
-    "people": (Person, "email", "Det finns redan en person med den e-postadressen."),
+    "groups": (Group, "name", "Det finns redan en grupp med det namnet. Välj ett annat namn."),
+    "organisations": (Organisation, "name", "Det finns redan en part med det namnet. Välj ett annat namn."),
+    "people": (
+        Person,
+        "email",
+        "Det finns redan en person med den e-postadressen. Varje person ska ha en egen e-postadress.",
+    ),
 }
 
 
@@ -779,14 +831,44 @@ def test_entity_forms_refuse_bad_input(seeded, client, subtests):
             "email",
             ENTITIES["people"][2],
         ),
-        ("groups", "ReKo", {"parent": "ReKo"}, "parent", "En grupp kan inte ligga under sig själv."),
-        ("groups", "ReKo", {"parent": BARN}, "parent", "En grupp kan inte ligga under sig själv."),
-        ("groups", "Kommunalt forum", {"parent": BARN}, "parent", "En grupp kan inte ligga under sig själv."),
+        (
+            "groups",
+            "ReKo",
+            {"parent": "ReKo"},
+            "parent",
+            "En grupp kan inte ligga under sig själv. Välj en annan överordnad grupp.",
+        ),
+        (
+            "groups",
+            "ReKo",
+            {"parent": BARN},
+            "parent",
+            "En grupp kan inte ligga under sig själv. Välj en annan överordnad grupp.",
+        ),
+        (
+            "groups",
+            "Kommunalt forum",
+            {"parent": BARN},
+            "parent",
+            "En grupp kan inte ligga under sig själv. Välj en annan överordnad grupp.",
+        ),
         ("groups", None, {"name": " "}, "name", "Namn måste anges."),
-        ("groups", None, {"mailbox": "inte-en-adress"}, "mailbox", "Ogiltig e-postadress."),
+        (
+            "groups",
+            None,
+            {"mailbox": "inte-en-adress"},
+            "mailbox",
+            "E-postadressen är inte giltig. Skriv den som namn@exempel.se.",
+        ),
         ("organisations", None, {"name": ""}, "name", "Namn måste anges."),
-        ("people", None, {"email": "inte-en-adress"}, "email", "Ogiltig e-postadress."),
-        ("people", None, {"email": ""}, "email", "E-post måste anges."),
+        (
+            "people",
+            None,
+            {"email": "inte-en-adress"},
+            "email",
+            "E-postadressen är inte giltig. Skriv den som namn@exempel.se.",
+        ),
+        ("people", None, {"email": ""}, "email", "Ange en e-postadress, till exempel namn@exempel.se."),
     ]
     snapshot = {kind: {r.id: dict(r.__data__) for r in model.select()} for kind, (model, _k, _m) in ENTITIES.items()}
     for kind, existing, changes, field, message in refusals:

@@ -106,8 +106,8 @@ def test_html_and_text_say_the_same_and_no_stage_code_appears(team, overdue, smt
         # The same links in both.
         assert set(links_in(message.text)) == set(re.findall(r'href="([^"]+)"', message.html))
     advance, late = messages
-    assert "Beslutas senast vid Testgruppen möte 2026-02-20" in visible_text(advance.html)
-    assert "Beslutas senast vid Testgruppen möte 2026-02-20" in flat(advance.text)
+    assert "Beslutas senast vid Testgruppens möte 2026-02-20" in visible_text(advance.html)
+    assert "Beslutas senast vid Testgruppens möte 2026-02-20" in flat(advance.text)
     assert "(58 dagar sedan)" not in late.text and "(1 dag sedan)" in late.text
 
 
@@ -133,7 +133,7 @@ def test_a_person_in_two_roles_reads_both_reasons_each_with_its_agreements(team,
     reminders.run_pass(date(2026, 3, 4))
     (message,) = smtp.to(CHAIR)
     assert "står som ägare av avtalet. (Avtal om läkemedel)" in message.text
-    assert "ordförande i avtalets ansvariga grupp och tidsfristen har passerats. (Avtal om hemsjukvård)" in message.text
+    assert "ordförande i avtalets ansvariga grupp och tidsfristen har passerat. (Avtal om hemsjukvård)" in message.text
     assert "sekreterare" not in message.text.split("-- ")[0].split("\n\n")[-2]
 
 
@@ -157,7 +157,7 @@ def test_the_choice_is_made_on_the_person_form(app, team, smtp):
     group, owner = team
     admin = client_as(app, "admin")
     page = admin.get(f"/people/{owner.id}/edit").get_data(as_text=True)
-    assert 'name="reminder_delivery"' in page and "Ett mejl per avtal" in page
+    assert 'name="reminder_delivery"' in page and "Ett e-postmeddelande per avtal" in page
     response = admin.post(
         f"/people/{owner.id}/edit",
         data={"name": owner.name, "email": owner.email, "reminder_delivery": "each"},
@@ -165,7 +165,7 @@ def test_the_choice_is_made_on_the_person_form(app, team, smtp):
     assert response.status_code == 302
     assert Person.get_by_id(owner.id).reminder_delivery == "each"
     trail = admin.get("/audit").get_data(as_text=True)  # the change, in words
-    assert "Påminnelser per e-post" in trail and "Ett mejl per avtal" in trail
+    assert "Påminnelser per e-post" in trail and "Ett e-postmeddelande per avtal" in trail
     assert "reminder_delivery" not in trail
     response = admin.post(
         f"/people/{owner.id}/edit",

@@ -52,9 +52,9 @@ def test_meetings_can_be_added_and_removed(seeded, client):
     page = text(client.get(f"/groups/{reko.id}"))
     assert "2026-11-20" in page and "Beslutsmöte" in page
     again = client.post(f"/groups/{reko.id}/meetings", data={"meets_on": "2026-11-20"}, follow_redirects=True)
-    assert "Gruppen har redan ett möte det datumet." in text(again)
+    assert "Gruppen har redan ett möte den dagen. Välj ett annat datum." in text(again)
     bad = client.post(f"/groups/{reko.id}/meetings", data={"meets_on": "20 nov"}, follow_redirects=True)
-    assert "Inte ett giltigt datum" in text(bad)
+    assert "Datumet kunde inte läsas. Ange det som ÅÅÅÅ-MM-DD, till exempel 2027-03-31." in text(bad)
     assert GroupMeeting.select().where(GroupMeeting.group == reko).count() == 1
     other = Group.get(Group.name == "Kommunalt forum")
     assert client.post(f"/groups/{other.id}/meetings/{meeting.id}/delete").status_code == 404

@@ -389,7 +389,7 @@ def test_email_names_the_last_meeting_before_the_deadline_and_when_material_is_d
     pass_for(date(2026, 7, 3))
     for email in LAKAR_AHEAD:
         (message,) = smtp.to(email)
-        assert "Beslutas senast vid ReKo möte 2026-11-20; underlaget ska vara klart 2026-10-30." in message.text
+        assert "Beslutas senast vid ReKo:s möte 2026-11-20; underlaget ska vara klart 2026-10-30." in message.text
         assert "2027-02-01" not in message.text and "2026-06-12" not in message.text
         assert "2026-11-20" in message.html and "2026-10-30" in message.html
     # A group without meetings says so.

@@ -19,7 +19,7 @@ LAKAR_TITLE = (
 BARN = "Strategigrupp Barn och unga"
 TITLES = {
     "expiring": "Avtal som upphör",
-    "overdue": "Försenade granskningar",
+    "overdue": "Försenade uppföljningar",
     "unowned": "Avtal utan ägare eller ansvarig grupp",
     "reminders": "Misslyckade och eskalerade påminnelser",
     "register": "Hela registret",
@@ -35,13 +35,13 @@ AGREEMENT_HEADER = [
     "Ägare",
     "Giltig från",
     "Giltig till",
-    "Nästa granskning",
-    "Senaste granskning",
+    "Nästa uppföljning",
+    "Senaste uppföljning",
 ]
 EXPIRING_HEADER = [*AGREEMENT_HEADER, "Dagar kvar"]
 OVERDUE_HEADER = [*AGREEMENT_HEADER, "Dagar försenad"]
 REMINDER_HEADER = [
-    "Avtal-id",
+    "Avtals-id",
     "Avtal",
     "Tidsfrist",
     "Datum",

@@ -296,7 +296,7 @@ def test_changing_ones_password(ctx, anonymous):
         "/account/password", data={"current": "inte-mitt-lösenord", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
     )
     assert response.status_code == 422
-    assert field_error(response, "current") == "Fel lösenord."
+    assert field_error(response, "current") == "Lösenordet stämmer inte. Skriv ditt nuvarande lösenord."
     response = anonymous.post("/account/password", data={"current": PASSWORD, "password": "kort", "confirm": "kort"})
     assert response.status_code == 422
     assert field_error(response, "password") == "Lösenordet måste ha minst 12 tecken."
@@ -304,7 +304,7 @@ def test_changing_ones_password(ctx, anonymous):
         "/account/password", data={"current": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD + "x"}
     )
     assert response.status_code == 422
-    assert field_error(response, "confirm") == "Lösenorden är inte lika."
+    assert field_error(response, "confirm") == "Lösenorden stämmer inte överens. Skriv samma lösenord i båda fälten."
     assert User.get_by_id(anna.id).password_hash == old_hash
 
     response = anonymous.post(
@@ -406,7 +406,10 @@ def test_create_user_command(ctx, runner):
     result = runner.invoke(
         args=["create-user", "--email", "per@example.org", "--name", "Per", "--role", "editor", "--password", pw]
     )
-    assert result.exit_code == 1 and "En redaktör måste höra till minst en grupp." in result.output
+    assert (
+        result.exit_code == 1
+        and "En redaktör måste höra till minst en grupp. Välj en eller flera grupper." in result.output
+    )
     result = runner.invoke(
         args=["create-user", "--email", "per@example.org", "--name", "Per", "--role", "viewer", "--password", "kort"]
     )

@@ -18,13 +18,25 @@ LONG_CASE_NUMBER = "RJL " + "9" * 97  # 101 characters: one more than any way in
 
 # (domain field, bad value as the form, the API and the file write it, a part of the message)
 BAD_VALUES = [
-    ("expires_on", "0001-01-05", "Ange ett datum mellan 1900-01-01 och 2999-12-31."),
-    ("expires_on", "9999-12-31", "Ange ett datum mellan 1900-01-01 och 2999-12-31."),
-    ("valid_from", "9999-12-01", "Ange ett datum mellan 1900-01-01 och 2999-12-31."),
+    (
+        "expires_on",
+        "0001-01-05",
+        "Datumet ligger utanför det tillåtna intervallet. Ange ett datum mellan 1900-01-01 och 2999-12-31.",
+    ),
+    (
+        "expires_on",
+        "9999-12-31",
+        "Datumet ligger utanför det tillåtna intervallet. Ange ett datum mellan 1900-01-01 och 2999-12-31.",
+    ),
+    (
+        "valid_from",
+        "9999-12-01",
+        "Datumet ligger utanför det tillåtna intervallet. Ange ett datum mellan 1900-01-01 och 2999-12-31.",
+    ),
     ("title", "ctrl\u0001char", "får inte innehålla radbrytningar"),
     ("title", "Rad ett\r\nRad två", "får inte innehålla radbrytningar"),
     ("short_name", "Kort\nnamn", "får inte innehålla radbrytningar"),
-    ("case_number", LONG_CASE_NUMBER, "Högst 100 tecken"),
+    ("case_number", LONG_CASE_NUMBER, "högst 100 tecken"),
     ("legal_basis", "5 kap.\t9 a § SoL", "får inte innehålla radbrytningar"),
     ("description", "Beskrivning\u0007med klocka", "får inte innehålla styrtecken"),
 ]

@@ -9,15 +9,15 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 MESSAGES = {
-    400: _l("Begäran kunde inte tolkas."),
-    401: _l("Ange en giltig API-nyckel: Authorization: Bearer <nyckel>."),
+    400: _l("Begäran kunde inte tolkas. Kontrollera adressen, parametrarna och innehållet mot API-beskrivningen."),
+    401: _l("API-nyckeln saknas eller är ogiltig. Skicka en giltig nyckel i huvudet Authorization: Bearer <nyckel>."),
     403: _l("Du har inte behörighet till det här. Kontakta registrets administratör om du behöver det."),
-    404: _l("Det finns ingenting på den adressen."),
-    405: _l("Metoden kan inte användas på den adressen."),
-    406: _l("API:t svarar bara med JSON."),
-    413: _l("Begäran är för stor."),
-    415: _l("Skicka innehållet som JSON (Content-Type: application/json)."),
-    422: _l("Uppgifterna är inte giltiga."),
+    404: _l("Det finns ingenting på den adressen. Kontrollera adressen mot API-beskrivningen."),
+    405: _l("HTTP-metoden kan inte användas på den adressen. Huvudet Allow visar vilka metoder som går att använda."),
+    406: _l("API:t svarar bara med JSON. Skicka Accept: application/json eller utelämna huvudet Accept."),
+    413: _l("Begäran är för stor. Skicka mindre innehåll i varje anrop."),
+    415: _l("Innehållet måste vara JSON. Skicka det med Content-Type: application/json."),
+    422: _l("Uppgifterna är inte giltiga. Se vad som är fel i varje fält under fields."),
     429: _l("För många försök. Vänta en stund och försök igen."),
     500: _l("Ett oväntat fel inträffade. Felet är loggat."),
     503: _l("Databasen svarar inte just nu. Försök igen om en stund."),

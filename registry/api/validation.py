@@ -68,14 +68,18 @@ def _resolve(schema, components):
 def _date(text, schema):
     """(date, message): a strict YYYY-MM-DD date within the schema's x-earliest/x-latest."""
     if not isinstance(text, str) or not DATE_RE.match(text):
-        return None, _("Ange ett datum som ÅÅÅÅ-MM-DD.")
+        return None, _("Datumet kunde inte läsas. Ange det som ÅÅÅÅ-MM-DD, till exempel 2027-03-31.")
     try:
         value = datetime.date.fromisoformat(text)
     except ValueError:
-        return None, _("Ange ett datum som ÅÅÅÅ-MM-DD.")
+        return None, _("Datumet kunde inte läsas. Ange det som ÅÅÅÅ-MM-DD, till exempel 2027-03-31.")
     earliest, latest = schema.get("x-earliest"), schema.get("x-latest")
     if (earliest and text < earliest) or (latest and text > latest):
-        return None, _("Ange ett datum mellan %(earliest)s och %(latest)s.", earliest=earliest, latest=latest)
+        return None, _(
+            "Datumet ligger utanför det tillåtna intervallet. Ange ett datum mellan %(earliest)s och %(latest)s.",
+            earliest=earliest,
+            latest=latest,
+        )
     return value, None
 
 
@@ -89,27 +93,29 @@ def check(schema, value, components, path="", errors=None):
     field = path or "body"
     if value is None:
         if not schema.get("nullable"):
-            errors[field] = _("Värdet får inte vara null.")
+            errors[field] = _("Värdet får inte vara null. Ange ett värde.")
         return None, errors
     kind = schema.get("type")
     if kind == "string":
         if not isinstance(value, str):
-            errors[field] = _("Ange en text.")
+            errors[field] = _("Värdet måste vara en text (en JSON-sträng).")
             return None, errors
         if BAD_CHARACTERS.search(value):
-            errors[field] = _("Texten innehåller otillåtna tecken.")
+            errors[field] = _("Texten innehåller otillåtna tecken, till exempel styrtecken. Ta bort dem.")
             return None, errors
         if "enum" in schema and value not in schema["enum"]:
-            errors[field] = _("Välj ett av: %(choices)s.", choices=", ".join(schema["enum"]))
+            errors[field] = _(
+                "Värdet finns inte bland de tillåtna. Välj ett av: %(choices)s.", choices=", ".join(schema["enum"])
+            )
             return None, errors
         if len(value) < schema.get("minLength", 0):
-            errors[field] = _("Fältet får inte vara tomt.")
+            errors[field] = _("Fältet får inte vara tomt. Ange en text.")
             return None, errors
         if "maxLength" in schema and len(value) > schema["maxLength"]:
-            errors[field] = _("Högst %(n)s tecken.", n=schema["maxLength"])
+            errors[field] = _("Texten är för lång. Den får vara högst %(n)s tecken.", n=schema["maxLength"])
             return None, errors
         if "pattern" in schema and not re.search(schema["pattern"], value):
-            errors[field] = _("Värdet har inte rätt form (%(pattern)s).", pattern=schema["pattern"])
+            errors[field] = _("Värdet har fel form. Det ska matcha mönstret %(pattern)s.", pattern=schema["pattern"])
             return None, errors
         if schema.get("format") == "date":
             converted, message = _date(value, schema)
@@ -121,41 +127,47 @@ def check(schema, value, components, path="", errors=None):
         return value, errors
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
-            errors[field] = _("Ange ett heltal.")
+            errors[field] = _("Värdet är inget heltal. Ange ett heltal, till exempel 6.")
             return None, errors
         low, high = schema.get("minimum"), schema.get("maximum")
         if (low is not None and value < low) or (high is not None and value > high):
-            errors[field] = _("Ange ett heltal mellan %(low)s och %(high)s.", low=low, high=high)
+            errors[field] = _(
+                "Talet ligger utanför det tillåtna intervallet. Ange ett heltal mellan %(low)s och %(high)s.",
+                low=low,
+                high=high,
+            )
             return None, errors
         return value, errors
     if kind == "boolean":
         if not isinstance(value, bool):
-            errors[field] = _("Ange true eller false.")
+            errors[field] = _("Värdet måste vara true eller false.")
             return None, errors
         return value, errors
     if kind == "array":
         if not isinstance(value, list):
-            errors[field] = _("Ange en lista.")
+            errors[field] = _("Värdet måste vara en lista (en JSON-array), till exempel [1, 2].")
             return None, errors
         if "maxItems" in schema and len(value) > schema["maxItems"]:
-            errors[field] = _("Högst %(n)s värden.", n=schema["maxItems"])
+            errors[field] = _("Listan har för många värden. Den får ha högst %(n)s.", n=schema["maxItems"])
             return None, errors
         items = [check(schema["items"], item, components, f"{field}[{i}]", errors)[0] for i, item in enumerate(value)]
         return items, errors
     if kind == "object":
         if not isinstance(value, dict):
-            errors[field] = _("Ange ett JSON-objekt.")
+            errors[field] = _("Värdet måste vara ett JSON-objekt ({…}).")
             return None, errors
         properties = schema.get("properties", {})
         out = {}
         prefix = f"{path}." if path else ""
         for name in schema.get("required", ()):
             if name not in value:
-                errors[prefix + name] = _("Fältet måste anges.")
+                errors[prefix + name] = _("Fältet saknas men måste anges.")
         for name, item in value.items():
             if name not in properties:
                 if schema.get("additionalProperties", True) is False:
-                    errors[prefix + name] = _("Okänt fält.")
+                    errors[prefix + name] = _(
+                        "Fältet finns inte i API:t. Kontrollera stavningen mot API-beskrivningen."
+                    )
                 continue
             out[name] = check(properties[name], item, components, prefix + name, errors)[0]
         return out, errors
@@ -177,12 +189,12 @@ def parse_query(parameters, components):
         schema = _resolve(parameter["schema"], components)
         if schema.get("type") == "integer":
             if not QUERY_INT_RE.match(raw):
-                errors[name] = _("Ange ett heltal.")
+                errors[name] = _("Värdet är inget heltal. Ange ett heltal, till exempel 6.")
                 continue
             value = int(raw)
         elif schema.get("type") == "boolean":
             if raw not in ("true", "false"):
-                errors[name] = _("Ange true eller false.")
+                errors[name] = _("Värdet måste vara true eller false.")
                 continue
             value = raw == "true"
         else:
@@ -210,11 +222,13 @@ def read_json_body():
     except RequestEntityTooLarge:
         raise ApiError(413) from None
     if not raw.strip():
-        raise ApiError(400, _("Begäran saknar innehåll: skicka ett JSON-objekt."))
+        raise ApiError(400, _("Begäran saknar innehåll. Skicka ett JSON-objekt."))
     try:
         return json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, RecursionError):  # JSONDecodeError, bad UTF-8, NaN, over-long numbers, deep nesting
-        raise ApiError(400, _("Innehållet är inte giltig JSON.")) from None
+        raise ApiError(
+            400, _("Innehållet är inte giltig JSON. Kontrollera citattecken, kommatecken och klamrar.")
+        ) from None
 
 
 def _refuse_constant(name):
@@ -225,7 +239,7 @@ def parse_body(schema, components):
     """The request's JSON object checked against `schema`; ApiError(422) with every bad field."""
     body = read_json_body()
     if not isinstance(body, dict):
-        raise ApiError(422, _("Innehållet måste vara ett JSON-objekt."))
+        raise ApiError(422, _("Innehållet måste vara ett JSON-objekt ({…}), inte en lista eller ett enskilt värde."))
     converted, errors = check(schema, body, components)
     if errors:
         raise ApiError(422, fields=errors)

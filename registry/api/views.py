@@ -139,7 +139,7 @@ def json(data, status=200, headers=None):
 def agreement_or_404(agreement_id):
     agreement = Agreement.get_or_none(Agreement.id == agreement_id)
     if agreement is None:
-        raise ApiError(404, _("Avtalet finns inte."))
+        raise ApiError(404, _("Det finns inget avtal med det id:t."))
     return agreement
 
 

@@ -4,6 +4,7 @@ import sys
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 
 from ..domain import audit
 from .common import connect_or_fail
@@ -19,7 +20,8 @@ def audit_cli():
 def audit_verify_command():
     """Check the audit chain; exit 1 naming the first broken entry."""
     connect_or_fail()
-    ok, count, message = audit.verify()
+    with force_locale("en"):  # English like the other commands, and the same words for scripts that compare it
+        ok, count, message = audit.verify()
     click.echo(message)
     if not ok:
         sys.exit(1)

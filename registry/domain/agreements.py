@@ -9,6 +9,7 @@ so a form can show each message beside its field, and nothing is saved.
 """
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from peewee import IntegrityError
 
 from .. import clock
@@ -69,7 +70,7 @@ def _check_documents(value):
             return documents, f"«{str(url)[:80]}»: {problem or title_problem}"
         documents.append((title or url, url))
     if len(documents) > F.MAX_LINKS:
-        return documents, _("Högst %(n)s värden.", n=F.MAX_LINKS)
+        return documents, _("Listan har för många värden. Den får ha högst %(n)s.", n=F.MAX_LINKS)
     return documents, None
 
 
@@ -84,7 +85,7 @@ def check_field(field, value):
         return (value or None) if field.unique else value, problem
     if kind == F.CODE:
         if value not in field.vocabulary:
-            return value, _("Välj ett värde i listan.")
+            return value, _("Värdet finns inte i listan. Välj ett av listans värden.")
         return value, None
     if kind == F.DATE:
         return validation.check_date(value, field.required)
@@ -95,7 +96,7 @@ def check_field(field, value):
             return None, (_("%(field)s måste anges.", field=field.label) if field.required else None)
         pk = validation.valid_id(value)
         if pk is None:
-            return None, _("Okänt värde: välj i listan.")
+            return None, _("Värdet finns inte i listan. Välj ett av listans värden.")
         return pk, None
     if kind in F.LINK_KINDS:
         return validation.check_ids(value, F.MAX_LINKS)
@@ -137,40 +138,63 @@ def validate(data, agreement=None):
         if problem:
             errors[field.name] = problem
     if "responsible_group" not in errors and _get(Group, data["responsible_group"]) is None:
-        errors["responsible_group"] = _("Okänd grupp: välj en ansvarig grupp i listan.")
+        errors["responsible_group"] = _("Gruppen finns inte i registret. Välj en ansvarig grupp i listan.")
     if data["decision_body"] and "decision_body" not in errors and _get(Group, data["decision_body"]) is None:
-        errors["decision_body"] = _("Okänd grupp: välj beslutande organ i listan.")
+        errors["decision_body"] = _("Gruppen finns inte i registret. Välj ett beslutande organ i listan.")
     valid_from, expires_on = data["valid_from"], data["expires_on"]
     if valid_from and expires_on and expires_on <= valid_from and "expires_on" not in errors:
-        errors["expires_on"] = _("Slutdatum måste vara efter giltig från-datum.")
+        errors["expires_on"] = _("Slutdatumet måste ligga efter datumet i Giltig från.")
     for field in F.FIELDS:
         if field.kind in F.LINK_KINDS and field.name not in errors:
             missing = _missing(LINKED_MODELS[field.kind], data[field.name])
             if missing:
-                what = {F.GROUPS: _("Okänd grupp"), F.PEOPLE: _("Okänd person"), F.ORGANISATIONS: _("Okänd part")}
-                errors[field.name] = f"{what[field.kind]}: {', '.join(map(str, missing))}"
+                n, ids = len(missing), ", ".join(map(str, missing))
+                what = {
+                    F.GROUPS: ngettext(
+                        "Det finns ingen grupp med id %(ids)s i registret. Välj grupper i listan.",
+                        "Det finns inga grupper med id %(ids)s i registret. Välj grupper i listan.",
+                        n,
+                        ids=ids,
+                    ),
+                    F.PEOPLE: ngettext(
+                        "Det finns ingen person med id %(ids)s i registret. Välj personer i listan.",
+                        "Det finns inga personer med id %(ids)s i registret. Välj personer i listan.",
+                        n,
+                        ids=ids,
+                    ),
+                    F.ORGANISATIONS: ngettext(
+                        "Det finns ingen part med id %(ids)s i registret. Välj parter i listan.",
+                        "Det finns inga parter med id %(ids)s i registret. Välj parter i listan.",
+                        n,
+                        ids=ids,
+                    ),
+                }
+                errors[field.name] = what[field.kind]
         if field.kind == F.AGREEMENT and data[field.name] and field.name not in errors:
             pk = data[field.name]
             if agreement is not None and pk == agreement.id:
-                errors[field.name] = _("Ett avtal kan inte hänvisa till sig självt.")
+                errors[field.name] = _("Ett avtal kan inte hänvisa till sig självt. Välj ett annat avtal.")
             elif _get(Agreement, pk) is None:
-                errors[field.name] = _("Okänt avtal.")
+                errors[field.name] = _("Avtalet finns inte i registret. Välj ett avtal i listan.")
             elif _loops(agreement, field.name, pk):
                 errors[field.name] = _(
-                    "Sambandet går runt i en cirkel: avtalet hänvisar via andra avtal till sig självt."
+                    "Sambandet går runt i en cirkel: avtalet hänvisar via andra avtal till sig självt. "
+                    "Välj ett annat avtal."
                 )
     if data["status"] != "under_revision":
         data["revision_due_on"] = None  # the new version's deadline belongs to a revision only
     elif data["revision_due_on"] is None and "revision_due_on" not in errors:
         data["revision_due_on"] = schedule.revision_due(clock.today())
     if data["status"] == "replaced" and not data["replaced_by"] and "replaced_by" not in errors:
-        errors["replaced_by"] = _("Ange vilket avtal som ersätter detta.")
+        errors["replaced_by"] = _(
+            "Ange i Ersatt av vilket avtal som ersätter det här avtalet; det krävs när status är Ersatt."
+        )
     if data["case_number"] and "case_number" not in errors:
         clash = Agreement.select().where(Agreement.case_number == data["case_number"])
         if agreement is not None:
             clash = clash.where(Agreement.id != agreement.id)
         if clash.exists():
-            errors["case_number"] = _("Diarienumret finns redan på ett annat avtal.")
+            errors["case_number"] = _("Diarienumret finns redan på ett annat avtal. Ange avtalets eget diarienummer.")
     return errors
 
 
@@ -260,7 +284,9 @@ def save_agreement(data, agreement=None):
                     summary=agreement.title,
                 )
     except IntegrityError as exc:
-        raise ValidationError({"__all__": _("Kunde inte spara: %(error)s", error=exc)}) from exc
+        raise ValidationError(
+            {"__all__": _("Avtalet kunde inte sparas (%(error)s). Kontrollera uppgifterna och försök igen.", error=exc)}
+        ) from exc
     return agreement
 
 
@@ -290,15 +316,17 @@ def validate_review(agreement, data, today):
             errors[name] = problem
     reviewed_on = data.get("reviewed_on")
     if reviewed_on is None:
-        errors.setdefault("reviewed_on", _("Ange granskningsdatum."))
+        errors.setdefault("reviewed_on", _("Ange uppföljningsdatum som ÅÅÅÅ-MM-DD, till exempel 2027-03-31."))
     elif reviewed_on > today:
-        errors["reviewed_on"] = _("Granskningsdatum kan inte ligga i framtiden.")
+        errors["reviewed_on"] = _(
+            "Uppföljningsdatumet kan inte ligga i framtiden. Ange dagens datum eller ett tidigare."
+        )
     if data.get("outcome") not in REVIEW_OUTCOMES:
         errors["outcome"] = _("Välj ett utfall i listan.")
     if not data.get("reviewer") and not (data.get("reviewer_name") or "").strip():
-        errors["reviewer_name"] = _("Ange vem som granskade (person eller namn).")
+        errors["reviewer_name"] = _("Ange vem som följde upp avtalet: välj en person eller skriv ett namn.")
     if data.get("reviewer") not in (None, "") and _get(Person, data["reviewer"]) is None:
-        errors["reviewer"] = _("Okänd person.")
+        errors["reviewer"] = _("Personen finns inte i registret. Välj en person i listan.")
     revision_due_on = data.get("revision_due_on")
     if revision_due_on is not None and "revision_due_on" not in errors:
         if data.get("outcome") != "to_be_revised":
@@ -310,13 +338,18 @@ def validate_review(agreement, data, today):
         return errors
     if data.get("outcome") == "extended":
         if new_expiry is None:
-            errors["new_expires_on"] = _("Ange nytt slutdatum när avtalet förlängs.")
+            errors["new_expires_on"] = _("Ange ett nytt slutdatum som ÅÅÅÅ-MM-DD när avtalet förlängs.")
         elif agreement.expires_on and new_expiry <= agreement.expires_on:
-            errors["new_expires_on"] = _("Nytt slutdatum måste vara efter nuvarande slutdatum.")
+            errors["new_expires_on"] = _(
+                "Det nya slutdatumet måste ligga efter det nuvarande, %(current)s.",
+                current=agreement.expires_on.isoformat(),
+            )
     elif new_expiry is not None:
-        errors["new_expires_on"] = _("Nytt slutdatum anges bara när avtalet förlängs.")
+        errors["new_expires_on"] = _(
+            "Ange bara ett nytt slutdatum när utfallet är Förlängd. Töm fältet eller välj Förlängd."
+        )
     if new_expiry and reviewed_on and new_expiry <= reviewed_on:
-        errors["new_expires_on"] = _("Nytt slutdatum måste vara efter granskningsdatum.")
+        errors["new_expires_on"] = _("Det nya slutdatumet måste ligga efter uppföljningsdatumet.")
     return errors
 
 

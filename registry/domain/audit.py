@@ -13,6 +13,8 @@ import json
 from contextlib import contextmanager
 
 from flask import g, has_request_context
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..db import db
 from ..models import Agreement, AuditEntry, AuditHead, utcnow
@@ -184,7 +186,9 @@ def _comparable(value):
 
 
 def verify():
-    """(ok, count, message): walk the chain in order and name the first broken entry."""
+    """(ok, count, message): walk the chain in order and name the first broken entry.
+
+    The message is in the request's language (`audit verify` asks for English)."""
     previous = GENESIS
     count = 0
     for entry in AuditEntry.select().order_by(AuditEntry.id).iterator():
@@ -193,15 +197,37 @@ def verify():
             return (
                 False,
                 count,
-                f"entry {entry.id} ({entry.at}): does not follow the entry before it (deleted or reordered)",
+                _(
+                    "Loggpost %(id)s (%(at)s) följer inte på posten före den: en post har tagits bort eller flyttats.",
+                    id=entry.id,
+                    at=entry.at,
+                ),
             )
         if _digest(entry.id, _fields(entry), entry.prev_hash) != entry.hash:
-            return False, count, f"entry {entry.id} ({entry.at}): its content was changed after it was written"
+            return (
+                False,
+                count,
+                _("Loggpost %(id)s (%(at)s) har ändrats efter att den skrevs.", id=entry.id, at=entry.at),
+            )
         previous = entry.hash
     head = AuditHead.get_or_none()
     if head is not None and head.hash and head.hash != previous:
-        return False, count, "the newest entries were deleted: the chain ends before the recorded head"
-    return True, count, f"{count} entries, chain intact, head {previous[:16]}"
+        return (
+            False,
+            count,
+            _("De senaste loggposterna har tagits bort: kedjan slutar före den senast registrerade posten."),
+        )
+    return (
+        True,
+        count,
+        ngettext(
+            "%(num)s loggpost har kontrollerats och kedjan är obruten; den senaste kontrollsumman börjar med %(head)s.",
+            "%(num)s loggposter har kontrollerats och kedjan är obruten; "
+            "den senaste kontrollsumman börjar med %(head)s.",
+            count,
+            head=previous[:16],
+        ),
+    )
 
 
 def changes_of(entry):

@@ -47,7 +47,7 @@ def references(model, values, errors, name, message):
     """The ids of existing rows of `model` among `values` (unique, in order); else a message in errors."""
     ids = list(dict.fromkeys(validation.valid_id(value) for value in values or ()))
     if len(ids) > validation.MAX_LINKS:  # before the query: SQLite takes a limited number of variables
-        errors[name] = _("Högst %(n)s värden.", n=validation.MAX_LINKS)
+        errors[name] = _("Listan har för många värden. Den får ha högst %(n)s.", n=validation.MAX_LINKS)
         return []
     unknown = None in ids
     if not unknown and ids:
@@ -113,18 +113,24 @@ def save_group(data, group=None):
     )
     name = text["name"]
     if "name" not in errors:
-        errors.update(_unique(Group, Group.name, name, group, _("Det finns redan en grupp med det namnet.")))
+        errors.update(
+            _unique(Group, Group.name, name, group, _("Det finns redan en grupp med det namnet. Välj ett annat namn."))
+        )
     if data.get("kind") not in GROUP_KINDS:
-        errors["kind"] = _("Välj ett värde i listan.")
-    parent = reference(Group, data.get("parent"), errors, "parent", _("Okänd grupp: välj en grupp i listan."))
+        errors["kind"] = _("Värdet finns inte i listan. Välj ett av listans värden.")
+    parent = reference(
+        Group, data.get("parent"), errors, "parent", _("Gruppen finns inte i registret. Välj en grupp i listan.")
+    )
     if parent and _parent_loops(group, parent):
-        errors["parent"] = _("En grupp kan inte ligga under sig själv.")
-    chair = reference(Person, data.get("chair"), errors, "chair", _("Okänd person."))
+        errors["parent"] = _("En grupp kan inte ligga under sig själv. Välj en annan överordnad grupp.")
+    chair = reference(
+        Person, data.get("chair"), errors, "chair", _("Personen finns inte i registret. Välj en person i listan.")
+    )
     reminder_policy, policy_errors = validation.check_policy(data)
     errors.update(policy_errors)
     lead_time = data.get("lead_time_days")
     if lead_time is not None and not 0 <= lead_time <= 365:
-        errors["lead_time_days"] = _("Ange ett antal dagar mellan 0 och 365.")
+        errors["lead_time_days"] = _("Ange antalet dagar som ett heltal mellan 0 och 365.")
     if errors:
         raise ValidationError(errors)
     with audited("group", group):
@@ -162,11 +168,11 @@ def save_organisation(data, organisation=None):
                 Organisation.name,
                 name,
                 organisation,
-                _("Det finns redan en organisation med det namnet."),
+                _("Det finns redan en part med det namnet. Välj ett annat namn."),
             )
         )
     if data.get("kind") not in ORGANISATION_KINDS:
-        errors["kind"] = _("Välj ett värde i listan.")
+        errors["kind"] = _("Värdet finns inte i listan. Välj ett av listans värden.")
     if errors:
         raise ValidationError(errors)
     with audited("organisation", organisation):
@@ -193,15 +199,29 @@ def save_person(data, person=None):
     email = text["email"].lower()
     if "email" not in errors:
         errors.update(
-            _unique(Person, Person.email, email, person, _("Det finns redan en person med den e-postadressen."))
+            _unique(
+                Person,
+                Person.email,
+                email,
+                person,
+                _("Det finns redan en person med den e-postadressen. Varje person ska ha en egen e-postadress."),
+            )
         )
     organisation = reference(
-        Organisation, data.get("organisation"), errors, "organisation", _("Okänt värde: välj i listan.")
+        Organisation,
+        data.get("organisation"),
+        errors,
+        "organisation",
+        _("Värdet finns inte i listan. Välj ett av listans värden."),
     )
-    group_ids = references(Group, data.get("groups"), errors, "groups", _("Okänd grupp: välj en grupp i listan."))
+    group_ids = references(
+        Group, data.get("groups"), errors, "groups", _("Gruppen finns inte i registret. Välj en grupp i listan.")
+    )
     delivery = data.get("reminder_delivery") or person.reminder_delivery or "digest"
     if delivery not in ("digest", "each"):
-        errors["reminder_delivery"] = _("Välj ett samlat mejl per utskick eller ett mejl per avtal.")
+        errors["reminder_delivery"] = _(
+            "Välj ett samlat e-postmeddelande per utskick eller ett e-postmeddelande per avtal."
+        )
     if errors:
         raise ValidationError(errors)
     with audited("person", person, extra=_person_groups):
@@ -236,7 +256,7 @@ def add_meeting(group, meets_on, note=""):
         raise ValidationError(errors)
     clash = GroupMeeting.select().where((GroupMeeting.group == group) & (GroupMeeting.meets_on == meets_on))
     if clash.exists():
-        raise ValidationError({"meets_on": _("Gruppen har redan ett möte det datumet.")})
+        raise ValidationError({"meets_on": _("Gruppen har redan ett möte den dagen. Välj ett annat datum.")})
     with db.atomic():
         meeting = GroupMeeting.create(group=group, meets_on=meets_on, note=note)
         audit.record(

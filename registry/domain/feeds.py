@@ -30,6 +30,7 @@ from peewee import fn
 from .. import permissions
 from ..collation import sv_key
 from ..db import db
+from ..i18n import genitive
 from ..models import (
     Agreement,
     AgreementGroup,
@@ -106,7 +107,7 @@ def create_feed(user, value):
     if scope == GROUP:
         group = Group.get_or_none(Group.id == scope_id)
         if group is None:
-            raise ValidationError({"scope": _("Okänd grupp: välj en grupp i listan.")})
+            raise ValidationError({"scope": _("Gruppen finns inte i registret. Välj en grupp i listan.")})
     with db.atomic():
         feed = FeedToken.create(user=user, token=new_token(), scope=scope, scope_id=scope_id)
         audit.record(
@@ -288,8 +289,8 @@ def _description(agreement, deadline, responsible, deciding, meeting, link, lead
         meets_on, material_by = meeting.meets_on, meeting.material_due_on
         lines.append(
             _(
-                "Beslutas på mötet i %(group)s %(date)s; underlaget ska vara klart %(by)s.",
-                group=deciding.display_name,
+                "Beslutas på %(group)s möte %(date)s; underlaget ska vara klart %(by)s.",
+                group=genitive(deciding.display_name),
                 date=meets_on.isoformat(),
                 by=material_by.isoformat(),
             )
@@ -342,8 +343,8 @@ def _material_event(agreement, deadline, responsible, deciding, meeting, link, h
         date=deadline.due_on.isoformat(),
     )
     lead = _(
-        "Underlaget ska vara klart till mötet i %(group)s %(date)s, det sista mötet före tidsfristen.",
-        group=deciding.display_name,
+        "Underlaget ska vara klart till %(group)s möte %(date)s, det sista mötet före tidsfristen.",
+        group=genitive(deciding.display_name),
         date=meets_on.isoformat(),
     )
     return _event(
@@ -383,7 +384,7 @@ def build_calendar(feed, base_url, timezone="Europe/Stockholm", locale="sv"):
         calendar.add("name", name)
         calendar.add("x-wr-calname", name)
         description = _(
-            "Tidsfrister i Överenskommelseregistret: slutdatum, granskningar och underlag till beslutsmöten."
+            "Tidsfrister i Överenskommelseregistret: slutdatum, uppföljningar och underlag till beslutsmöten."
         )
         calendar.add("description", description)
         calendar.add("x-wr-caldesc", description)

@@ -15,6 +15,7 @@ import heapq
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from peewee import DatabaseError
 
 from ..db import db
@@ -79,9 +80,10 @@ class Plan:
 
     def summary(self):
         c = self.counts
-        return _(
-            "%(rows)s rader: %(create)s nya, %(update)s ändrade, %(unchanged)s oförändrade, %(problems)s med problem.",
-            rows=len(self.rows),
+        return ngettext(
+            "%(num)s rad: %(create)s nya, %(update)s ändrade, %(unchanged)s oförändrade, %(problems)s med problem.",
+            "%(num)s rader: %(create)s nya, %(update)s ändrade, %(unchanged)s oförändrade, %(problems)s med problem.",
+            len(self.rows),
             create=c[CREATE],
             update=c[UPDATE],
             unchanged=c[UNCHANGED],
@@ -164,12 +166,16 @@ class _Builder:
             return text or spreadsheet.EMPTY_VALUES[column.field]
         if kind == "code":
             if not text:
-                raise ValueError(_("Ange typ.") if column.field == "kind" else _("Ange status."))
+                raise ValueError(
+                    _("Ange avtalets typ, till exempel Överenskommelse.")
+                    if column.field == "kind"
+                    else _("Ange avtalets status, till exempel Gällande.")
+                )
             code = self.lookups[column.field].get(_norm(text))
             if code is None:
                 raise ValueError(
                     _(
-                        "Okänt värde «%(value)s». Använd en av: %(choices)s.",
+                        "Värdet «%(value)s» känns inte igen. Använd ett av: %(choices)s.",
                         value=text,
                         choices=", ".join(self.labels[column.field].values()),
                     )
@@ -180,13 +186,20 @@ class _Builder:
                 if column.field == "responsible_group":
                     raise ValueError(_("Ansvarig grupp måste anges."))
                 return None
-            return self._find(self.directory.groups.find, text, _("Okänd grupp «%(value)s».", value=text))
+            return self._find(
+                self.directory.groups.find,
+                text,
+                _(
+                    "Gruppen «%(value)s» finns inte i registret. Skriv gruppens namn eller kortnamn som det står där.",
+                    value=text,
+                ),
+            )
         if kind == "groups":
-            return self._find_all(self.directory.groups.find, text, _("Okänd grupp"))
+            return self._find_all(self.directory.groups.find, text, _("grupper"))
         if kind == "organisations":
-            return self._find_all(self.directory.organisations.find, text, _("Okänd part"))
+            return self._find_all(self.directory.organisations.find, text, _("parter"))
         if kind == "people":
-            return self._find_all(self.directory.find_person, text, _("Okänd person"))
+            return self._find_all(self.directory.find_person, text, _("personer"))
         if kind == "date":
             return spreadsheet.parse_date(text)
         if kind == "cycle":
@@ -221,7 +234,8 @@ class _Builder:
         if missing:
             raise ValueError(
                 _(
-                    "%(what)s: %(names)s. Namnen måste finnas i registret (skriv dem som där, åtskilda med «; »).",
+                    "Följande %(what)s finns inte i registret: %(names)s. Skriv namnen som de står i registret, "
+                    "åtskilda med «; ».",
                     what=unknown,
                     names=", ".join(f"«{n}»" for n in missing),
                 )
@@ -245,7 +259,9 @@ class _Builder:
                     row.case_number,
                     row,
                     "case_number",
-                    lambda n: _("Diarienumret finns redan på rad %(n)s i filen.", n=n),
+                    lambda n: _(
+                        "Diarienumret finns redan på rad %(n)s i filen. Varje avtal ska ha ett eget diarienummer.", n=n
+                    ),
                 ):
                     continue
                 holder = self.by_case.get(row.case_number)
@@ -310,7 +326,10 @@ class _Builder:
         self._problem(
             row,
             "title",
-            _("Flera avtal i registret har den här titeln och ansvariga gruppen: ange diarienummer."),
+            _(
+                "Flera avtal i registret har den här titeln och ansvariga gruppen. "
+                "Ange diarienumret för att skilja dem åt."
+            ),
         )
 
     # --- parent and replaced_by ----------------------------------------------------------
@@ -335,15 +354,24 @@ class _Builder:
                         row,
                         name,
                         _(
-                            "Okänt avtal «%(value)s»: ange diarienummer eller titel på ett avtal i filen "
-                            "eller i registret.",
+                            "Avtalet «%(value)s» finns varken i filen eller i registret. Ange diarienummer eller "
+                            "titel på ett avtal i filen eller i registret.",
                             value=text,
                         ),
                     )
                 elif target == "ambiguous":
-                    self._problem(row, name, _("Flera avtal har titeln «%(value)s»: ange diarienummer.", value=text))
+                    self._problem(
+                        row, name, _("Flera avtal har titeln «%(value)s». Ange diarienumret i stället.", value=text)
+                    )
                 elif target in (("row", row.row), ("id", row.agreement_id)):
-                    self._problem(row, name, _("Ett avtal kan inte hänvisa till sig självt."))
+                    self._problem(
+                        row,
+                        name,
+                        _(
+                            "Ett avtal kan inte hänvisa till sig självt. "
+                            "Ange ett annat avtals diarienummer eller titel."
+                        ),
+                    )
                 else:
                     row.refs[name] = target
 
@@ -431,12 +459,23 @@ class _Builder:
             if name in REF_FIELDS or (name in BY_FIELD and BY_FIELD[name].header in already):
                 continue  # the file's own message says more; references were checked above
             if name in ("kind", "status") and name not in self.present:
-                self._problem(row, name, _("Kolumnen «%(column)s» saknas i filen.", column=BY_FIELD[name].header))
+                self._problem(
+                    row,
+                    name,
+                    _(
+                        "Kolumnen «%(column)s» saknas i filen. Lägg till den: ett nytt avtal måste ha ett värde där.",
+                        column=BY_FIELD[name].header,
+                    ),
+                )
             else:
                 self._problem(row, name, message)
         if data["status"] == "replaced" and not row.refs.get("replaced_by") and not data.get("replaced_by"):
             if "replaced_by" not in row.raw_refs or not row.raw_refs["replaced_by"]:
-                self._problem(row, "replaced_by", _("Ange vilket avtal som ersätter detta."))
+                self._problem(
+                    row,
+                    "replaced_by",
+                    _("Ange i Ersatt av vilket avtal som ersätter det här avtalet; det krävs när status är Ersatt."),
+                )
 
     def _decide(self, row):
         if row.agreement_id is None:
@@ -498,7 +537,11 @@ def commit(filename, content):
                         builder._problem(row, name, message)
                     raise _Abort from None
                 except DatabaseError as exc:  # e.g. a value too long for its column
-                    builder._problem(row, None, _("Kunde inte sparas: %(error)s", error=exc))
+                    builder._problem(
+                        row,
+                        None,
+                        _("Raden kunde inte sparas (%(error)s). Kontrollera värdena och försök igen.", error=exc),
+                    )
                     raise _Abort from None
                 written[row.row] = saved.id
             result.committed = True

@@ -110,7 +110,7 @@ def owner_filter(value, me):
     if not value.isascii() or not value.isdigit() or not 0 < int(value) <= MAX_ID:
         return None, _("Ägare anges som en persons id (ett heltal) eller me för dig själv, till exempel owner=me.")
     if not Person.select().where(Person.id == int(value)).exists():
-        return None, _("Det finns ingen person med id %(id)s i registret.", id=int(value))
+        return None, _("Det finns ingen person med id %(id)s i registret. Välj en ägare i listan.", id=int(value))
     return int(value), ""
 
 

@@ -34,8 +34,8 @@ AGREEMENT_HEADER = [
     _l("Ägare"),
     _l("Giltig från"),
     _l("Giltig till"),
-    _l("Nästa granskning"),
-    _l("Senaste granskning"),
+    _l("Nästa uppföljning"),
+    _l("Senaste uppföljning"),
 ]
 DAYS_LEFT = _l("Dagar kvar")
 DAYS_OVERDUE = _l("Dagar försenad")
@@ -56,14 +56,14 @@ class Report:
 
 REPORTS = [
     Report("expiring", _l("Avtal som upphör"), _l("Avtal i kraft som upphör mellan två datum, eller inom N dagar.")),
-    Report("overdue", _l("Försenade granskningar"), _l("Avtal i kraft vars granskningsdatum har passerat.")),
+    Report("overdue", _l("Försenade uppföljningar"), _l("Avtal i kraft vars uppföljningsdatum har passerat.")),
     Report("unowned", _l("Avtal utan ägare eller ansvarig grupp"), _l("Avtal som ingen person äger.")),
     Report(
         "reminders",
         _l("Misslyckade och eskalerade påminnelser"),
-        _l("Påminnelser som inte kunde skickas, och eskaleringar till ordförande och sekreterare."),
+        _l("Påminnelser som inte kunde skickas och eskaleringar till ordförande och sekreterare."),
     ),
-    Report("register", _l("Hela registret"), _l("Alla avtal med ansvar, giltighet och granskning.")),
+    Report("register", _l("Hela registret"), _l("Alla avtal med ansvar, giltighet och uppföljning.")),
 ]
 BY_KEY = {r.key: r for r in REPORTS}
 
@@ -186,7 +186,7 @@ def _run(key, filters, today):
         if filters.get("to"):
             query = query.where(Reminder.send_on <= filters["to"])
         header = [
-            _l("Avtal-id"),
+            _l("Avtals-id"),
             _l("Avtal"),
             _l("Tidsfrist"),
             _l("Datum"),

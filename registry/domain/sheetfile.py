@@ -68,7 +68,7 @@ def file_format(filename):
 
 
 def _too_many_rows():
-    return SpreadsheetError(_("Filen har fler än %(n)s rader; dela upp den.", n=MAX_ROWS))
+    return SpreadsheetError(_("Filen har fler än %(n)s rader. Dela upp den i flera filer.", n=MAX_ROWS))
 
 
 def _filled(cell):
@@ -111,7 +111,9 @@ def csv_rows(content, find_header):
             _("Filen är inte en CSV-fil (den innehåller binära data). Välj en .csv- eller .xlsx-fil.")
         )
     if len(content) > MAX_BYTES:
-        raise SpreadsheetError(_("Filen är för stor (högst %(n)s MB).", n=_megabytes(MAX_BYTES)))
+        raise SpreadsheetError(
+            _("Filen är för stor. Den får vara högst %(n)s MB; dela upp den i flera filer.", n=_megabytes(MAX_BYTES))
+        )
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -124,7 +126,13 @@ def csv_rows(content, find_header):
                 break
         return _bounded(_csv_reader(text, chosen))
     except csv.Error as exc:  # a line with NUL, a cell longer than csv.field_size_limit()
-        raise SpreadsheetError(_("CSV-filen kunde inte läsas: %(error)s", error=exc)) from None
+        raise SpreadsheetError(
+            _(
+                "CSV-filen kunde inte läsas (%(error)s). "
+                "Spara den på nytt som CSV (semikolonseparerad) och försök igen.",
+                error=exc,
+            )
+        ) from None
 
 
 # --- XLSX --------------------------------------------------------------------------------
@@ -135,7 +143,10 @@ _BROKEN_ZIP = (zipfile.BadZipFile, EOFError, zlib.error, OSError, ValueError, No
 
 def _unreadable(exc):
     return SpreadsheetError(
-        _("Filen kunde inte läsas som XLSX (Excel-arbetsbok): %(error)s", error=exc.__class__.__name__)
+        _(
+            "Filen kunde inte läsas som en Excel-arbetsbok (%(error)s). Spara den på nytt som .xlsx och försök igen.",
+            error=exc.__class__.__name__,
+        )
     )
 
 
@@ -151,19 +162,26 @@ def check_archive(content):
         if len(entries) > MAX_ENTRIES:
             count = len(entries)
             raise SpreadsheetError(
-                _("Filen innehåller för många delar (%(count)s) för att vara en Excel-arbetsbok.", count=count)
+                _(
+                    "Filen innehåller för många delar (%(count)s) för att vara en Excel-arbetsbok. "
+                    "Spara den på nytt som .xlsx och försök igen.",
+                    count=count,
+                )
             )
         if sum(entry.file_size for entry in entries) > MAX_UNPACKED_BYTES:
             raise SpreadsheetError(
                 _(
-                    "Arbetsboken är för stor uppackad (högst %(n)s MB): dela upp den i flera filer.",
+                    "Arbetsboken är för stor uppackad. Den får vara högst %(n)s MB; dela upp den i flera filer.",
                     n=_megabytes(MAX_UNPACKED_BYTES),
                 )
             )
         for entry in entries:
             if entry.file_size > RATIO_FLOOR and entry.file_size > MAX_RATIO * max(entry.compress_size, 1):
                 raise SpreadsheetError(
-                    _("Filen är packad på ett sätt som ingen Excel-arbetsbok är (för hårt komprimerad) och läses inte.")
+                    _(
+                        "Filen är komprimerad på ett sätt som en Excel-arbetsbok aldrig är och kan därför inte läsas. "
+                        "Spara den på nytt som .xlsx och försök igen."
+                    )
                 )
         broken = _("Filen är skadad: den kunde inte packas upp. Spara den på nytt som .xlsx och försök igen.")
         for entry in entries:
@@ -188,7 +206,9 @@ def xlsx_rows(content, find_header):
             )
         raise SpreadsheetError(_("Filen är inte en XLSX-fil (Excel-arbetsbok). Välj en .xlsx- eller .csv-fil."))
     if len(content) > MAX_BYTES:
-        raise SpreadsheetError(_("Filen är för stor (högst %(n)s MB).", n=_megabytes(MAX_BYTES)))
+        raise SpreadsheetError(
+            _("Filen är för stor. Den får vara högst %(n)s MB; dela upp den i flera filer.", n=_megabytes(MAX_BYTES))
+        )
     check_archive(content)
     from openpyxl import load_workbook
 

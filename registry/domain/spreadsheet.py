@@ -72,6 +72,11 @@ def header_key(text):
 
 # A header may also be the field's code ("title", "responsible_group").
 _HEADERS = {header_key(c.header): c for c in COLUMNS} | {header_key(c.field): c for c in COLUMNS}
+# Headers of earlier exports, still read: files saved from them import as before.
+_HEADERS |= {
+    header_key("Granskningscykel"): BY_FIELD["review_rule"],
+    header_key("Påminn före granskning (dagar)"): BY_FIELD["review_offsets"],
+}
 
 
 @dataclass(frozen=True)
@@ -131,7 +136,9 @@ def parse_date(text):
             raise ValueError
         return datetime.date(*map(int, found.groups()))
     except ValueError:
-        raise ValueError(_("Ogiltigt datum «%(value)s»: skriv ÅÅÅÅ-MM-DD, t.ex. 2025-01-31.", value=text)) from None
+        raise ValueError(
+            _("«%(value)s» är inget giltigt datum. Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2027-03-31.", value=text)
+        ) from None
 
 
 # Review cycles in Swedish. The export writes describe_cycle(); the import also reads
@@ -156,6 +163,7 @@ _CYCLE_WORDS = {
     "varannan dag": ("DAILY", 2),
 }
 _NO_CYCLE = {"", "-", "–", "ingen", "inget", "ingen fast granskningscykel", "ingen granskningscykel"}
+_NO_CYCLE |= {"ingen fast uppföljningscykel", "ingen uppföljningscykel"}
 _CYCLE_PATTERN = re.compile(
     r"^(?:var|vart|varje)\s+(\d+)\s*(?::\s*[ae])?\s*"
     r"(år|månad|månader|månaden|vecka|veckor|veckan|dag|dagar|dagen)$"
@@ -192,11 +200,13 @@ def parse_cycle(text):
         if found:
             return cycles.normalise(f"FREQ={_UNIT_WORDS[found.group(2)[0]]};INTERVAL={found.group(1)}")
     except cycles.CycleError as exc:
-        raise ValueError(_("Ogiltig granskningscykel «%(value)s»: %(error)s", value=text, error=exc)) from None
+        raise ValueError(
+            _("Uppföljningscykeln «%(value)s» kan inte användas: %(error)s", value=text, error=exc)
+        ) from None
     raise ValueError(
         _(
-            "Okänd granskningscykel «%(value)s»: skriv t.ex. Årligen, Vart 2:e år, Var 6:e månad, "
-            "eller lämna tomt för ingen fast cykel.",
+            "Uppföljningscykeln «%(value)s» känns inte igen. Skriv till exempel Årligen, Vart 2:e år eller "
+            "Var 6:e månad, eller lämna cellen tom om avtalet inte har någon fast uppföljningscykel.",
             value=text,
         )
     )
@@ -208,7 +218,11 @@ def parse_offsets(text):
         return policy.format_offsets(policy.parse_offsets(text))
     except policy.PolicyError:
         raise ValueError(
-            _("Ogiltiga dagar «%(value)s»: skriv hela dagar åtskilda med komma, t.ex. 180, 90, 30.", value=text)
+            _(
+                "«%(value)s» kan inte läsas som dagar. "
+                "Skriv hela dagar åtskilda med kommatecken, till exempel 180, 90, 30.",
+                value=text,
+            )
         ) from None
 
 
@@ -216,7 +230,9 @@ def parse_int(text):
     if not text:
         return None
     if not re.fullmatch(r"\d{1,9}", text):
-        raise ValueError(_("Ogiltigt tal «%(value)s»: skriv ett heltal, eller lämna tomt.", value=text[:40]))
+        raise ValueError(
+            _("«%(value)s» är inget heltal. Skriv ett heltal, till exempel 6, eller lämna cellen tom.", value=text[:40])
+        )
     return int(text)
 
 
@@ -232,7 +248,7 @@ def parse_documents(text):
         if not url.startswith(("http://", "https://")):
             raise ValueError(_("Dokumentlänken «%(value)s» måste börja med http:// eller https://.", value=line))
         if len(url) > 1000 or len(title) > 255:
-            raise ValueError(_("Dokumentets titel eller länk är för lång: «%(value)s».", value=line[:80]))
+            raise ValueError(_("Dokumentets titel eller länk är för lång: «%(value)s». Korta den.", value=line[:80]))
         documents.append((title or url, url))
     return documents
 
@@ -428,13 +444,18 @@ def read(filename, content):
     if not content:
         raise SpreadsheetError(_("Filen är tom."))
     if len(content) > MAX_BYTES:
-        raise SpreadsheetError(_("Filen är för stor (högst %(n)s MB).", n=MAX_BYTES // (1024 * 1024)))
+        raise SpreadsheetError(
+            _(
+                "Filen är för stor. Den får vara högst %(n)s MB; dela upp den i flera filer.",
+                n=MAX_BYTES // (1024 * 1024),
+            )
+        )
     rows = _csv_rows(content) if fmt == "csv" else _xlsx_rows(content)
     header_row, header = _find_header(rows)
     if not header_row:
         raise SpreadsheetError(
             _(
-                "Hittade ingen rubrikrad i filen. Den första raden med kolumnnamn måste ha kolumnerna "
+                "Filen har ingen rubrikrad. Den första raden med kolumnnamn måste ha kolumnerna "
                 "«Titel» och «Ansvarig grupp», som i registrets export."
             )
         )
@@ -445,14 +466,25 @@ def read(filename, content):
             continue
         column = _HEADERS.get(header_key(text))
         if column is None:
-            sheet.problems.append(Problem(header_row, text, _("Okänd kolumn; den kan inte importeras.")))
+            sheet.problems.append(
+                Problem(
+                    header_row,
+                    text,
+                    _(
+                        "Kolumnen finns inte i registrets export och kan inte importeras. "
+                        "Byt namn på den eller ta bort den."
+                    ),
+                )
+            )
         elif column.field in sheet.columns:
-            sheet.problems.append(Problem(header_row, text, _("Kolumnen finns två gånger.")))
+            sheet.problems.append(Problem(header_row, text, _("Kolumnen finns två gånger. Ta bort den ena.")))
         else:
             sheet.columns[column.field] = index
     for name in REQUIRED_FIELDS:
         if name not in sheet.columns:
-            sheet.problems.append(Problem(header_row, BY_FIELD[name].header, _("Kolumnen saknas.")))
+            sheet.problems.append(
+                Problem(header_row, BY_FIELD[name].header, _("Kolumnen saknas men måste finnas i filen."))
+            )
     for number, row in enumerate(rows[header_row:], start=header_row + 1):
         cells = {name: cell_text(row[index]) if index < len(row) else "" for name, index in sheet.columns.items()}
         if any(cells.values()):
@@ -460,5 +492,7 @@ def read(filename, content):
     if not sheet.rows:
         sheet.problems.append(Problem(None, None, _("Filen innehåller inga avtal under rubrikraden.")))
     elif len(sheet.rows) > MAX_ROWS:
-        sheet.problems.append(Problem(None, None, _("Filen har fler än %(n)s avtal; dela upp den.", n=MAX_ROWS)))
+        sheet.problems.append(
+            Problem(None, None, _("Filen har fler än %(n)s avtal. Dela upp den i flera filer.", n=MAX_ROWS))
+        )
     return sheet

@@ -25,9 +25,9 @@ SOON = (EXPIRES_SOON, REVIEW_DUE_SOON, REVISION_DUE_SOON)
 
 FLAG_LABELS = {
     EXPIRED: _l("Utgånget"),
-    EXPIRES_SOON: _l("Går snart ut"),
-    REVIEW_OVERDUE: _l("Granskning försenad"),
-    REVIEW_DUE_SOON: _l("Granskning snart"),
+    EXPIRES_SOON: _l("Upphör snart"),
+    REVIEW_OVERDUE: _l("Uppföljning försenad"),
+    REVIEW_DUE_SOON: _l("Uppföljning snart"),
     REVISION_OVERDUE: _l("Ny version försenad"),
     REVISION_DUE_SOON: _l("Ny version snart"),
 }

@@ -35,7 +35,7 @@ def clean_name(name):
     if not name:
         raise ValidationError({"name": _("Ge nyckeln ett namn, t.ex. vilket skript som använder den.")})
     if len(name) > MAX_NAME_LENGTH or "\x00" in name:
-        raise ValidationError({"name": _("Namnet får vara högst %(n)s tecken.", n=MAX_NAME_LENGTH)})
+        raise ValidationError({"name": _("Namnet är för långt. Det får vara högst %(n)s tecken.", n=MAX_NAME_LENGTH)})
     return name
 
 

@@ -68,9 +68,11 @@ def save_user(data, user=None):
     if problem:
         errors["email"] = problem
     elif not email or "@" not in email:
-        errors["email"] = _("Ange en e-postadress.")
+        errors["email"] = _("Ange en e-postadress, till exempel namn@exempel.se.")
     elif User.select().where((User.email == email) & (User.id != (user.id or 0))).exists():
-        errors["email"] = _("Det finns redan ett konto med den e-postadressen.")
+        errors["email"] = _(
+            "Det finns redan ett konto med den e-postadressen. Varje konto ska ha en egen e-postadress."
+        )
     # The name travels into e-mail headers and files: one line, no control characters.
     name, problem = validation.check_line(data.get("name"))
     if problem:
@@ -79,9 +81,11 @@ def save_user(data, user=None):
         errors["name"] = _("Namn måste anges.")
     if data.get("role") not in ROLES:
         errors["role"] = _("Välj en roll i listan.")
-    group_ids = references(Group, data.get("groups"), errors, "groups", _("Okänd grupp: välj en grupp i listan."))
+    group_ids = references(
+        Group, data.get("groups"), errors, "groups", _("Gruppen finns inte i registret. Välj en grupp i listan.")
+    )
     if data.get("role") == "editor" and not group_ids and "groups" not in errors:
-        errors["groups"] = _("En redaktör måste höra till minst en grupp.")
+        errors["groups"] = _("En redaktör måste höra till minst en grupp. Välj en eller flera grupper.")
     if data.get("password"):
         problem = password_problem(data["password"])
         if problem:

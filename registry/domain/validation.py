@@ -21,6 +21,7 @@ import datetime
 import re
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..rules import policy
 
@@ -52,7 +53,9 @@ def _check_text(text, max_length, required, bad, bad_message):
     if bad.search(text):
         return text, bad_message()
     if len(text) > max_length:
-        return text, _("Högst %(n)s tecken (nu %(length)s).", n=max_length, length=len(text))
+        return text, _(
+            "Texten är för lång: %(length)s tecken. Den får vara högst %(n)s tecken.", n=max_length, length=len(text)
+        )
     return text, None
 
 
@@ -64,7 +67,7 @@ def check_line(value, max_length=LINE_MAX, required=False):
         max_length,
         required,
         _LINE_BAD,
-        lambda: _("Texten får inte innehålla radbrytningar, tabbar eller andra styrtecken."),
+        lambda: _("Texten får inte innehålla radbrytningar, tabbar eller andra styrtecken. Skriv den på en rad."),
     )
 
 
@@ -82,23 +85,25 @@ def check_text(value, max_length=TEXT_MAX, required=False):
 
 def date_range_message():
     return _(
-        "Ange ett datum mellan %(earliest)s och %(latest)s.", earliest=EARLIEST.isoformat(), latest=LATEST.isoformat()
+        "Datumet ligger utanför det tillåtna intervallet. Ange ett datum mellan %(earliest)s och %(latest)s.",
+        earliest=EARLIEST.isoformat(),
+        latest=LATEST.isoformat(),
     )
 
 
 def check_date(value, required=False):
     """A date (or None) between EARLIEST and LATEST; ISO text is accepted too."""
     if value in (None, ""):
-        return None, (_("Ange ett datum.") if required else None)
+        return None, (_("Ange ett datum som ÅÅÅÅ-MM-DD, till exempel 2027-03-31.") if required else None)
     if isinstance(value, datetime.datetime):
         value = value.date()
     if isinstance(value, str):
         try:
             value = datetime.date.fromisoformat(value.strip())
         except ValueError:
-            return None, _("Ange ett datum som ÅÅÅÅ-MM-DD.")
+            return None, _("Datumet kunde inte läsas. Ange det som ÅÅÅÅ-MM-DD, till exempel 2027-03-31.")
     if not isinstance(value, datetime.date):
-        return None, _("Ange ett datum som ÅÅÅÅ-MM-DD.")
+        return None, _("Datumet kunde inte läsas. Ange det som ÅÅÅÅ-MM-DD, till exempel 2027-03-31.")
     if not EARLIEST <= value <= LATEST:
         return None, date_range_message()
     return value, None
@@ -112,17 +117,21 @@ def in_date_range(value):
 def check_int(value, low, high, required=False):
     """A whole number between low and high (or None when not required)."""
     if value in (None, ""):
-        return None, (_("Ange ett heltal.") if required else None)
+        return None, (_("Ange ett heltal, till exempel 6.") if required else None)
     if isinstance(value, bool):
-        return None, _("Ange ett heltal.")
+        return None, _("Värdet är inget heltal. Ange ett heltal, till exempel 6.")
     if isinstance(value, str):
         if not re.fullmatch(r"\s*-?[0-9]{1,19}\s*", value):
-            return None, _("Ange ett heltal.")
+            return None, _("Värdet är inget heltal. Ange ett heltal, till exempel 6.")
         value = int(value)
     if not isinstance(value, int):
-        return None, _("Ange ett heltal.")
+        return None, _("Värdet är inget heltal. Ange ett heltal, till exempel 6.")
     if not low <= value <= high:
-        return None, _("Ange ett heltal mellan %(low)s och %(high)s.", low=low, high=high)
+        return None, _(
+            "Talet ligger utanför det tillåtna intervallet. Ange ett heltal mellan %(low)s och %(high)s.",
+            low=low,
+            high=high,
+        )
     return value, None
 
 
@@ -147,9 +156,14 @@ def check_ids(values, max_items=MAX_LINKS):
         pk = valid_id(value)
         (ids if pk is not None else bad).append(pk if pk is not None else value)
     if bad:
-        return sorted(set(ids)), _("Ogiltiga id: %(ids)s", ids=", ".join(str(v)[:20] for v in bad[:5]))
+        return sorted(set(ids)), ngettext(
+            "Värdet %(ids)s är inget giltigt id. Ett id är ett positivt heltal, till exempel 12.",
+            "Värdena %(ids)s är inga giltiga id. Ett id är ett positivt heltal, till exempel 12.",
+            len(bad),
+            ids=", ".join(str(v)[:20] for v in bad[:5]),
+        )
     if len(set(ids)) > max_items:
-        return sorted(set(ids)), _("Högst %(n)s värden.", n=max_items)
+        return sorted(set(ids)), _("Listan har för många värden. Den får ha högst %(n)s.", n=max_items)
     return list(dict.fromkeys(ids)), None
 
 
@@ -164,7 +178,9 @@ def check_offsets(value):
         offsets = False
     if offsets is False or len(offsets or ()) > MAX_OFFSETS:
         return value, _(
-            "Ange hela dagar mellan 1 och %(max)s, åtskilda med komma, t.ex. 180, 90, 30.", max=policy.MAX_OFFSET_DAYS
+            "Dagarna kunde inte läsas. Ange hela dagar mellan 1 och %(max)s, åtskilda med kommatecken, "
+            "till exempel 180, 90, 30.",
+            max=policy.MAX_OFFSET_DAYS,
         )
     return policy.format_offsets(offsets), None
 
@@ -178,7 +194,9 @@ def check_policy(data):
             errors[name] = problem
     values["overdue_every_days"], problem = check_int(data.get("overdue_every_days"), 1, 365)
     if problem:
-        errors["overdue_every_days"] = _("Ange ett antal dagar mellan 1 och 365, eller lämna tomt.")
+        errors["overdue_every_days"] = _(
+            "Antalet dagar ska vara ett heltal mellan 1 och 365. Lämna fältet tomt för att använda standardvärdet."
+        )
     return values, errors
 
 

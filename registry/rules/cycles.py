@@ -47,19 +47,26 @@ def parse(rule):
     for chunk in text.split(";"):
         key, sep, value = chunk.partition("=")
         if not sep or not value:
-            raise CycleError(_("Ogiltig regel: %(part)s", part=chunk))
+            raise CycleError(_("Regeln kan inte läsas: «%(part)s». Skriv den som FREQ=YEARLY;INTERVAL=1.", part=chunk))
         if key not in ("FREQ", "INTERVAL"):
-            raise CycleError(_("Regeln får bara ange FREQ och INTERVAL, inte %(key)s", key=key))
+            raise CycleError(
+                _(
+                    "Regeln får bara ange FREQ och INTERVAL, inte %(key)s. Skriv till exempel FREQ=YEARLY;INTERVAL=2.",
+                    key=key,
+                )
+            )
         parts[key] = value
     freq = parts.get("FREQ")
     if freq not in FREQUENCIES:
-        raise CycleError(_("Regeln måste ange FREQ=YEARLY, MONTHLY, WEEKLY eller DAILY"))
+        raise CycleError(
+            _("Regeln måste ange FREQ=YEARLY, MONTHLY, WEEKLY eller DAILY, till exempel FREQ=YEARLY;INTERVAL=1.")
+        )
     try:
         interval = int(parts.get("INTERVAL", "1"))
     except ValueError:
-        raise CycleError(_("INTERVAL måste vara ett heltal")) from None
+        raise CycleError(_("INTERVAL måste vara ett heltal, till exempel INTERVAL=2.")) from None
     if not 1 <= interval <= 100:
-        raise CycleError(_("INTERVAL måste vara mellan 1 och 100"))
+        raise CycleError(_("INTERVAL måste vara ett heltal mellan 1 och 100."))
     cycle = Cycle(freq, interval)
     rrulestr(cycle.rule, dtstart=datetime(2000, 1, 1))  # the stored text is a valid rrule
     return cycle
@@ -126,7 +133,7 @@ def describe(rule):
     """A short Swedish (or translated) description, e.g. "Vart 3:e år"."""
     cycle = parse(rule)
     if cycle is None:
-        return _("Ingen fast granskningscykel")
+        return _("Ingen fast uppföljningscykel")
     n = cycle.interval
     if cycle.freq == "YEARLY":
         return _("Årligen") if n == 1 else _("Vart %(n)s:e år", n=n)

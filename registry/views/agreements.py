@@ -167,10 +167,10 @@ def new_review(agreement_id):
             for message in apply_errors(form, exc.errors):
                 flash(message, "error")
         except audit.Repeated:  # the same review sent twice (a double click): stored once
-            flash(_("Granskningen var redan registrerad; formuläret skickades två gånger."), "success")
+            flash(_("Uppföljningen var redan registrerad; formuläret skickades två gånger."), "success")
             return redirect(url_for(".show", agreement_id=agreement.id))
         else:
-            flash(_("Granskningen har registrerats."), "success")
+            flash(_("Uppföljningen har registrerats."), "success")
             return redirect(url_for(".show", agreement_id=agreement.id))
     status = 422 if request.method == "POST" else 200
     return render_template("agreements/review_form.html", form=form, agreement=agreement), status

@@ -110,7 +110,7 @@ def export(fmt):
         _("Åtgärd"),
         _("Objekt"),
         _("Objekt-id"),
-        _("Avtal-id"),
+        _("Avtals-id"),
         _("Beskrivning"),
         _("Ändringar"),
         _("Hash"),

@@ -80,7 +80,7 @@ def password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
         if not users.check_password(current_user, form.current.data):
-            form.current.errors.append(_("Fel lösenord."))
+            form.current.errors.append(_("Lösenordet stämmer inte. Skriv ditt nuvarande lösenord."))
         else:
             try:
                 users.set_password(current_user, form.password.data)

@@ -51,7 +51,7 @@ def feed(token):
     found = feeds.feed_for_token(token)
     if found is None:
         with force_locale(default):
-            message = _("Okänt eller återkallat kalenderflöde.")
+            message = _("Kalenderflödet finns inte eller har återkallats. Skapa en ny kalenderadress i registret.")
         return Response(message + "\n", 404, content_type="text/plain; charset=utf-8")
     # In the owner's chosen language, else the register's: never the subscribing client's.
     locale = found.user.locale if found.user.locale in LANGUAGES else default

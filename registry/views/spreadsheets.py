@@ -148,7 +148,7 @@ def commit():
         flash(str(exc), "error")
         return redirect(url_for(".upload"))
     if not plan.committed:
-        flash(_("Inget har importerats: filen har problem."), "error")
+        flash(_("Inget har importerats eftersom filen har problem. Rätta dem och ladda upp filen igen."), "error")
         return render_template(
             "spreadsheets/preview.html", plan=plan, commit_form=None, form=UploadForm(formdata=None)
         ), 422
