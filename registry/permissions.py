@@ -33,6 +33,7 @@ GET, POST = ("GET", "HEAD"), ("POST",)
 
 RULES = {
     "static": {"public": GET},
+    "main.favicon": {"public": GET},
     "auth.login": {"public": GET + POST},
     "auth.logout": {"login": POST},
     "auth.password": {"login": GET + POST},
