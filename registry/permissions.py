@@ -70,6 +70,7 @@ RULES = {
     "reports.export": {"audit": GET},
     "mailbox.index": {"admin": GET},
     "mailbox.show": {"admin": GET},
+    "mailbox.html": {"admin": GET},
     # --- api (issue: JSON API) ---
     # Bearer tokens only (never the session); editors write only their groups' agreements and those
     # they own (can_edit_agreement).
