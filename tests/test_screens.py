@@ -227,6 +227,14 @@ def test_no_page_scrolls_sideways_at_390_px(phone, site):
                  .map(td => td.dataset.label + ': ' + td.textContent.trim().slice(0, 40))"""
         )
         assert not outside, f"{path}: cells outside the window: {outside}"
+        # A card keeps each cell's label (td::before) in the column left of the value.
+        unlabelled = phone.evaluate(
+            """() => [...document.querySelectorAll('table.list td[data-label]')]
+                 .filter(td => parseFloat(getComputedStyle(td).paddingLeft)
+                               < parseFloat(getComputedStyle(td, '::before').width))
+                 .map(td => td.dataset.label)"""
+        )
+        assert not unlabelled, f"{path}: labels out of their column: {unlabelled}"
 
 
 @pytest.mark.browser
