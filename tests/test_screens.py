@@ -238,6 +238,19 @@ def test_no_page_scrolls_sideways_at_390_px(phone, site):
 
 
 @pytest.mark.browser
+def test_no_page_scrolls_sideways_on_a_small_laptop(browser, site):
+    """At 1024 px the dashboard's two deadline tables would not fit side by side: one column."""
+    page = _page(browser, site, {"width": 1024, "height": 768})
+    try:
+        for path in ("/", site.lakaruppdrag, "/agreements", "/audit"):
+            page.goto(site.base + path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 1024, f"{path} scrolls sideways at 1024 px: {width}px"
+    finally:
+        page.context.close()
+
+
+@pytest.mark.browser
 def test_dates_never_break_inside(phone, site):
     phone.goto(site.base + site.lakaruppdrag)
     dates = phone.locator("main time")
