@@ -33,6 +33,7 @@ GET, POST = ("GET", "HEAD"), ("POST",)
 
 RULES = {
     "static": {"public": GET},
+    "main.favicon": {"public": GET},
     "auth.login": {"public": GET + POST},
     "auth.logout": {"login": POST},
     "auth.password": {"login": GET + POST},
@@ -69,6 +70,7 @@ RULES = {
     "reports.export": {"audit": GET},
     "mailbox.index": {"admin": GET},
     "mailbox.show": {"admin": GET},
+    "mailbox.html": {"admin": GET},
     # --- api (issue: JSON API) ---
     # Bearer tokens only (never the session); editors write only their groups' agreements and those
     # they own (can_edit_agreement).

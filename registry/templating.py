@@ -1,10 +1,12 @@
 """Template helpers: labels, dates, derived flags and list links."""
 
 import datetime
+import re
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request, url_for
 from flask_babel import format_date, get_locale, gettext, ngettext
+from markupsafe import Markup
 
 from . import clock
 from .domain import audit, status
@@ -49,17 +51,37 @@ VOCABULARIES = {
 }
 
 
-def iso(value):
-    """Dates as YYYY-MM-DD, the Swedish convention; empty for None."""
+def iso_text(value):
+    """A date as YYYY-MM-DD, the Swedish convention, as plain text (form values, attributes); empty for None."""
     return value.isoformat() if value else ""
 
 
-def local_time(value):
-    """A naive UTC timestamp as local time (SCHEDULER_TIMEZONE), to the minute."""
+def _time_element(machine, shown, title=None):
+    """<time>: static/app.css keeps it on one line, so a date never breaks inside ("2026-/12-31")."""
+    title = Markup(' title="{}"').format(title) if title else ""
+    return Markup('<time datetime="{}"{}>{}</time>').format(machine, title, shown)
+
+
+def iso(value):
+    """A date shown on a page: <time datetime="2026-12-31">2026-12-31</time>; empty for None."""
+    return _time_element(value.isoformat(), value.isoformat()) if value else ""
+
+
+def local_time(value, zone_shown=False):
+    """A naive UTC timestamp as local time (SCHEDULER_TIMEZONE), to the minute, in a <time> element.
+
+    `zone_shown` adds the zone's abbreviation ("2026-11-23 07:00 CET") and names the zone in a title.
+    An aware timestamp (an e-mail's Date header) is converted as it is.
+    """
     if not value:
         return ""
     zone = ZoneInfo(current_app.config["SCHEDULER_TIMEZONE"])
-    return value.replace(tzinfo=datetime.UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    aware = value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
+    local = aware.astimezone(zone)
+    shown = local.strftime("%Y-%m-%d %H:%M")
+    if not zone_shown:
+        return _time_element(local.isoformat(timespec="minutes"), shown)
+    return _time_element(local.isoformat(timespec="minutes"), f"{shown} {local.tzname()}", zone.key)
 
 
 # Audited fields that hold a code, by the kind of row: the vocabulary that names them.
@@ -90,6 +112,20 @@ def change_value(value, name=None, entity=None):
     return str(value)
 
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def change_value_shown(value, name=None, entity=None):
+    """change_value on a page: a value that is a date (the trail keeps dates as text) as a <time> element."""
+    shown = change_value(value, name, entity)
+    if ISO_DATE.fullmatch(shown):
+        try:
+            return iso(datetime.date.fromisoformat(shown))
+        except ValueError:
+            pass
+    return shown
+
+
 def relative_days(days):
     """A deadline's distance from today in words: "i dag", "om 1 dag", "3 dagar sedan"."""
     if days == 0:
@@ -110,11 +146,12 @@ def list_url(query, **changes):
 
 def init_app(app):
     app.jinja_env.filters["iso"] = iso
+    app.jinja_env.filters["iso_text"] = iso_text
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["relative_days"] = relative_days
     app.jinja_env.filters["utc"] = local_time
     app.jinja_env.filters["audit_changes"] = lambda entry: sorted(audit.changes_of(entry).items())
-    app.jinja_env.filters["change_value"] = change_value
+    app.jinja_env.filters["change_value"] = change_value_shown  # pages; exports call change_value
     app.jinja_env.filters["cycle"] = cycles.describe
     app.jinja_env.filters["stage"] = stage_label
     app.jinja_env.filters["genitive"] = genitive

@@ -46,6 +46,7 @@ EXPECTED = {
     "auth.reset_request": {"GET": "public", "POST": "public"},
     "auth.reset": {"GET": "public", "POST": "public"},
     "main.dashboard": {"GET": "read"},
+    "main.favicon": {"GET": "public"},  # a redirect to the icon under /static
     "agreements.index": {"GET": "read"},
     "agreements.show": {"GET": "read"},
     "agreements.create": {"GET": "edit", "POST": "edit"},
@@ -76,6 +77,7 @@ EXPECTED = {
     "reports.export": {"GET": "audit"},
     "mailbox.index": {"GET": "admin"},
     "mailbox.show": {"GET": "admin"},
+    "mailbox.html": {"GET": "admin"},
     "feeds.feed": {"GET": "public"},  # the secret address is the key; calendar clients have no session
     "feeds.manage": {"GET": "login", "POST": "login"},
     "feeds.revoke": {"POST": "login"},
@@ -107,6 +109,8 @@ ALLOWED_GET = {"auth.reset": 302}  # an invalid token sends the visitor to ask f
 ALLOWED_GET["feeds.feed"] = 404  # "x" is no feed's secret: unknown addresses are a plain 404
 ALLOWED_GET["health.healthz"] = 503  # no scheduler runs in the test: unhealthy, and says so
 ALLOWED_GET["acknowledge.confirm"] = 404  # "x" is no signed deadline
+ALLOWED_GET["mailbox.html"] = 404  # x.eml has no HTML part
+ALLOWED_GET["main.favicon"] = 301  # to the SVG icon under /static
 ALLOWED_POST = {
     "auth.logout": {302},
     "auth.reset": {302},

@@ -215,7 +215,7 @@ def test_vi_arbetar_med_det_pauses_escalation_for_14_days_then_it_resumes(app, t
     entry = AuditEntry.select().where(AuditEntry.action == "acknowledge").get()
     assert entry.agreement_id == overdue.id and "Åsa Ägare" in entry.actor
     shown = user.get(f"/agreements/{overdue.id}").get_data(as_text=True)
-    assert "Åsa Ägare bekräftade" in shown and "pausas till 2026-03-18" in shown
+    assert "Åsa Ägare bekräftade" in shown and 'pausas till <time datetime="2026-03-18">2026-03-18</time>' in shown
     # The change history says it in words, no codes.
     assert "Bekräftade försenad tidsfrist: vi arbetar med det" in shown
     assert "Påminnelser om förseningen pausade till" in shown

@@ -7,13 +7,23 @@ these pages do not exist.
 import email
 import re
 from email import policy
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, make_response, render_template
 
 bp = Blueprint("mailbox", __name__, url_prefix="/mail")
 NAME = re.compile(r"^[\w.-]+\.eml$")
 LIST_LIMIT = 200
+
+# A message's HTML part, shown in a sandboxed frame on its page, is served by itself under this policy:
+# its own inline styles (an e-mail has no others) and nothing else: no script, no request anywhere,
+# no form. Links open in a new tab (the frame's sandbox allows that, and only that).
+MESSAGE_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'; "
+    "frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox"
+)
+OPEN_LINKS_IN_NEW_TAB = '<base target="_blank">'
 
 
 def _folder():
@@ -21,6 +31,14 @@ def _folder():
     if not folder:
         abort(404)
     return Path(folder)
+
+
+def _sent_at(header):
+    """The Date header as a datetime (naive when it says -0000: UTC), or None when missing or unreadable."""
+    try:
+        return parsedate_to_datetime(str(header)) if header else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _read(path):
@@ -34,10 +52,18 @@ def _read(path):
         "from": message["From"],
         "subject": message["Subject"],
         "date": message["Date"],
+        "sent_at": _sent_at(message["Date"]),
         "message_id": message["Message-ID"],
         "text": text.get_content() if text else "",
         "html": html.get_content() if html else "",
     }
+
+
+def _message(name):
+    folder = _folder()
+    if not NAME.match(name) or not (folder / name).is_file():
+        abort(404)
+    return _read(folder / name)
 
 
 @bp.get("", endpoint="index")
@@ -51,7 +77,20 @@ def index():
 @bp.get("/<name>", endpoint="show")
 def show(name):
     """One message: headers, the text part, and the HTML part in a sandboxed frame."""
-    folder = _folder()
-    if not NAME.match(name) or not (folder / name).is_file():
+    return render_template("mailbox/show.html", message=_message(name))
+
+
+@bp.get("/<name>/html", endpoint="html")
+def html(name):
+    """The message's HTML part alone, for the frame on its page (MESSAGE_CSP)."""
+    body = _message(name)["html"]
+    if not body:
         abort(404)
-    return render_template("mailbox/show.html", message=_read(folder / name))
+    head = re.search(r"<head[^>]*>", body, re.IGNORECASE)
+    at = head.end() if head else 0
+    response = make_response(body[:at] + OPEN_LINKS_IN_NEW_TAB + body[at:])
+    response.headers["Content-Type"] = "text/html; charset=utf-8"
+    response.headers["Content-Security-Policy"] = MESSAGE_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,6 +1,6 @@
 """The dashboard: what ReKo looks at first, and first of all the logged-in person's own agreements."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..domain import queries
@@ -27,3 +27,9 @@ def dashboard():
         overdue=queries.overdue(now, limit=DASHBOARD_ITEMS),
         window=window,
     )
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers and feed readers ask for /favicon.ico whatever the page says: the SVG icon."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
