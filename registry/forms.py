@@ -331,7 +331,9 @@ class ReviewForm(FlaskForm):
     reviewer = SelectField(_l("Uppföljd av (person)"), coerce=_optional_int, validate_choice=False)
     reviewer_name = StringField(_l("… eller namn/forum"), validators=[Length(max=255)])
     decision_ref = StringField(
-        _l("Beslutsreferens"), validators=[Length(max=255)], description=_l("Till exempel ReKo 2024-11-15 § 5")
+        _l("Beslutsreferens"),
+        validators=[Length(max=255)],
+        description=_l("Paragrafen i protokollet, till exempel § 5. Avtalssidan visar den med beslutande organ och datum."),
     )
     new_expires_on = DateField(
         _l("Nytt slutdatum"), validators=[Optional()], description=_l("Endast när avtalet förlängs.")
