@@ -168,7 +168,7 @@ def test_an_extension_sent_twice_is_stored_once_although_the_first_moved_the_end
     assert "formuläret skickades två gånger" in page and "message-error" not in page
     # The same extension again with another date is a real error, said beside the field.
     refused = client.post(url, data=_review_post(outcome="extended", new_expires_on="2027-06-30"))
-    assert refused.status_code == 422 and "måste vara efter" in text(refused)
+    assert refused.status_code == 422 and "måste ligga efter det nuvarande, 2027-12-31" in text(refused)
 
 
 def test_two_identical_reviews_at_the_same_moment_are_stored_once(app, small_register, client):
