@@ -96,7 +96,10 @@ def group_add_meeting(pk):
     form = MeetingForm()
     if form.validate_on_submit():
         try:
-            with audit.created_once(entity="meeting", key={"group": group.name, "meets_on": form.meets_on.data}):
+            with audit.created_once(
+                entity="meeting",
+                key={"group": group.name, "meets_on": form.meets_on.data, "note": form.note.data or ""},
+            ):
                 directory.add_meeting(group, form.meets_on.data, form.note.data)
         except ValidationError as exc:
             for message in exc.errors.values():
