@@ -371,22 +371,25 @@ class AdoptionForm(FlaskForm):
     """One party's decision on an agreement. The form only parses; registry/domain/adoptions.py checks."""
 
     must_adopt = BooleanField(_l("Parten ska anta avtalet"))
-    body = StringField(
-        _l("Beslutande organ"),
-        description=_l("Till exempel Kommunstyrelsen, Aneby kommun, eller Regionstyrelsen."),
-    )
-    decided_on = DateField(_l("Beslutsdatum"), validators=[Optional()], description=_l("ÅÅÅÅ-MM-DD."))
+    body = StringField(_l("Beslutande organ"))
+    decided_on = DateField(_l("Beslutsdatum"), validators=[Optional()])
     decision_ref = StringField(_l("Paragraf"), description=_l("Paragrafen i protokollet, till exempel § 12."))
     case_number = StringField(
         _l("Partens diarienummer"),
         description=_l("Partens eget diarienummer för ärendet, till exempel RJL 2023/1235."),
     )
-    signed_on = DateField(_l("Undertecknat"), validators=[Optional()], description=_l("ÅÅÅÅ-MM-DD."))
+    signed_on = DateField(_l("Undertecknat"), validators=[Optional()])
     document_url = StringField(
         _l("Länk till beslutet"),
         filters=[_strip],
         description=_l("Protokollsutdraget eller det undertecknade avtalet."),
     )
+
+    def for_party(self, organisation):
+        """The deciding body's example names the party's own: Regionstyrelsen, or its kommunstyrelse."""
+        example = "Regionstyrelsen" if organisation.kind == "region" else f"Kommunstyrelsen, {organisation.name}"
+        self.body.description = _l("Till exempel %(example)s.", example=example)
+        return self
 
     def to_data(self):
         return {name: self[name].data for name in ("must_adopt", *DECISION_FIELDS)}

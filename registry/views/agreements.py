@@ -195,6 +195,7 @@ def record_adoption(agreement_id, party_id):
         recorded = Adoption.get_or_none((Adoption.agreement == agreement.id) & (Adoption.organisation == party_id))
         facts = {name: getattr(recorded, name) for name in adoptions.DECISION_FIELDS} if recorded else {}
         form = AdoptionForm(data={**facts, "must_adopt": link.must_adopt})
+    form.for_party(organisation)
     if form.validate_on_submit():
         status = agreement.status
         try:
@@ -207,9 +208,11 @@ def record_adoption(agreement_id, party_id):
                 flash(_("%(party)s beslut är registrerat.", party=genitive(organisation.name)), "success")
             else:
                 flash(_("Inget beslut är registrerat för %(party)s.", party=organisation.name), "success")
-            if status == "draft" and agreement.status == "in_force":
+            page = url_for(".show", agreement_id=agreement.id)
+            if status == "draft" and agreement.status == "in_force":  # the page's top says it: status and message
                 flash(_("Alla parter som ska anta avtalet har gjort det: avtalet gäller nu."), "success")
-            return redirect(url_for(".show", agreement_id=agreement.id) + "#adoptions")
+                return redirect(page)
+            return redirect(f"{page}#party-{organisation.id}")  # the party's row, for the next one
     status_code = 422 if request.method == "POST" else 200
     return render_template(
         "agreements/adoption_form.html",
