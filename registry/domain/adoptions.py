@@ -48,6 +48,7 @@ PLANNED_START = "start"
 REPLACED_EXPIRY = "replaced_expiry"
 
 CASE_NUMBER_MAX = 100  # as the agreement's own
+ID_CHUNK = 2000  # ids per IN (...), well below SQLite's limit on bound variables
 # The decision's facts as the form, the API and the audit trail name them.
 DECISION_FIELDS = ("body", "decided_on", "decision_ref", "case_number", "signed_on", "document_url")
 
@@ -124,13 +125,14 @@ def due_date(valid_from, replaced_expiries):
 
 
 def _replaced_expiries(agreement_ids):
-    """{agreement id: [expiry dates of the versions it replaces that are still in force]}."""
+    """{agreement id: [expiry dates of the versions it replaces that are still in force]}, for a list
+    of ids or a query selecting them."""
     found = {}
-    if agreement_ids:
+    if not isinstance(agreement_ids, list) or agreement_ids:
         rows = (
             Agreement.select(Agreement.replaced_by, Agreement.expires_on)
             .where(
-                Agreement.replaced_by.in_(list(agreement_ids))
+                Agreement.replaced_by.in_(agreement_ids)
                 & Agreement.status.in_(ACTIVE_STATUSES)
                 & Agreement.expires_on.is_null(False)
             )
@@ -393,16 +395,22 @@ def _adoption_of_link():
 
 def open_adoptions(agreement_ids=None):
     """{agreement id: OpenAdoption} of the drafts (all, or those among `agreement_ids`) that have an
-    adoption date and a party that must adopt them and has not. A few queries, whatever the number."""
-    drafts = Agreement.select(Agreement.id, Agreement.valid_from).where(Agreement.status == "draft")
-    if agreement_ids is not None:
-        if not agreement_ids:
-            return {}
-        drafts = drafts.where(Agreement.id.in_(sorted(agreement_ids)))
-    starts = dict(drafts.tuples())
+    adoption date and a party that must adopt them and has not. A few queries per ID_CHUNK drafts."""
+    drafts = Agreement.status == "draft"
+    if agreement_ids is None:
+        return _open_adoptions(drafts)
+    ids, found = sorted(set(agreement_ids)), {}
+    for start in range(0, len(ids), ID_CHUNK):
+        found.update(_open_adoptions(drafts & Agreement.id.in_(ids[start : start + ID_CHUNK])))
+    return found
+
+
+def _open_adoptions(condition):
+    starts = dict(Agreement.select(Agreement.id, Agreement.valid_from).where(condition).tuples())
     if not starts:
         return {}
-    expiries = _replaced_expiries(starts)
+    drafts = Agreement.select(Agreement.id).where(condition)
+    expiries = _replaced_expiries(drafts)
     missing = (
         AgreementParty.select(
             AgreementParty.agreement, Organisation.id, Organisation.name, Organisation.contact_email, Person.email
@@ -410,13 +418,8 @@ def open_adoptions(agreement_ids=None):
         .join(Organisation)
         .join(Person, JOIN.LEFT_OUTER, on=(Organisation.contact_person == Person.id) & Person.is_active)
         .switch(AgreementParty)
-        .join(
-            Adoption,
-            JOIN.LEFT_OUTER,
-            on=(Adoption.agreement == AgreementParty.agreement)
-            & (Adoption.organisation == AgreementParty.organisation),
-        )
-        .where(AgreementParty.agreement.in_(sorted(starts)) & AgreementParty.must_adopt & Adoption.id.is_null())
+        .join(Adoption, JOIN.LEFT_OUTER, on=_adoption_of_link())
+        .where(AgreementParty.agreement.in_(drafts) & AgreementParty.must_adopt & Adoption.id.is_null())
         .order_by(AgreementParty.agreement, Organisation.id)
         .tuples()
     )
