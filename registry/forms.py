@@ -32,6 +32,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from .collation import sorted_organisations, sv_key
 from .domain import fields as F
+from .domain.adoptions import DECISION_FIELDS
 from .domain.agreements import editable_values
 from .models import Agreement, Group, Organisation, Person
 from .rules import cycles
@@ -333,7 +334,9 @@ class ReviewForm(FlaskForm):
     decision_ref = StringField(
         _l("Beslutsreferens"),
         validators=[Length(max=255)],
-        description=_l("Paragrafen i protokollet, till exempel § 5. Avtalssidan visar den med beslutande organ och datum."),
+        description=_l(
+            "Paragrafen i protokollet, till exempel § 5. Avtalssidan visar den med beslutande organ och datum."
+        ),
     )
     new_expires_on = DateField(
         _l("Nytt slutdatum"), validators=[Optional()], description=_l("Endast när avtalet förlängs.")
@@ -364,6 +367,34 @@ class ReviewForm(FlaskForm):
         }
 
 
+class AdoptionForm(FlaskForm):
+    """One party's decision on an agreement. The form only parses; registry/domain/adoptions.py checks."""
+
+    must_adopt = BooleanField(_l("Parten ska anta avtalet"))
+    body = StringField(_l("Beslutande organ"))
+    decided_on = DateField(_l("Beslutsdatum"), validators=[Optional()])
+    decision_ref = StringField(_l("Paragraf"), description=_l("Paragrafen i protokollet, till exempel § 12."))
+    case_number = StringField(
+        _l("Partens diarienummer"),
+        description=_l("Partens eget diarienummer för ärendet, till exempel RJL 2023/1235."),
+    )
+    signed_on = DateField(_l("Undertecknat"), validators=[Optional()])
+    document_url = StringField(
+        _l("Länk till beslutet"),
+        filters=[_strip],
+        description=_l("Protokollsutdraget eller det undertecknade avtalet."),
+    )
+
+    def for_party(self, organisation):
+        """The deciding body's example names the party's own: Regionstyrelsen, or its kommunstyrelse."""
+        example = "Regionstyrelsen" if organisation.kind == "region" else f"Kommunstyrelsen, {organisation.name}"
+        self.body.description = _l("Till exempel %(example)s.", example=example)
+        return self
+
+    def to_data(self):
+        return {name: self[name].data for name in ("must_adopt", *DECISION_FIELDS)}
+
+
 class GroupForm(FlaskForm, PolicyFields):
     name = StringField(_l("Namn"), validators=[DataRequired(_l("Namn måste anges.")), Length(max=255)])
     short_name = StringField(_l("Kortnamn"), validators=[Length(max=100)])
@@ -392,7 +423,22 @@ class OrganisationForm(FlaskForm):
     name = StringField(_l("Namn"), validators=[DataRequired(_l("Namn måste anges.")), Length(max=255)])
     short_name = StringField(_l("Kortnamn"), validators=[Length(max=100)])
     kind = SelectField(_l("Typ"), choices=options(ORGANISATION_KINDS.items()))
+    contact_person = SelectField(
+        _l("Kontaktperson för beslut"),
+        coerce=_optional_int,
+        validate_choice=False,
+        description=_l("Får en påminnelse när partens beslut om ett avtal saknas inför att avtalet ska börja gälla."),
+    )
+    contact_email = StringField(
+        _l("Funktionsbrevlåda för beslut"),
+        filters=[_strip],
+        validators=[Optional(), Email(_l("E-postadressen är inte giltig. Skriv den som namn@exempel.se."))],
+        description=_l("Till exempel kommunstyrelsens registratur. Får samma påminnelser som kontaktpersonen."),
+    )
     notes = TextAreaField(_l("Anteckningar"))
+
+    def fill_choices(self):
+        self.contact_person.choices = [NONE_CHOICE, *person_choices()]
 
 
 class PersonForm(FlaskForm):

@@ -14,6 +14,7 @@ from peewee import (
     CharField,
     DateField,
     DateTimeField,
+    DeferredForeignKey,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -42,6 +43,9 @@ class Organisation(BaseModel):
     short_name = CharField(default="")
     kind = CharField(default="other")
     notes = TextField(default="")
+    # Who hears that the party's decision on an agreement is missing: a person, a functional mailbox, or both.
+    contact_person = DeferredForeignKey("Person", null=True, backref="contact_for", on_delete="SET NULL")
+    contact_email = CharField(default="")
 
     class Meta:
         table_name = "organisation"
@@ -180,6 +184,8 @@ class AgreementOwner(BaseModel):
 class AgreementParty(BaseModel):
     agreement = ForeignKeyField(Agreement, backref="party_links", on_delete="CASCADE")
     organisation = ForeignKeyField(Organisation, backref="agreement_links", on_delete="RESTRICT")
+    # Must this party decide on the agreement before it enters into force? (registry/domain/adoptions.py)
+    must_adopt = BooleanField(default=True)
 
     class Meta:
         indexes = ((("agreement", "organisation"), True),)
@@ -412,3 +418,28 @@ class Acknowledgement(BaseModel):
 
 
 MODELS.append(Acknowledgement)
+
+
+class Adoption(BaseModel):
+    """One party's decision on an agreement (antagande): the body that decided, when, under which
+    paragraph of its minutes and which of its own case numbers, when it signed, and a link to the
+    decision. A row is a recorded decision; a party without one has not decided, or its decision
+    is unknown (registry/domain/adoptions.py)."""
+
+    agreement = ForeignKeyField(Agreement, backref="adoptions", on_delete="CASCADE")
+    organisation = ForeignKeyField(Organisation, backref="adoptions", on_delete="RESTRICT")
+    body = CharField(default="")  # "Kommunstyrelsen, Aneby kommun"
+    decided_on = DateField()
+    decision_ref = CharField(default="")  # "§ 12"
+    case_number = CharField(default="")  # the party's own diarienummer; may repeat across agreements
+    signed_on = DateField(null=True)
+    document_url = CharField(max_length=1000, default="")
+    recorded_by = ForeignKeyField(User, null=True, backref="adoptions", on_delete="SET NULL")
+    recorded_by_name = CharField(default="")  # "Name <email>", kept when the account goes
+    recorded_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("agreement", "organisation"), True),)
+
+
+MODELS.append(Adoption)

@@ -14,15 +14,16 @@ from .domain import fields as agreement_fields
 from .i18n import genitive
 from .rules import cycles
 from .vocab import (
+    ADOPTION_STATES,
     AGREEMENT_KINDS,
     AGREEMENT_STATUSES,
     AUDIT_ACTIONS,
     AUDIT_ENTITIES,
-    DEADLINE_KINDS,
     FIELD_LABELS,
     GROUP_KINDS,
     ORGANISATION_KINDS,
     REMINDER_DELIVERY,
+    REMINDER_KINDS,
     REMINDER_ROLES,
     REMINDER_STATES,
     REMINDER_TRIGGERS,
@@ -47,7 +48,8 @@ VOCABULARIES = {
     "role": ROLES,
     "action": AUDIT_ACTIONS,
     "entity": AUDIT_ENTITIES,
-    "deadline": DEADLINE_KINDS,
+    "deadline": REMINDER_KINDS,  # the deadlines' kinds, and the reminder log's adoption
+    "adoption": ADOPTION_STATES,
 }
 
 

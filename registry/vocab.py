@@ -40,6 +40,19 @@ DEADLINE_KINDS = {
 DEADLINE_COLUMNS = {"expiry": "expires_on", "review": "next_review_on", "revision": "revision_due_on"}
 DEADLINE_STATUSES = {"expiry": ACTIVE_STATUSES, "review": ACTIVE_STATUSES, "revision": ("under_revision",)}
 
+# What the reminder log holds reminders of: the deadlines above, and a party's decision on a draft that
+# is still missing ahead of its planned start or the expiry of the version it replaces
+# (registry/domain/adoptions.py). Only the labels are shared: an adoption has no date column.
+REMINDER_KINDS = {**DEADLINE_KINDS, "adoption": _l("Partens beslut")}
+
+# A party's decision on an agreement (registry/domain/adoptions.py).
+ADOPTION_STATES = {
+    "adopted": _l("Antagen"),
+    "missing": _l("Beslut saknas"),
+    "unknown": _l("Okänt"),
+    "not_required": _l("Behöver inte anta"),
+}
+
 REVIEW_OUTCOMES = {
     "unchanged": _l("Oförändrad"),
     "to_be_revised": _l("Ska revideras"),
@@ -90,6 +103,7 @@ REMINDER_ROLES = {
     "mailbox": _l("Funktionsbrevlåda"),
     "chair": _l("Ordförande"),
     "secretary": _l("Sekreterare"),
+    "party_contact": _l("Kontakt för part"),
 }
 
 
@@ -134,6 +148,7 @@ AUDIT_ENTITIES = {
     "feed": _l("kalenderflöde"),
     "api_token": _l("API-nyckel"),
     "acknowledgement": _l("försenad tidsfrist: vi arbetar med det"),
+    "adoption": _l("partens beslut"),
 }
 # Labels of the change history for fields that are not an agreement's (those come from
 # registry/domain/fields.py, merged in registry/templating.py).
@@ -160,4 +175,13 @@ FIELD_LABELS = {
     "deadline_on": _l("Tidsfrist"),
     "paused_until": _l("Påminnelser om förseningen pausade till"),
     "reminder_delivery": _l("Påminnelser per e-post"),
+    # A party's decision (registry/domain/adoptions.py); decision_ref and case_number take the agreement's labels.
+    "party": _l("Part"),
+    "must_adopt": _l("Ska anta avtalet"),
+    "body": _l("Beslutande organ"),
+    "decided_on": _l("Beslutsdatum"),
+    "signed_on": _l("Undertecknat"),
+    "document_url": _l("Länk till beslutet"),
+    "contact_person": _l("Kontaktperson"),
+    "contact_email": _l("Funktionsbrevlåda för beslut"),
 }

@@ -30,7 +30,7 @@ from flask_babel import ngettext
 from peewee import EXCLUDED
 
 from registry.db import db
-from registry.domain import acknowledgements, schedule
+from registry.domain import acknowledgements, adoptions, schedule
 from registry.domain.reminder_log import PERMANENT_ATTEMPTS, UNPLANNABLE, in_state
 from registry.domain.validation import one_line
 from registry.models import Agreement, Group, Person, Reminder, utcnow
@@ -41,6 +41,8 @@ from . import mailer
 from .shared import chunks, log, reason, rows
 
 RECORD_BATCH = 500
+# A party's decision on a draft, missing ahead of its start (scheduler/adoption_planning.py).
+ADOPTION = "adoption"
 # A reminder that fails for a reason sending again cannot fix is tried PERMANENT_ATTEMPTS times, this far apart.
 PERMANENT_RETRY = timedelta(days=1)
 # What can go into RCPT TO: a local part, "@", a domain, no spaces or controls.
@@ -66,6 +68,7 @@ class Item:
     meeting: schedule.DecidingMeeting | None
     deciding: object = None  # the group whose meeting decides (its name is shown when no meeting is planned)
     names: Names | None = None
+    parties: tuple = ()  # adoption: (organisation id, name) of the parties whose decision this recipient follows
 
     @property
     def overdue(self):
@@ -78,7 +81,7 @@ def name_of(agreement):
 
 
 # Why a recipient gets a reminder, in the order a footer names the reasons.
-ROLES = ("owner", "mailbox", "chair", "secretary")
+ROLES = ("owner", "mailbox", "chair", "secretary", "party_contact")
 
 
 @dataclass
@@ -148,6 +151,8 @@ class PassResult:
 
 def what(item):
     kind = item.reminder.kind
+    if kind == ADOPTION:
+        return _("partens beslut saknas fortfarande") if item.overdue else _("partens beslut behövs senast")
     if item.overdue:
         if kind == EXPIRY:
             return _("avtalet har löpt ut")
@@ -268,7 +273,15 @@ def latest_per_deadline(reminders, now):
 # --- what to send -------------------------------------------------------------------
 
 
-def still_applies(reminder, agreement):
+def still_applies(reminder, agreement, open_adoptions=None):
+    """Is the reminder's deadline still the agreement's? For a party's decision: is the draft's adoption
+    date still that day, and does the recipient still follow a party whose decision is missing?
+    (`open_adoptions`: adoptions.open_adoptions of the agreements at hand, when already read.)"""
+    if reminder.kind == ADOPTION:
+        if open_adoptions is None:
+            open_adoptions = adoptions.open_adoptions([agreement.id])
+        found = open_adoptions.get(agreement.id)
+        return found is not None and found.due_on == reminder.deadline_on and reminder.recipient in found.contacts
     if agreement.status not in ACTIVE_STATUSES:
         return False
     return agreement.due_on(reminder.kind) == reminder.deadline_on
@@ -297,8 +310,10 @@ def sendable(now):
 def drop_stale(now, retry_failed_now, result):
     """Sendable rows that still apply; the others, and given-up rows that no longer apply, are marked skipped."""
     sendable_, stale = [], []
-    for reminder in sendable(datetime.datetime.max if retry_failed_now else now):
-        if still_applies(reminder, reminder.agreement):
+    found = sendable(datetime.datetime.max if retry_failed_now else now)
+    opened = adoptions.open_adoptions({r.agreement_id for r in found if r.kind == ADOPTION})
+    for reminder in found:
+        if still_applies(reminder, reminder.agreement, opened):
             sendable_.append(reminder)
         else:
             stale.append(reminder.id)
@@ -334,19 +349,26 @@ def digests(reminders, day):
     for agreement in agreements.values():
         agreement.responsible_group = groups.get(agreement.responsible_group_id)
     by_recipient, broken, names_of = {}, [], {}
+    opened = adoptions.open_adoptions({r.agreement.id for r in reminders if r.kind == ADOPTION})
     for reminder in reminders:
         agreement = agreements[reminder.agreement.id]
         try:
-            deciding = meetings.deciding_group(agreement)
-            try:
-                meeting = meetings.deciding_meeting(agreement, reminder.deadline_on)
-            except Exception as exc:
-                log.warning("agreement %s: its deciding meeting cannot be computed (%s)", agreement.id, reason(exc))
+            parties = ()
+            if reminder.kind == ADOPTION:  # each party decides in its own body: no meeting of ours decides
                 meeting = deciding = None
+                found = opened.get(agreement.id)
+                parties = tuple(found.contacts.get(reminder.recipient, ())) if found is not None else ()
+            else:
+                deciding = meetings.deciding_group(agreement)
+                try:
+                    meeting = meetings.deciding_meeting(agreement, reminder.deadline_on)
+                except Exception as exc:
+                    log.warning("agreement %s: its deciding meeting cannot be computed (%s)", agreement.id, reason(exc))
+                    meeting = deciding = None
             names = names_of.get((agreement.id, deciding is None))
             if names is None:
                 names = names_of[(agreement.id, deciding is None)] = _names(agreement, deciding)
-            item = Item(reminder, agreement, (reminder.deadline_on - day).days, meeting, deciding, names)
+            item = Item(reminder, agreement, (reminder.deadline_on - day).days, meeting, deciding, names, parties)
         except Exception as exc:  # any other surprise costs this reminder, not the pass
             broken.append((reminder, exc))
             continue
@@ -395,6 +417,20 @@ def _names(agreement, deciding):
 
 def todo(item):
     """What the recipient is asked to do about one item."""
+    if item.reminder.kind == ADOPTION:
+        parties = ", ".join(one_line(name) for _pk, name in item.parties) or _("parten")
+        if item.overdue:
+            return _(
+                "Beslutet från %(parties)s saknas fortfarande, och avtalet kan inte börja gälla utan det. "
+                "Registrera beslutet i registret så snart det är fattat.",
+                parties=parties,
+            )
+        return _(
+            "Avtalet börjar gälla när alla parter som ska anta det har gjort det. Se till att %(parties)s "
+            "beslutar i tid, och registrera beslutet (beslutande organ, datum, paragraf och partens "
+            "diarienummer) i registret.",
+            parties=parties,
+        )
     if item.reminder.kind == EXPIRY:
         if item.overdue:
             return _(
@@ -420,13 +456,24 @@ def todo(item):
 
 
 def links(item, base_url):
-    """(agreement page, review form, acknowledgement page or None) of an item, as absolute addresses."""
+    """(agreement page, the form to act on, acknowledgement page or None) of an item, as absolute
+    addresses. The form is the review form, or for a party's decision that party's decision form
+    (the agreement's list of decisions when the recipient follows several parties)."""
     agreement = f"{base_url}/agreements/{item.agreement.id}"
+    if item.reminder.kind == ADOPTION:
+        if len(item.parties) == 1:
+            return agreement, f"{agreement}/adoptions/{item.parties[0][0]}", None
+        return agreement, f"{agreement}#adoptions", None
     acknowledge = None
     if item.overdue:
         token = acknowledgements.token(item.agreement.id, item.reminder.kind, item.reminder.deadline_on)
         acknowledge = f"{base_url}/acknowledge/{token}"
     return agreement, f"{agreement}/reviews/new", acknowledge
+
+
+def action(item):
+    """The label of the link to the form an item asks the recipient to fill in."""
+    return _("Registrera beslutet") if item.reminder.kind == ADOPTION else _("Registrera uppföljningen")
 
 
 def reason_text(role):
@@ -441,6 +488,10 @@ def reason_text(role):
         "secretary": _(
             "Du får det här meddelandet för att du är sekreterare och underrättas om alla tidsfrister som har passerat."
         ),
+        "party_contact": _(
+            "Du får det här meddelandet för att du är kontakt för en part i avtalet vars beslut om avtalet "
+            "ännu inte är registrerat."
+        ),
     }
     return texts.get(role, texts["owner"])
 
@@ -452,6 +503,7 @@ def render(digest):
         "what": what,
         "todo": todo,
         "links": links,
+        "action": action,
         "reason_text": reason_text,
         "pause_days": acknowledgements.pause_days(),
     }

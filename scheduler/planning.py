@@ -314,6 +314,10 @@ def plan_chunks(day):
         if unplanned:
             _name(unplanned)
         yield to_send, to_skip, unplanned
+    # Parties' missing decisions on drafts: a deadline of their own, planned alongside.
+    from . import adoption_planning  # (it imports this module)
+
+    yield adoption_planning.plan(day)
 
 
 def _forget(planned, agreement_id, kind):

@@ -7,6 +7,7 @@ as such (see planning.py) and a reminder that cannot be composed fails alone
 """
 
 from registry.db import db, optimize
+from registry.domain import adoptions
 from registry.models import Agreement, Reminder, SchedulerRun, utcnow
 
 from . import delivery, locks, planning
@@ -29,6 +30,9 @@ def run_pass(day, trigger="cli", retry_failed_now=False):
         run = SchedulerRun.create(run_for=day, trigger=trigger)
         try:
             delivery.requeue_sending()
+            # Drafts every party has adopted enter into force on their start date (then they have deadlines).
+            for agreement_id in adoptions.enter_into_force_due(day):
+                log.info("agreement %s entered into force: every party has adopted it", agreement_id)
             # Record what is due, one transaction per chunk of the register.
             for to_send, to_skip, unplanned in planning.plan_chunks(day):
                 with db.atomic():

@@ -163,10 +163,11 @@ def test_every_api_route_enforces_the_permission_table(app, small_register, smal
     agreement = agreement_of(small_register.board)  # the editor's group: editors may write it
     rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
     endpoints = sorted(e for e in EXPECTED if e.startswith("api."))
-    assert len(endpoints) == 11
-    bodies = {"POST": {}, "PATCH": {}}
+    assert len(endpoints) == 12
+    bodies = {"POST": {}, "PATCH": {}, "PUT": {}}
+    party = agreement.party_links[0].organisation_id
     for endpoint in endpoints:
-        args = {name: agreement.id for name in rules[endpoint].arguments}
+        args = {name: party if name == "party_id" else agreement.id for name in rules[endpoint].arguments}
         url = url_for(endpoint, **args)
         for method, level in EXPECTED[endpoint].items():
             for role in ROLES:
@@ -761,7 +762,7 @@ def test_the_openapi_document_lists_every_api_route_and_nothing_else():
             assert ("401" in operation["responses"]) != public
             if "{agreement_id}" in path:
                 assert "404" in operation["responses"]
-            if method in ("post", "patch"):
+            if method in ("post", "patch", "put"):
                 assert {"400", "403", "415", "422"} <= set(operation["responses"])
     assert document["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer"}
 

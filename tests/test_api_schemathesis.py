@@ -51,7 +51,8 @@ def api_schema(app):
         record_review(rich, {"reviewed_on": TODAY, "outcome": "unchanged", "reviewer_name": "ReKo"}, TODAY)
         target = Agreement.get(Agreement.short_name == "Läkaruppdrag")
         owner = target.owner_links[0].person_id
-        ids = {"rich": rich.id, "target": target.id, "owner": str(owner)}
+        party = target.party_links[0].organisation_id
+        ids = {"rich": rich.id, "target": target.id, "owner": str(owner), "party": party}
         db.close()
     config = schemathesis.Config.from_dict(
         {
@@ -62,7 +63,7 @@ def api_schema(app):
             "operations": [
                 # Writes may answer 422 to a schema-valid body (rules across fields and the database).
                 {
-                    "include-method": ["POST", "PATCH"],
+                    "include-method": ["POST", "PATCH", "PUT"],
                     "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "422"]}},
                 },
                 # Random ids would nearly always be unknown (404, tested in test_api.py): use real agreements.
@@ -72,6 +73,11 @@ def api_schema(app):
                 {
                     "include-operation-id": ["update_agreement", "create_review"],
                     "parameters": {"agreement_id": ids["target"]},
+                },
+                # A party's decision: a real party of a real agreement (others are 404s, tested in test_adoptions.py).
+                {
+                    "include-operation-id": "put_adoption",
+                    "parameters": {"agreement_id": ids["target"], "party_id": ids["party"]},
                 },
                 # PATCH takes the same fields as POST, whose boundary cases the coverage phase already sends.
                 {"include-operation-id": "update_agreement", "phases": {"coverage": {"enabled": False}}},

@@ -52,6 +52,7 @@ EXPECTED = {
     "agreements.create": {"GET": "edit", "POST": "edit"},
     "agreements.edit": {"GET": "edit", "POST": "edit"},
     "agreements.new_review": {"GET": "edit", "POST": "edit"},
+    "agreements.record_adoption": {"GET": "edit", "POST": "edit"},  # one party's decision
     "groups.index": {"GET": "read"},
     "groups.show": {"GET": "read"},
     "groups.create": {"GET": "admin", "POST": "admin"},
@@ -94,6 +95,7 @@ EXPECTED = {
     "api.get_agreement": {"GET": "read"},
     "api.update_agreement": {"PATCH": "edit"},
     "api.create_review": {"POST": "edit"},
+    "api.put_adoption": {"PUT": "edit"},
     "api.list_deadlines": {"GET": "read"},
     "api.list_groups": {"GET": "read"},
     "api.list_organisations": {"GET": "read"},
@@ -205,6 +207,7 @@ def _check_matrix(app, who, subtests):
         "fmt": "csv",
         "token": "x",
         "name": "x.eml",
+        "party_id": agreement.party_links[0].organisation_id,
     }
     pk_for = {
         "groups": meeting.group_id,
@@ -250,13 +253,16 @@ def _check_matrix(app, who, subtests):
     with subtests.test("the auditor changes nothing"):
         posts = {k: v for k, v in observed.items() if k[1] == "POST" and k[2] == "auditor"}
         changing = {k: v for k, v in posts.items() if EXPECTED[k[0]]["POST"] not in ("public", "login")}
-        assert len(changing) == 13 + 2 and set(changing.values()) == {403}  # + spreadsheets upload, commit
+        # + spreadsheets upload, commit; + a party's decision
+        assert len(changing) == 13 + 2 + 1 and set(changing.values()) == {403}
         forms = {
             k: v
             for k, v in observed.items()
-            if k[2] == "auditor" and k[1] == "GET" and k[0].endswith((".create", ".edit", ".new_review"))
+            if k[2] == "auditor"
+            and k[1] == "GET"
+            and k[0].endswith((".create", ".edit", ".new_review", ".record_adoption"))
         }
-        assert len(forms) == 11 and set(forms.values()) == {403}
+        assert len(forms) == 12 and set(forms.values()) == {403}
 
     with subtests.test("static files are public"):
         response = app.test_client().get("/static/app.css")

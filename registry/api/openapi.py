@@ -10,7 +10,7 @@ ERRORS = {
     400: "The body is not JSON",
     401: "No token, an unknown or revoked token, or a deactivated account",
     403: "The token's user may not do this (e.g. an auditor writing, an editor changing another group's agreement)",
-    404: "No such agreement",
+    404: "No such agreement (or, for a party's decision, no such party of it)",
     413: "The body is larger than 1 MiB",
     415: "The body is not sent as application/json",
     422: "Invalid values: `error.fields` names each field with a message",

@@ -13,6 +13,7 @@ from ..domain.validation import EARLIEST as EARLIEST_DATE
 from ..domain.validation import LATEST as LATEST_DATE
 from ..domain.validation import MAX_LINKS, TEXT_MAX
 from ..vocab import (
+    ADOPTION_STATES,
     AGREEMENT_KINDS,
     AGREEMENT_STATUSES,
     DEADLINE_KINDS,
@@ -154,6 +155,27 @@ REVIEW_FIELDS = {
     "notes": text(MAX_TEXT),
 }
 
+# One party's decision, as PUT /agreements/{id}/adoptions/{party_id} takes it (registry/domain/adoptions.py
+# checks the same limits and the rules across fields).
+ADOPTION_FIELDS = {
+    "body": text(255, "The deciding body, e.g. Kommunstyrelsen, Aneby kommun"),
+    "decided_on": nullable(
+        {
+            **STORED_DATE,
+            "description": f"The decision's date (not in the future), between {EARLIEST} and {LATEST};"
+            " null = no decision recorded (removes one)",
+        }
+    ),
+    "decision_ref": text(255, "The paragraph of the minutes, e.g. § 12"),
+    "case_number": text(100, "The party's own case number (diarienummer); may repeat across agreements"),
+    "signed_on": nullable(STORED_DATE),
+    "document_url": text(F.MAX_URL, "A link to the decision or the signed agreement: http:// or https://"),
+    "must_adopt": {
+        "type": "boolean",
+        "description": "Must this party adopt the agreement before it enters into force? Left out: unchanged",
+    },
+}
+
 # --- responses -------------------------------------------------------------------
 
 GROUP_REF = _obj({"id": ID, "name": {"type": "string"}, "short_name": {"type": "string"}})
@@ -215,6 +237,28 @@ REVIEW = _obj(
     }
 )
 
+ADOPTION = _obj(
+    {
+        "party_id": ID,
+        "party_name": {"type": "string"},
+        "must_adopt": {"type": "boolean"},
+        "state": enum(
+            ADOPTION_STATES,
+            "adopted: a decision is recorded; missing: a draft waits for it; unknown: not recorded for an agreement"
+            " past its draft; not_required: the party need not adopt",
+        ),
+        "body": nullable({"type": "string"}),
+        "decided_on": nullable(DATE),
+        "decision_ref": nullable({"type": "string"}),
+        "case_number": nullable({"type": "string", "description": "The party's own case number (diarienummer)"}),
+        "signed_on": nullable(DATE),
+        "document_url": nullable({"type": "string"}),
+        "recorded_at": nullable(TIMESTAMP),
+        "recorded_by": nullable({"type": "string"}),
+    },
+    description="One party's decision on an agreement; the decision's fields are null when none is recorded",
+)
+
 AGREEMENT = _obj(
     {
         **SUMMARY_FIELDS,
@@ -245,6 +289,21 @@ AGREEMENT = _obj(
             "items": ref("Deadline"),
             "description": "Open deadlines, soonest first: deadlines[0] is the next one",
         },
+        "adoptions": {"type": "array", "items": ref("Adoption"), "description": "One per party: its decision"},
+        "adopted_count": {"type": "integer", "minimum": 0, "description": "Parties that must adopt and have"},
+        "party_count": {"type": "integer", "minimum": 0, "description": "Parties that must adopt the agreement"},
+        "blocking_party_ids": {
+            "type": "array",
+            "items": ID,
+            "description": "A draft: the parties whose missing decision keeps it from entering into force",
+        },
+        "adoption_due_on": nullable(
+            {
+                **DATE,
+                "description": "A draft: when the decisions are needed, its planned start or the expiry of the"
+                " version it replaces, whichever is earlier",
+            }
+        ),
         "created_at": TIMESTAMP,
     }
 )
@@ -345,6 +404,13 @@ COMPONENTS = {
         AGREEMENT_FIELDS, required=[], closed=True, description="The fields to change; the others keep their values"
     ),
     "Review": REVIEW,
+    "Adoption": ADOPTION,
+    "AdoptionRecord": _obj(
+        ADOPTION_FIELDS,
+        required=["decided_on"],
+        closed=True,
+        description="One party's decision; it replaces the one recorded (fields left out are empty)",
+    ),
     "NewReview": _obj(REVIEW_FIELDS, required=["reviewed_on", "outcome"], closed=True),
     "Deadline": _obj(DEADLINE_FIELDS),
     "DeadlineItem": _obj({**DEADLINE_FIELDS, "agreement": ref("AgreementRef")}),

@@ -3,7 +3,7 @@
 from registry.rules import policy
 
 from ..collation import organisation_key, sv_key
-from ..domain import fields, schedule
+from ..domain import adoptions, fields, schedule
 from ..domain import status as derived
 from ..models import Group, Review
 
@@ -128,7 +128,34 @@ def agreement_detail(agreement, today, window_days):
             deadline(d.kind, d.due_on, today, meetings.deciding_meeting(agreement, d.due_on))
             for d in schedule.deadlines_of(agreement)
         ],
+        **adoption_standing(adoptions.standing(agreement)),
         "created_at": timestamp(agreement.created_at),
+    }
+
+
+def adoption(decision):
+    """One party's decision (an adoptions.PartyDecision): its fields null when none is recorded."""
+    row = decision.adoption
+    facts = {name: getattr(row, name) if row is not None else None for name in adoptions.DECISION_FIELDS}
+    return {
+        "party_id": decision.organisation.id,
+        "party_name": decision.organisation.name,
+        "must_adopt": decision.must_adopt,
+        "state": decision.state,
+        **{name: day(value) if name in ("decided_on", "signed_on") else value for name, value in facts.items()},
+        "recorded_at": timestamp(row.recorded_at) if row is not None else None,
+        "recorded_by": row.recorded_by_name if row is not None else None,
+    }
+
+
+def adoption_standing(found):
+    """An agreement's parties' decisions and counts (an adoptions.Standing)."""
+    return {
+        "adoptions": [adoption(p) for p in found.parties],
+        "adopted_count": found.adopted_count,
+        "party_count": found.party_count,
+        "blocking_party_ids": [o.id for o in found.blocking],
+        "adoption_due_on": day(found.due_on),
     }
 
 

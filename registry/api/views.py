@@ -23,8 +23,8 @@ from flask_login import current_user
 
 from .. import clock
 from ..collation import sorted_organisations, sv_key
+from ..domain import adoptions, queries, schedule
 from ..domain import fields as F
-from ..domain import queries, schedule
 from ..domain.agreements import EMPTY_AGREEMENT, editable_values, record_review, save_agreement
 from ..domain.errors import ValidationError
 from ..domain.queries import SORTS
@@ -346,6 +346,37 @@ def create_review(agreement_id, read_body):
     except ValidationError as exc:
         raise api_errors(exc.errors) from None
     return json(serialise.review(review), 201, _location(agreement))
+
+
+@operation(
+    "/agreements/<int:agreement_id>/adoptions/<int:party_id>",
+    "PUT",
+    summary="Record one party's decision",
+    tag="agreements",
+    ok=(200, "The party's decision as recorded", "Adoption"),
+    body="AdoptionRecord",
+    may_refuse=True,
+)
+def put_adoption(agreement_id, party_id, read_body):
+    """Record one party's decision on the agreement: the deciding body, `decided_on`, the minutes'
+    paragraph (`decision_ref`), the party's own `case_number`, `signed_on` and a `document_url`. The body
+    replaces what was recorded for that party; `decided_on: null` (and nothing else) removes it.
+    `must_adopt` (left out: unchanged) says whether the party must adopt the agreement at all. A
+    draft that every party that must adopt it has adopted enters into force (from its `valid_from`
+    when that is still to come). `party_id` is the organisation's id; one that is not a party of
+    the agreement is a 404."""
+    agreement = editable_or_403(agreement_or_404(agreement_id))
+    try:
+        adoptions.party_of(agreement, party_id)
+    except adoptions.NotAParty:
+        raise ApiError(404, _("Organisationen är inte part i avtalet. Ange id:t för en av avtalets parter.")) from None
+    body = read_body()
+    try:
+        decision = adoptions.record(agreement, party_id, body, today(), current_user)
+    except ValidationError as exc:
+        fields = {name: message for name, message in exc.errors.items() if name != "__all__"}
+        raise ApiError(422, exc.errors.get("__all__"), fields) from None
+    return json(serialise.adoption(decision))
 
 
 # --- deadlines ------------------------------------------------------------------

@@ -62,9 +62,7 @@ def _check_documents(value):
     documents = []
     for item in value or ():
         title, url = item
-        url, problem = validation.check_line(url, F.MAX_URL, required=True)
-        if problem is None and (not url.startswith(("http://", "https://")) or any(c.isspace() for c in url)):
-            problem = _("Länken måste börja med http:// eller https:// och får inte innehålla mellanslag.")
+        url, problem = validation.check_url(url, F.MAX_URL, required=True)
         title, title_problem = validation.check_line(title, F.MAX_DOCUMENT_TITLE)
         if problem or title_problem:
             return documents, f"«{str(url)[:80]}»: {problem or title_problem}"
@@ -199,8 +197,15 @@ def validate(data, agreement=None):
 
 
 def _replace_links(agreement, model, field, ids):
-    model.delete().where(model.agreement == agreement).execute()
-    rows = [{"agreement": agreement.id, field: int(i)} for i in dict.fromkeys(ids or ())]
+    """Make the agreement's links of one kind exactly `ids`: a link that stays is kept as it is (a
+    party's must_adopt with it), the others are removed and the new ones added."""
+    wanted = [int(i) for i in dict.fromkeys(ids or ())]
+    column = getattr(model, field)
+    current = {pk for (pk,) in model.select(column).where(model.agreement == agreement).tuples()}
+    gone = sorted(current - set(wanted))
+    if gone:
+        model.delete().where((model.agreement == agreement) & column.in_(gone)).execute()
+    rows = [{"agreement": agreement.id, field: pk} for pk in wanted if pk not in current]
     if rows:
         model.insert_many(rows).execute()
 

@@ -70,6 +70,16 @@ def _fields(entry):
     }
 
 
+def lock():
+    """Take the audit chain's lock now, inside the caller's transaction (the one `record` takes).
+
+    A write that reads before it decides (an upsert by a unique key) calls this first: a twin of
+    it sent at the same moment (a double click) waits here until this one has committed, then reads
+    what this one wrote and changes nothing.
+    """
+    AuditHead.update(seq=AuditHead.seq).execute()
+
+
 def record(action, entity, entity_id=None, changes=None, agreement_id=None, summary="", actor=None):
     """Append one entry to the chain; call inside the transaction that makes the change."""
     with db.atomic():
@@ -124,7 +134,7 @@ def created_once(window=REPEAT_SECONDS, entity=None, key=None, agreement_id=None
     belongs to one); an identical one rolls everything back and raises Repeated with the earlier entry.
     """
     with db.atomic():
-        AuditHead.update(seq=AuditHead.seq).execute()  # the lock audit.record takes, taken early
+        lock()  # the lock audit.record takes, taken early
         newest = AuditEntry.select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1).scalar() or 0
         try:
             yield

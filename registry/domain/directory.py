@@ -173,6 +173,17 @@ def save_organisation(data, organisation=None):
         )
     if data.get("kind") not in ORGANISATION_KINDS:
         errors["kind"] = _("Värdet finns inte i listan. Välj ett av listans värden.")
+    # Who hears that the party's decision on an agreement is missing: a person, a mailbox, or both.
+    contact_person = reference(
+        Person,
+        data.get("contact_person"),
+        errors,
+        "contact_person",
+        _("Personen finns inte i registret. Välj en person i listan."),
+    )
+    contact_email, problem = validation.check_email(data.get("contact_email"))
+    if problem:
+        errors["contact_email"] = problem
     if errors:
         raise ValidationError(errors)
     with audited("organisation", organisation):
@@ -180,6 +191,8 @@ def save_organisation(data, organisation=None):
         organisation.short_name = text["short_name"]
         organisation.kind = data["kind"]
         organisation.notes = text["notes"]
+        organisation.contact_person = contact_person
+        organisation.contact_email = contact_email
         organisation.save()
     return organisation
 

@@ -14,7 +14,7 @@ from ..vocab import (
     ACTIVE_STATUSES,
     AGREEMENT_KINDS,
     AGREEMENT_STATUSES,
-    DEADLINE_KINDS,
+    REMINDER_KINDS,
     REMINDER_ROLES,
     REMINDER_STATES,
     label,
@@ -203,7 +203,7 @@ def _run(key, filters, today):
             [
                 r.agreement.id,
                 r.agreement.title,
-                str(label(DEADLINE_KINDS, r.kind)),
+                str(label(REMINDER_KINDS, r.kind)),
                 r.deadline_on,
                 stage_label(r.stage),
                 r.recipient,

@@ -83,6 +83,28 @@ def check_text(value, max_length=TEXT_MAX, required=False):
     )
 
 
+URL_MAX = 1000  # links to documents and decisions
+
+
+def check_url(value, max_length=URL_MAX, required=False):
+    """A link on one line that starts with http:// or https:// and holds no spaces ("" when not required)."""
+    url, problem = check_line(value, max_length, required)
+    if problem is None and url and (not url.startswith(("http://", "https://")) or any(c.isspace() for c in url)):
+        problem = _("Länken måste börja med http:// eller https:// och får inte innehålla mellanslag.")
+    return url, problem
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def check_email(value, max_length=LINE_MAX, required=False):
+    """An e-mail address on one line, lower case ("" when not required)."""
+    email, problem = check_line(value, max_length, required)
+    if problem is None and email and not _EMAIL.fullmatch(email):
+        problem = _("E-postadressen är inte giltig. Skriv den som namn@exempel.se.")
+    return email.lower(), problem
+
+
 def date_range_message():
     return _(
         "Datumet ligger utanför det tillåtna intervallet. Ange ett datum mellan %(earliest)s och %(latest)s.",

@@ -21,7 +21,10 @@ class Policy:
     overdue_every: int = DEFAULT_OVERDUE_EVERY_DAYS
 
     def offsets(self, kind):
-        return self.expiry if kind == "expiry" else self.review
+        """The days before a deadline of `kind`: an expiry's, and a party's decision on a draft needed by
+        its start or by the expiry of the version it replaces ("adoption"), count as expiries; a
+        review's and a new version's as reviews."""
+        return self.expiry if kind in ("expiry", "adoption") else self.review
 
 
 def parse_offsets(text):

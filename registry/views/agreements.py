@@ -9,12 +9,13 @@ from flask_login import current_user
 from registry.rules import policy
 
 from ..collation import organisation_key, sorted_organisations, sv_collation_key
-from ..domain import audit, decisions, fields, queries, schedule
+from ..domain import adoptions, audit, decisions, fields, queries, schedule
 from ..domain.agreements import editable_values, record_review, save_agreement, validate
 from ..domain.errors import ValidationError
 from ..domain.users import group_ids
-from ..forms import AgreementForm, ReviewForm, list_problems
-from ..models import Agreement, AgreementOwner, AuditEntry, Group, Organisation, Person, Reminder, Review
+from ..forms import AdoptionForm, AgreementForm, ReviewForm, list_problems
+from ..i18n import genitive
+from ..models import Adoption, Agreement, AgreementOwner, AuditEntry, Group, Organisation, Person, Reminder, Review
 from ..permissions import can_edit_agreement, may_make_responsible
 from .helpers import apply_errors, get_or_404, today, window_days
 
@@ -66,6 +67,7 @@ def show(agreement_id):
         latest_decision=decisions.latest_decision(agreement, reviews),
         deadlines=schedule.deadlines_of(agreement),
         parties=sorted((link.organisation for link in agreement.party_links), key=organisation_key),
+        adoption=adoptions.standing(agreement),
         facts=fields.facts(),
         agreement_links={
             "contributing_groups": [link.group for link in agreement.contributor_links],
@@ -174,3 +176,48 @@ def new_review(agreement_id):
             return redirect(url_for(".show", agreement_id=agreement.id))
     status = 422 if request.method == "POST" else 200
     return render_template("agreements/review_form.html", form=form, agreement=agreement), status
+
+
+@bp.route("/<int:agreement_id>/adoptions/<int:party_id>", methods=["GET", "POST"])
+def record_adoption(agreement_id, party_id):
+    """Record one party's decision on the agreement (body, date, paragraph, its case number, signed
+    date, link), change it, or remove it; and whether the party must adopt the agreement at all."""
+    agreement = get_or_404(Agreement, agreement_id)
+    if not can_edit_agreement(current_user, agreement):
+        abort(403)
+    try:
+        link, organisation = adoptions.party_of(agreement, party_id)
+    except adoptions.NotAParty:
+        abort(404)
+    if request.method == "POST":
+        form = AdoptionForm()
+    else:
+        recorded = Adoption.get_or_none((Adoption.agreement == agreement.id) & (Adoption.organisation == party_id))
+        facts = {name: getattr(recorded, name) for name in adoptions.DECISION_FIELDS} if recorded else {}
+        form = AdoptionForm(data={**facts, "must_adopt": link.must_adopt})
+    form.for_party(organisation)
+    if form.validate_on_submit():
+        status = agreement.status
+        try:
+            decision = adoptions.record(agreement, organisation.id, form.to_data(), today(), current_user)
+        except ValidationError as exc:
+            for message in apply_errors(form, exc.errors):
+                flash(message, "error")
+        else:
+            if decision.adoption is not None:
+                flash(_("%(party)s beslut är registrerat.", party=genitive(organisation.name)), "success")
+            else:
+                flash(_("Inget beslut är registrerat för %(party)s.", party=organisation.name), "success")
+            page = url_for(".show", agreement_id=agreement.id)
+            if status == "draft" and agreement.status == "in_force":  # the page's top says it: status and message
+                flash(_("Alla parter som ska anta avtalet har gjort det: avtalet gäller nu."), "success")
+                return redirect(page)
+            return redirect(f"{page}#party-{organisation.id}")  # the party's row, for the next one
+    status_code = 422 if request.method == "POST" else 200
+    return render_template(
+        "agreements/adoption_form.html",
+        form=form,
+        agreement=agreement,
+        organisation=organisation,
+        adoption=adoptions.standing(agreement),
+    ), status_code

@@ -170,18 +170,36 @@ def organisation_show(pk):
     )
 
 
+def _organisation_prepare(form):
+    form.fill_choices()
+
+
 @organisations_bp.route("/new", methods=["GET", "POST"], endpoint="create")
 def organisation_create():
     """Add a party."""
-    return _form_page("organisations", OrganisationForm(), directory.save_organisation, None, "organisations/form.html")
+    return _form_page(
+        "organisations",
+        OrganisationForm(),
+        directory.save_organisation,
+        None,
+        "organisations/form.html",
+        _organisation_prepare,
+    )
 
 
 @organisations_bp.route("/<int:pk>/edit", methods=["GET", "POST"], endpoint="edit")
 def organisation_edit(pk):
-    """Change a party."""
+    """Change a party: its name, kind, and its contact for decisions on agreements."""
     organisation = get_or_404(Organisation, pk)
     form = prefilled(OrganisationForm, organisation) if request.method == "GET" else OrganisationForm()
-    return _form_page("organisations", form, directory.save_organisation, organisation, "organisations/form.html")
+    return _form_page(
+        "organisations",
+        form,
+        directory.save_organisation,
+        organisation,
+        "organisations/form.html",
+        _organisation_prepare,
+    )
 
 
 # --- people -----------------------------------------------------------------
