@@ -407,6 +407,26 @@ class GroupForm(FlaskForm, PolicyFields):
         validators=[Optional(), Email(_l("E-postadressen är inte giltig. Skriv den som namn@exempel.se."))],
     )
     description = TextAreaField(_l("Beskrivning"))
+    reports_to = SelectField(
+        _l("Rapporterar till"),
+        coerce=_optional_int,
+        validate_choice=False,
+        description=_l("Det organ gruppen bereder ärenden för eller redovisar till, till exempel Kommunalt forum."),
+    )
+    meeting_rule = StringField(
+        _l("Mötesregel"),
+        filters=[_strip],
+        validators=[Length(max=500)],
+        description=_l(
+            "En upprepningsregel (RRULE), till exempel FREQ=MONTHLY;BYDAY=2FR;BYMONTH=1,2,3,4,5,6,8,9,10,11,12 "
+            "för andra fredagen varje månad utom juli. Tomt: ingen fast mötesplan, bara enstaka möten."
+        ),
+    )
+    meeting_rule_start = DateField(
+        _l("Mötesplanen börjar"),
+        validators=[Optional()],
+        description=_l("Behövs när regeln har INTERVAL eller COUNT, eller inte anger någon dag. Tomt: tills vidare."),
+    )
     lead_time_days = IntegerField(
         _l("Underlag klart före möte (dagar)"),
         default=14,
@@ -416,6 +436,7 @@ class GroupForm(FlaskForm, PolicyFields):
 
     def fill_choices(self, group_id=None):
         self.parent.choices = [NONE_CHOICE, *group_choices(exclude=group_id)]
+        self.reports_to.choices = [NONE_CHOICE, *group_choices(exclude=group_id)]
         self.chair.choices = [NONE_CHOICE, *person_choices()]
 
 

@@ -82,6 +82,12 @@ class Group(BaseModel):
     mailbox = CharField(default="")
     # Material for a decision must be ready this many days before the meeting.
     lead_time_days = IntegerField(default=14)
+    # The meeting plan (årshjul): an RFC 5545 rule such as "FREQ=MONTHLY;BYDAY=2FR" ("" = none), counted
+    # from meeting_rule_start when it has INTERVAL or COUNT; single meetings and cancelled days are GroupMeeting rows.
+    meeting_rule = CharField(default="")
+    meeting_rule_start = DateField(null=True)
+    # The body this group reports to (ReKo -> Kommunalt forum), beside its place in the structure (parent).
+    reports_to = ForeignKeyField("self", null=True, backref="reported_to_by", on_delete="SET NULL")
     # Reminder policy for the group's agreements; empty = the product's defaults.
     expiry_offsets = CharField(default="")
     review_offsets = CharField(default="")
@@ -218,28 +224,30 @@ class Review(BaseModel):
 
 
 class GroupMeeting(BaseModel):
-    """A meeting date of a group; deadlines are decided at the last one before them."""
+    """A day in a group's meeting plan besides its rule: a single extra meeting, or (cancelled) a day
+    the rule plans on which the group does not meet. One row per group and day."""
 
     group = ForeignKeyField(Group, backref="meetings", on_delete="CASCADE")
     meets_on = DateField()
     note = CharField(default="")
+    cancelled = BooleanField(default=False)
 
     class Meta:
         indexes = ((("group", "meets_on"), True),)
 
     @classmethod
-    def dates_by_group(cls, group_ids):
-        """{group id: [meeting dates in order]} for these groups, in one query."""
+    def rows_by_group(cls, group_ids):
+        """{group id: [(day, note, cancelled)] in date order} for these groups, in one query."""
         found = defaultdict(list)
         if group_ids:
             rows = (
-                cls.select(cls.group, cls.meets_on)
+                cls.select(cls.group, cls.meets_on, cls.note, cls.cancelled)
                 .where(cls.group.in_(sorted(group_ids)))
                 .order_by(cls.meets_on)
                 .tuples()
             )
-            for group_id, meets_on in rows:
-                found[group_id].append(meets_on)
+            for group_id, meets_on, note, cancelled in rows:
+                found[group_id].append((meets_on, note, bool(cancelled)))
         return found
 
 

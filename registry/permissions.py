@@ -51,6 +51,7 @@ RULES = {
     "groups.create": {"admin": GET + POST},
     "groups.edit": {"admin": GET + POST},
     "groups.add_meeting": {"admin": POST},
+    "groups.cancel_meeting": {"admin": POST},
     "groups.delete_meeting": {"admin": POST},
     "organisations.index": {"read": GET},
     "organisations.show": {"read": GET},
@@ -85,6 +86,9 @@ RULES = {
     "api.put_adoption": {"edit": ("PUT",)},
     "api.list_deadlines": {"read": GET},
     "api.list_groups": {"read": GET},
+    # Meeting plans are the groups' own: admins change them, as on the group page.
+    "api.update_group": {"admin": ("PATCH",)},
+    "api.list_meetings": {"read": GET},
     "api.list_organisations": {"read": GET},
     "api.list_people": {"read": GET},
     # The logged-in user's own API tokens (a web page, with the session and CSRF).

@@ -14,6 +14,7 @@ from .domain import fields as F
 from .domain.agreements import save_agreement
 from .domain.errors import ValidationError
 from .models import Agreement, Group, GroupMeeting, GroupMember, Organisation, Person
+from .rules import meetings as meeting_rules
 
 DEMO_FILE = Path(__file__).resolve().parent / "seed_data" / "jonkoping.toml"
 
@@ -77,13 +78,24 @@ def _load_people(data, created):
             created["people"] += 1
 
 
+def _meeting_rule(item):
+    """A group's meeting rule from the seed file, in its canonical form ("" for none)."""
+    start = item.get("meeting_rule_start")
+    try:
+        return meeting_rules.normalise(item.get("meeting_rule", ""), start), start
+    except meeting_rules.MeetingRuleError as exc:
+        raise SeedError(f"Group {item['name']!r}: meeting_rule: {exc}") from None
+
+
 def _load_groups(data, created):
+    new_groups = set()
     for item in data.get("groups", []):
         group = Group.get_or_none(Group.name == item["name"])
         if group is not None:
             continue
         parent = _lookup(Group, Group.name, item["parent"], "Group") if item.get("parent") else None
         chair = _lookup(Person, Person.email, item["chair"], "Person") if item.get("chair") else None
+        rule, start = _meeting_rule(item)
         Group.create(
             name=item["name"],
             short_name=item.get("short_name", ""),
@@ -93,10 +105,16 @@ def _load_groups(data, created):
             chair=chair,
             mailbox=item.get("mailbox", ""),
             lead_time_days=item.get("lead_time_days", 14),
+            meeting_rule=rule,
+            meeting_rule_start=start,
         )
+        new_groups.add(item["name"])
         created["groups"] += 1
     for item in data.get("groups", []):
         group = Group.get(Group.name == item["name"])
+        if item["name"] in new_groups and item.get("reports_to"):  # after every group exists
+            group.reports_to = _lookup(Group, Group.name, item["reports_to"], "Group")
+            group.save()
         for day in item.get("meetings", []):
             _row, new = GroupMeeting.get_or_create(group=group, meets_on=day)
             created["meetings"] += int(new)

@@ -33,6 +33,7 @@ from registry.db import db
 from registry.domain import acknowledgements, adoptions, schedule
 from registry.domain.reminder_log import PERMANENT_ATTEMPTS, UNPLANNABLE, in_state
 from registry.domain.validation import one_line
+from registry.i18n import genitive
 from registry.models import Agreement, Group, Person, Reminder, utcnow
 from registry.rules.deadlines import EXPIRY, REVIEW
 from registry.vocab import ACTIVE_STATUSES
@@ -415,6 +416,31 @@ def _names(agreement, deciding):
     )
 
 
+def meeting_line(item):
+    """What an item says of the decide-by meeting, as one sentence ("" for nothing to say).
+
+    The meeting and the day its material is due; a late decision when that meeting has been held;
+    that the deciding group's meeting plan does not reach the decide-by month; or, before the
+    deadline, that no meeting is planned in time.
+    """
+    meeting, group = item.meeting, item.names.deciding
+    if meeting is not None and meeting.found:
+        today = item.reminder.deadline_on - timedelta(days=item.days_left)
+        values = {
+            "group": genitive(group),
+            "date": meeting.meets_on.isoformat(),
+            "ready": meeting.material_due_on.isoformat(),
+        }
+        if meeting.late(today):
+            return _("Sent beslut: beslutet behövde fattas vid %(group)s möte %(date)s.", **values)
+        return _("Beslutas senast vid %(group)s möte %(date)s; underlaget ska vara klart %(ready)s.", **values)
+    if meeting is not None and not meeting.reaches:
+        return _("%(group)s mötesplan räcker inte till %(month)s.", group=genitive(group), month=meeting.month)
+    if not item.overdue and group:
+        return _("Inget möte är inlagt före tidsfristen för %(group)s.", group=group)
+    return ""
+
+
 def todo(item):
     """What the recipient is asked to do about one item."""
     if item.reminder.kind == ADOPTION:
@@ -502,6 +528,7 @@ def render(digest):
         "base_url": current_app.config["APP_BASE_URL"],
         "what": what,
         "todo": todo,
+        "meeting_line": meeting_line,
         "links": links,
         "action": action,
         "reason_text": reason_text,

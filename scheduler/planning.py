@@ -28,7 +28,7 @@ from typing import NamedTuple
 from peewee import PostgresqlDatabase, fn
 
 from registry.db import db
-from registry.domain import acknowledgements, status
+from registry.domain import acknowledgements, schedule, status
 from registry.domain.validation import one_line
 from registry.models import Agreement, AgreementOwner, Group, Person, Reminder
 from registry.rules import policy, stages
@@ -67,6 +67,12 @@ class _Facts(NamedTuple):
     review_offsets: str
     overdue_every_days: int | None
     responsible_group_id: int
+    decision_body_id: int | None
+    notice_period_months: int | None
+
+    @property
+    def deciding_group_id(self):
+        return self.decision_body_id or self.responsible_group_id
 
 
 _FACT_COLUMNS = (
@@ -79,6 +85,8 @@ _FACT_COLUMNS = (
     Agreement.review_offsets,
     Agreement.overdue_every_days,
     Agreement.responsible_group,
+    Agreement.decision_body,
+    Agreement.notice_period_months,
 )
 
 
@@ -101,10 +109,15 @@ def horizon_days():
     return longest + SHIFT_MARGIN_DAYS
 
 
-def _in_window(day, horizon):
-    """Active agreements with a deadline inside the horizon or already passed (SQL)."""
-    until = day + timedelta(days=horizon)
+def _in_window(until):
+    """Active agreements with a deadline on or before `until`, or already passed (SQL)."""
     return Agreement.status.in_(ACTIVE_STATUSES) & status.due_by(Agreement, until)
+
+
+def window_end(day, meetings):
+    """The last deadline the pass for `day` must read: the horizon, or further for deadlines whose
+    advance reminders count from the material day of a decide-by meeting months before them."""
+    return meetings.furthest_deadline(day + timedelta(days=horizon_days()))
 
 
 def _stored_date(value):
@@ -237,10 +250,10 @@ class _Due(NamedTuple):
     earlier: tuple  # ",code," of each earlier advance stage an owner must have (sent or skipped)
 
 
-def _due(kind, due_on, rules, day):
+def _due(kind, due_on, rules, day, advance_from):
     if not isinstance(due_on, datetime.date):
         raise ValueError(f"not a date: {due_on!r}")
-    found = stages.due_stages(kind, due_on, rules, day)
+    found = stages.due_stages(kind, due_on, rules, day, advance_from)
     if not found:
         return None
     return _Due(found, f",{found[-1].code},", tuple(f",{s.code}," for s in found[:-1] if not s.overdue))
@@ -248,13 +261,15 @@ def _due(kind, due_on, rules, day):
 
 def plan_chunks(day):
     """(to send, to skip, unplanned) per chunk of candidate agreements; see `plan`."""
-    window = _in_window(day, horizon_days())
     groups = {g.id: g for g in Group.select()}  # a register has tens of groups, not thousands
+    meetings = schedule.Meetings(groups=groups, group_ids=groups)
+    window = _in_window(window_end(day, meetings))
     chairs, secretaries = _escalation()
     # Most agreements share their group's policy, many share a date and many the same people.
-    rules_of, due_of, people_of = {}, {}, {}
+    rules_of, due_of, people_of, decided = {}, {}, {}, {}
     for chunk in _candidate_chunks(window):
         condition = _chunk_condition(window, chunk)
+        parties = schedule.party_counts(where=condition)
         owners = _owners(condition)
         recorded = _recorded(condition)
         paused = acknowledgements.paused([a.id for a in chunk], day)
@@ -274,8 +289,11 @@ def plan_chunks(day):
             people = None
             for kind, due_on in _deadlines_of(agreement):
                 try:
-                    key = (kind, due_on, rules)
-                    due = due_of[key] if key in due_of else due_of.setdefault(key, _due(kind, due_on, rules, day))
+                    advance_from = _advance_from(meetings, decided, agreement, due_on, parties)
+                    key = (kind, due_on, rules, advance_from)
+                    if key not in due_of:
+                        due_of[key] = _due(kind, due_on, rules, day, advance_from)
+                    due = due_of[key]
                     if due is None:
                         continue
                     if due.stages[-1].overdue and (agreement.id, kind, due_on) in paused:
@@ -318,6 +336,17 @@ def plan_chunks(day):
     from . import adoption_planning  # (it imports this module)
 
     yield adoption_planning.plan(day)
+
+
+def _advance_from(meetings, decided, agreement, due_on, parties):
+    """The material day of the deadline's decide-by meeting (advance reminders count from it), or None."""
+    if not isinstance(due_on, datetime.date):
+        return None  # _due reports it
+    key = (agreement.deciding_group_id, due_on, parties.get(agreement.id, 0) > 1, agreement.notice_period_months)
+    if key not in decided:
+        found = meetings.decide(key[0], due_on, parties.get(agreement.id, 0), agreement.notice_period_months)
+        decided[key] = found.advance_from if found is not None else None
+    return decided[key]
 
 
 def _forget(planned, agreement_id, kind):

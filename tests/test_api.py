@@ -125,7 +125,8 @@ def test_a_script_creates_an_agreement_records_its_review_and_reads_its_next_dea
         "due_on": "2027-11-20",
         "days_left": (datetime.date(2027, 11, 20) - TODAY).days,
         "overdue": False,
-        "deciding_meeting": None,
+        "deciding_meeting": None,  # Strategigrupp Äldre has no meeting plan in the demo data
+        "meeting_plan_problem": None,
     }
     assert now["next_review_on"] == "2027-11-20" and now["flags"] == []
     assert [r["id"] for r in now["reviews"]] == [review["id"]]
@@ -163,11 +164,12 @@ def test_every_api_route_enforces_the_permission_table(app, small_register, smal
     agreement = agreement_of(small_register.board)  # the editor's group: editors may write it
     rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
     endpoints = sorted(e for e in EXPECTED if e.startswith("api."))
-    assert len(endpoints) == 12
+    assert len(endpoints) == 14
     bodies = {"POST": {}, "PATCH": {}, "PUT": {}}
     party = agreement.party_links[0].organisation_id
+    ids = {"agreement_id": agreement.id, "group_id": small_register.board.id, "party_id": party}
     for endpoint in endpoints:
-        args = {name: party if name == "party_id" else agreement.id for name in rules[endpoint].arguments}
+        args = {name: ids[name] for name in rules[endpoint].arguments}
         url = url_for(endpoint, **args)
         for method, level in EXPECTED[endpoint].items():
             for role in ROLES:
@@ -647,12 +649,23 @@ def test_deadlines_in_a_window(api):
     assert default["total"] == len(expected) >= 1
     lakar = agreement("Läkaruppdrag")
     item = next(d for d in default["items"] if d["agreement"]["id"] == lakar.id)
+    reko = Group.get(Group.name == "ReKo")
+    reko_ref = {"id": reko.id, "name": "ReKo", "short_name": ""}
+    # ReKo meets the second Friday of each month except July; fourteen parties must adopt, so the
+    # decision was due at the last meeting 90 days before the expiry, and that meeting has been held.
     assert item == {
         "kind": "expiry",
         "due_on": "2026-12-31",
         "days_left": 38,
         "overdue": False,
-        "deciding_meeting": None,
+        "deciding_meeting": {
+            "group": reko_ref,
+            "meets_on": "2026-09-11",
+            "material_due_on": "2026-08-28",
+            "decide_by": "2026-10-02",
+            "late": True,
+        },
+        "meeting_plan_problem": None,
         "agreement": {
             "id": lakar.id,
             "title": lakar.title,
@@ -662,15 +675,24 @@ def test_deadlines_in_a_window(api):
         },
     }
 
-    # The deciding group's last meeting before the deadline, and when material for it is due.
-    reko = Group.get(Group.name == "ReKo")
+    # A plan that ends before the decide-by day picks no meeting: it says so.
+    reko.meeting_rule = "FREQ=MONTHLY;BYDAY=2FR;BYMONTH=1,2,3,4,5,6,8,9,10,11,12;UNTIL=20260630"
+    reko.save()
+    short = next(d for d in viewer.get("/api/v1/deadlines").get_json()["items"] if d["agreement"]["id"] == lakar.id)
+    assert short["deciding_meeting"] is None
+    assert short["meeting_plan_problem"] == {
+        "code": "plan_too_short",
+        "group": reko_ref,
+        "decide_by": "2026-10-02",
+        "message": "ReKo:s mötesplan räcker inte till 2026-10.",
+    }
+    # A single meeting after the decide-by day makes it reach: the last meeting on or before it decides.
     GroupMeeting.create(group=reko, meets_on=datetime.date(2026, 12, 11))
     meeting = next(d for d in viewer.get("/api/v1/deadlines").get_json()["items"] if d["agreement"]["id"] == lakar.id)
-    assert meeting["deciding_meeting"] == {
-        "group": {"id": reko.id, "name": "ReKo", "short_name": ""},
-        "meets_on": "2026-12-11",
-        "material_due_on": "2026-11-27",
-    }
+    assert (meeting["deciding_meeting"]["meets_on"], meeting["deciding_meeting"]["material_due_on"]) == (
+        "2026-06-12",
+        "2026-05-29",
+    )
 
     whole = viewer.get("/api/v1/deadlines?from=1900-01-01&to=2999-12-31&per_page=200").get_json()
     reviews = viewer.get("/api/v1/deadlines?from=1900-01-01&to=2999-12-31&kind=review&per_page=200").get_json()
@@ -699,7 +721,16 @@ def test_groups_organisations_and_people(api):
     assert forum["meetings"] == []  # its demo meetings are in the past
     GroupMeeting.create(group=forum["id"], meets_on=datetime.date(2027, 2, 5), note="Vårmötet")
     forum = next(g for g in viewer.get("/api/v1/groups").get_json()["items"] if g["id"] == forum["id"])
-    assert forum["meetings"] == [{"meets_on": "2027-02-05", "note": "Vårmötet"}]
+    assert forum["meetings"] == [{"meets_on": "2027-02-05", "note": "Vårmötet", "planned_by": "extra"}]
+    assert (forum["meeting_rule"], forum["meeting_rule_text"]) == ("", "Ingen fast mötesplan")
+    reko = next(g for g in groups["items"] if g["name"] == "ReKo")
+    assert reko["meeting_rule"] == "FREQ=MONTHLY;BYDAY=2FR;BYMONTH=1,2,3,4,5,6,8,9,10,11,12"
+    assert reko["meeting_rule_text"] == "Andra fredagen varje månad utom juli"
+    assert reko["reports_to_id"] == forum["id"]
+    # The next 365 days from 2026-11-23: eleven meetings, none in July.
+    assert [m["meets_on"] for m in reko["meetings"]][:3] == ["2026-12-11", "2027-01-08", "2027-02-12"]
+    assert len(reko["meetings"]) == 11 and not any(m["meets_on"][5:7] == "07" for m in reko["meetings"])
+    assert {m["planned_by"] for m in reko["meetings"]} == {"rule"}
 
     organisations = viewer.get("/api/v1/organisations").get_json()["items"]
     assert organisations[0]["kind"] == "region" and len(organisations) == Organisation.select().count()
@@ -724,7 +755,15 @@ def test_one_agreement_shows_reviews_parties_owners_and_deadlines(api):
             "due_on": "2029-01-15",
             "days_left": (datetime.date(2029, 1, 15) - TODAY).days,
             "overdue": False,
-            "deciding_meeting": None,
+            # ReKo adopts the strategy: its last meeting 90 days before the follow-up (fourteen parties).
+            "deciding_meeting": {
+                "group": {"id": strategy.decision_body_id, "name": "ReKo", "short_name": ""},
+                "meets_on": "2028-10-13",
+                "material_due_on": "2028-09-29",
+                "decide_by": "2028-10-17",
+                "late": False,
+            },
+            "meeting_plan_problem": None,
         }
     ]
     assert len(detail["parties"]) == AgreementParty.select().where(AgreementParty.agreement == strategy).count()

@@ -13,7 +13,7 @@ import pytest
 from icalendar import Calendar
 
 from registry import permissions
-from registry.domain import feeds, schedule
+from registry.domain import directory, feeds, schedule
 from registry.domain.agreements import record_review
 from registry.models import (
     Agreement,
@@ -136,8 +136,13 @@ def test_group_feed_shows_lakaruppdrag_and_moves_it(seeded):
     assert str(moved["SUMMARY"]) == "Upphör: Läkaruppdrag"
     assert int(moved["SEQUENCE"]) > first_sequence
     assert moved.decoded("DTSTAMP") > expiry.decoded("DTSTAMP")
-    same_agreement = [e for u, e in found.items() if u.startswith(f"agreement-{agreement.id}-")]
-    assert [start(e) for e in same_agreement] == [date(2027, 6, 30)]
+    same_agreement = {u: start(e) for u, e in found.items() if u.startswith(f"agreement-{agreement.id}-")}
+    # ReKo meets the second Friday of each month except July: 90 days before 2027-06-30 is 2027-04-01,
+    # the meeting before it 2027-03-12, its material due 2027-02-26.
+    assert same_agreement == {
+        uid(agreement, "expiry"): date(2027, 6, 30),
+        f"agreement-{agreement.id}-expiry-material@{HOST}": date(2027, 2, 26),
+    }
     assert date(2026, 12, 31) not in {start(e) for e in found.values() if "Läkaruppdrag" in str(e["SUMMARY"])}
     assert response.headers["ETag"] != first_etag
 
@@ -156,6 +161,8 @@ def test_feed_answers_conditional_requests_and_head(app, small_register):
 
 
 def test_every_event_is_an_all_day_event_with_the_required_properties(app, small_register):
+    # A board meeting 90 days before the expiring agreement ends (two parties adopt it): material is due for it.
+    directory.add_meeting(small_register.board, date(2026, 9, 17))
     admin = client_as(app, "admin")
     _url, path = create_via_page(admin, "all")
     _response, calendar = fetch(app, path)
@@ -179,30 +186,40 @@ def test_every_event_is_an_all_day_event_with_the_required_properties(app, small
 # --- reviews and material due for the deciding meeting -----------------------
 
 
-def test_material_due_for_the_last_meeting_before_the_expiry(seeded):
+def test_material_due_for_the_decide_by_meeting_of_the_expiry(seeded):
     app = seeded
     reko = Group.get(Group.name == "ReKo")
     agreement = lakar()
-    for day in (date(2026, 11, 12), date(2026, 12, 10), date(2027, 1, 14)):
-        GroupMeeting.create(group=reko, meets_on=day)
     admin = client_as(app, "admin")
     _url, path = create_via_page(admin, f"group:{reko.id}")
     found = events(fetch(app, path)[1])
     material = found[f"agreement-{agreement.id}-expiry-material@{HOST}"]
-    # The last meeting before 2026-12-31 is 2026-12-10; 14 days before it is Thursday 2026-11-26.
-    assert start(material) == date(2026, 11, 26)
+    # Fourteen parties adopt it: decided 90 days before 2026-12-31 at the latest, so at ReKo's meeting on
+    # 2026-09-11 (the second Friday); 14 days before it is Friday 2026-08-28.
+    assert start(material) == date(2026, 8, 28)
     assert str(material["SUMMARY"]) == "Underlag klart: Läkaruppdrag – upphör 2026-12-31"
-    assert "ReKo:s möte 2026-12-10" in str(material["DESCRIPTION"])
-    assert "Beslutas på ReKo:s möte 2026-12-10; underlaget ska vara klart 2026-11-26." in str(
+    assert "ReKo:s möte 2026-09-11, där beslutet senast ska fattas" in str(material["DESCRIPTION"])
+    assert "Beslutas på ReKo:s möte 2026-09-11; underlaget ska vara klart 2026-08-28." in str(
         found[uid(agreement, "expiry")]["DESCRIPTION"]
     )
+    # Nothing depends on the day the feed is fetched: the meeting has been held, and the feed does not say so.
+    assert "Sent beslut" not in str(found[uid(agreement, "expiry")]["DESCRIPTION"])
 
-    # A longer lead time moves the material event, under the same UID.
+    # A longer lead time moves the material event, under the same UID: 30 days before is Wednesday 2026-08-12.
     reko.lead_time_days = 30
     reko.save()
     found = events(fetch(app, path)[1])
-    # 2026-11-10 is a Tuesday.
-    assert start(found[f"agreement-{agreement.id}-expiry-material@{HOST}"]) == date(2026, 11, 10)
+    assert start(found[f"agreement-{agreement.id}-expiry-material@{HOST}"]) == date(2026, 8, 12)
+
+    # Only single meetings that end long before: no meeting is picked, and the deadline says why.
+    reko.meeting_rule = ""
+    reko.save()
+    GroupMeeting.create(group=reko, meets_on=date(2025, 1, 10))
+    found = events(fetch(app, path)[1])
+    assert f"agreement-{agreement.id}-expiry-material@{HOST}" not in found
+    description = str(found[uid(agreement, "expiry")]["DESCRIPTION"])
+    assert "ReKo:s mötesplan räcker inte till 2026-10." in description
+    assert "2025-01-10" not in description
 
 
 def test_review_events_follow_recorded_reviews(seeded):
@@ -222,8 +239,10 @@ def test_review_events_follow_recorded_reviews(seeded):
     )
     backdate(agreement)
     reko.lead_time_days = 10
+    reko.meeting_rule = ""  # this test's own single meetings
     reko.save()
     GroupMeeting.create(group=reko, meets_on=date(2027, 2, 18))
+    GroupMeeting.create(group=reko, meets_on=date(2027, 4, 15))  # after the review: the plan reaches it
     GroupMeeting.create(group=aldre, meets_on=date(2027, 2, 25))  # not the deciding group
     admin = client_as(app, "admin")
     _url, path = create_via_page(admin, f"group:{reko.id}")  # ReKo decides on it
@@ -251,8 +270,10 @@ def test_review_events_follow_recorded_reviews(seeded):
     moved = found[uid(agreement, "review")]
     assert start(moved) == date(2027, 11, 20)
     assert int(moved["SEQUENCE"]) > sequence
-    # No ReKo meeting before the new date but the February one: material is still due for it.
-    assert start(found[f"agreement-{agreement.id}-review-material@{HOST}"]) == date(2027, 2, 8)
+    # ReKo's plan ends in April 2027: it does not reach the new date, so no meeting months before it is
+    # picked (the February one was); the review says so instead.
+    assert f"agreement-{agreement.id}-review-material@{HOST}" not in found
+    assert "ReKo:s mötesplan räcker inte till 2027-11." in str(moved["DESCRIPTION"])
 
 
 # --- scopes ---------------------------------------------------------------------

@@ -58,6 +58,7 @@ EXPECTED = {
     "groups.create": {"GET": "admin", "POST": "admin"},
     "groups.edit": {"GET": "admin", "POST": "admin"},
     "groups.add_meeting": {"POST": "admin"},
+    "groups.cancel_meeting": {"POST": "admin"},  # a day the group's meeting rule plans
     "groups.delete_meeting": {"POST": "admin"},
     "organisations.index": {"GET": "read"},
     "organisations.show": {"GET": "read"},
@@ -98,6 +99,8 @@ EXPECTED = {
     "api.put_adoption": {"PUT": "edit"},
     "api.list_deadlines": {"GET": "read"},
     "api.list_groups": {"GET": "read"},
+    "api.update_group": {"PATCH": "admin"},  # the meeting plan, as on the group page
+    "api.list_meetings": {"GET": "read"},
     "api.list_organisations": {"GET": "read"},
     "api.list_people": {"GET": "read"},
     "api_tokens.manage": {"GET": "login", "POST": "login"},
@@ -117,6 +120,7 @@ ALLOWED_POST = {
     "auth.logout": {302},
     "auth.reset": {302},
     "groups.add_meeting": {302},  # errors are flashed on the group page
+    "groups.cancel_meeting": {302},  # likewise
     "groups.delete_meeting": {302},  # only the admin may, and deletes the meeting
     "acknowledge.record": {404},  # "x" is no signed deadline
 }
@@ -254,7 +258,7 @@ def _check_matrix(app, who, subtests):
         posts = {k: v for k, v in observed.items() if k[1] == "POST" and k[2] == "auditor"}
         changing = {k: v for k, v in posts.items() if EXPECTED[k[0]]["POST"] not in ("public", "login")}
         # + spreadsheets upload, commit; + a party's decision
-        assert len(changing) == 13 + 2 + 1 and set(changing.values()) == {403}
+        assert len(changing) == 14 + 2 + 1 and set(changing.values()) == {403}
         forms = {
             k: v
             for k, v in observed.items()

@@ -89,6 +89,8 @@ def test_html_and_text_say_the_same_and_no_stage_code_appears(team, overdue, smt
     group, owner = team
     meeting_day = date(2026, 2, 20)
     group.meetings.model.create(group=group, meets_on=meeting_day)
+    # A meeting after the deadline: the plan reaches it, so 2026-02-20 is the decide-by meeting.
+    group.meetings.model.create(group=group, meets_on=date(2026, 4, 17))
     messages = sent_on(date(2026, 1, 2), OWNER, smtp) + sent_on(date(2026, 3, 4), OWNER, smtp)
     assert len(messages) == 2
     for message in messages:

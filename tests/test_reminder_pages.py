@@ -5,6 +5,7 @@ from datetime import date
 from registry.models import Agreement, Group, GroupMeeting, Person, Reminder, SchedulerRun
 from scheduler import locks
 from scheduler.reminders import run_pass
+from tests.factories import client_as
 from tests.smtp import smtp, smtp_server  # noqa: F401
 
 
@@ -51,8 +52,13 @@ def test_meetings_can_be_added_and_removed(seeded, client):
     assert meeting.meets_on == date(2026, 11, 20)
     page = text(client.get(f"/groups/{reko.id}"))
     assert "2026-11-20" in page and "Beslutsmöte" in page
-    again = client.post(f"/groups/{reko.id}/meetings", data={"meets_on": "2026-11-20"}, follow_redirects=True)
+    # The same day again, by someone else (the same person's second copy within a minute is a double click).
+    other_admin = client_as(client.application, "admin")
+    again = other_admin.post(f"/groups/{reko.id}/meetings", data={"meets_on": "2026-11-20"}, follow_redirects=True)
     assert "Gruppen har redan ett möte den dagen. Välj ett annat datum." in text(again)
+    # A day ReKo's meeting rule already plans (the second Friday of December).
+    planned = other_admin.post(f"/groups/{reko.id}/meetings", data={"meets_on": "2026-12-11"}, follow_redirects=True)
+    assert "Gruppens mötesplan har redan ett möte den dagen. Välj ett annat datum." in text(planned)
     bad = client.post(f"/groups/{reko.id}/meetings", data={"meets_on": "20 nov"}, follow_redirects=True)
     assert "Datumet kunde inte läsas. Ange det som ÅÅÅÅ-MM-DD, till exempel 2027-03-31." in text(bad)
     assert GroupMeeting.select().where(GroupMeeting.group == reko).count() == 1

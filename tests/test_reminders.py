@@ -84,12 +84,21 @@ def new_agreement(title, group, owners, **fields):
 
 @pytest.fixture
 def demo(seeded):
-    """The demo data with only BARN_KEPT Barn och unga reviews overdue, the others without a cycle.
+    """The demo data with only BARN_KEPT Barn och unga reviews overdue, the others without a cycle, and
+    no group with a meeting plan.
 
     A first pass after half a year of an overdue yearly review records 28 skipped
     catch-up stages per recipient; for all eleven agreements that is 1,232 rows
     and about two seconds per test, so only the digest test pays for it.
+
+    These tests are about stages, catch-up and delivery counted from the deadline itself. The demo's
+    meeting plans (ReKo's second Fridays) would move every advance reminder of ReKo's agreements to
+    count from the material day of its decide-by meeting instead (Läkaruppdrag's 180-day reminder to
+    2026-02-27): that rule has tests of its own (tests/test_meeting_plan.py), and
+    test_email_names_the_decide_by_meeting_and_when_material_is_due below keeps ReKo's plan.
     """
+    Group.update(meeting_rule="").execute()
+    GroupMeeting.delete().execute()
     barn = Group.get(Group.short_name == "Barn och unga")
     ids = [
         a.id for a in Agreement.select(Agreement.id).where(Agreement.responsible_group == barn).order_by(Agreement.id)
@@ -372,29 +381,56 @@ def test_changed_expiry_after_failed_send_is_not_retried_and_new_deadline_gets_i
 # --- meetings and policies ----------------------------------------------------
 
 
-def test_email_names_the_last_meeting_before_the_deadline_and_when_material_is_due(demo, smtp):
+REKO_RULE = "FREQ=MONTHLY;BYDAY=2FR;BYMONTH=1,2,3,4,5,6,8,9,10,11,12"
+
+
+def test_email_names_the_decide_by_meeting_and_when_material_is_due(demo, smtp):
+    """ReKo meets the second Friday of each month except July. Läkaruppdrag (14 parties) expires
+    2026-12-31: decided at the last meeting 90 days before, 2026-09-11, material due 2026-08-28, and
+    the advance reminders count from that day (180 days before it, 2026-03-01, is a Sunday)."""
     reko = Group.get(Group.name == "ReKo")
-    for day in (date(2026, 6, 12), date(2026, 11, 20), date(2027, 2, 1)):
-        GroupMeeting.create(group=reko, meets_on=day)
+    Group.update(meeting_rule=REKO_RULE).where(Group.id == reko.id).execute()
+    GroupMeeting.create(group=reko, meets_on=date(2027, 2, 1))  # after the deadline: not the one
 
-    # Default lead time, 14 days: material 2026-11-06, a Friday.
-    planned = [i for d in reminders.dry_run(date(2026, 7, 3)).digests for i in d.items]
+    before = [i for d in reminders.dry_run(date(2026, 2, 26)).digests for i in d.items]
+    assert not [i for i in before if i.agreement.id == lakar().id]
+    planned = [i for d in reminders.dry_run(date(2026, 2, 27)).digests for i in d.items]
     item = next(i for i in planned if i.agreement.id == lakar().id)
+    assert item.reminder.stage == "before:180" and item.reminder.deadline_on == date(2026, 12, 31)
     meeting = item.meeting
-    expected = ("ReKo", date(2026, 11, 20), date(2026, 11, 6))
-    assert (meeting.group.name, meeting.meets_on, meeting.material_due_on) == expected
+    expected = ("ReKo", date(2026, 10, 2), date(2026, 9, 11), date(2026, 8, 28))
+    assert (meeting.group.name, meeting.decide_by, meeting.meets_on, meeting.material_due_on) == expected
 
-    # 19 days before 2026-11-20 is a Sunday (and the Saturday before is Alla helgons dag): Friday 2026-10-30.
-    Group.update(lead_time_days=19).where(Group.id == reko.id).execute()
-    pass_for(date(2026, 7, 3))
+    pass_for(date(2026, 2, 27))
     for email in LAKAR_AHEAD:
         (message,) = smtp.to(email)
-        assert "Beslutas senast vid ReKo:s möte 2026-11-20; underlaget ska vara klart 2026-10-30." in message.text
-        assert "2027-02-01" not in message.text and "2026-06-12" not in message.text
-        assert "2026-11-20" in message.html and "2026-10-30" in message.html
-    # A group without meetings says so.
-    (barn,) = smtp.to(BARN_OWNER)
-    assert "Beslutas senast" not in barn.text
+        assert "Beslutas senast vid ReKo:s möte 2026-09-11; underlaget ska vara klart 2026-08-28." in message.text
+        assert "2027-02-01" not in message.text
+        assert "2026-09-11" in message.html and "2026-08-28" in message.html
+    assert [r.send_on for r in rows(agreement=lakar().id, recipient="reko@example.org")] == [date(2026, 2, 27)]
+
+    # 19 days before 2026-09-11 is a Sunday: material on Friday 2026-08-21.
+    Group.update(lead_time_days=19).where(Group.id == reko.id).execute()
+    planned = [i for d in reminders.dry_run(date(2026, 8, 14)).digests for i in d.items]
+    item = next(i for i in planned if i.agreement.id == lakar().id)
+    assert (item.reminder.stage, item.reminder.send_on) == ("before:7", date(2026, 8, 14))
+    assert item.meeting.material_due_on == date(2026, 8, 21)
+
+    # Registered after its decide-by meeting: the catch-up's reminder says the decision is late.
+    late = new_agreement(
+        "Sent registrerat avtal",
+        reko,
+        [Person.get(Person.email == "beredning.reko@example.org")],
+        expires_on=date(2026, 12, 31),
+        parties=[a.organisation_id for a in lakar().party_links],
+    )
+    smtp.messages.clear()
+    pass_for(date(2026, 11, 23))
+    (message,) = [m for m in smtp.to("beredning.reko@example.org") if "Sent registrerat avtal" in m.text]
+    assert "Sent beslut: beslutet behövde fattas vid ReKo:s möte 2026-09-11." in message.text
+    assert {r.stage for r in rows(agreement=late.id, state="sent")} == {"before:7"}
+    # A group without a meeting plan names no meeting.
+    assert smtp.to(BARN_OWNER) and not any("Beslutas senast" in m.text for m in smtp.to(BARN_OWNER))
 
 
 def test_group_and_agreement_policies_override_the_defaults(demo, smtp):

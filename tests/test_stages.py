@@ -12,7 +12,7 @@ import pytest
 from registry.rules.cycles import next_review
 from registry.rules.deadlines import EXPIRY, REVIEW, Deadline, deadlines
 from registry.rules.policy import Policy
-from registry.rules.stages import Stage, catch_up, deciding_meeting, due_stages
+from registry.rules.stages import Stage, catch_up, due_stages
 from registry.rules.workdays import is_working_day, next_working_day, previous_working_day
 
 DEFAULT = Policy()
@@ -389,55 +389,6 @@ def test_same_send_day_overdue_sends_the_most_overdue():
     assert send == Stage("overdue:3", date(2026, 11, 16), True)
     # Missed repeats of the overdue notice are not recorded; the advance stage is.
     assert codes(skip) == ["before:30"]
-
-
-# --- deciding_meeting --------------------------------------------------------
-
-MEETINGS = [date(2026, 9, 10), date(2026, 11, 12), date(2027, 1, 14)]
-
-
-@pytest.mark.parametrize(
-    ("meetings", "due", "lead", "expected"),
-    [
-        (MEETINGS, NEW_YEARS_EVE, 14, (date(2026, 11, 12), date(2026, 10, 29))),
-        (list(reversed(MEETINGS)), NEW_YEARS_EVE, 14, (date(2026, 11, 12), date(2026, 10, 29))),
-        (MEETINGS, NEW_YEARS_EVE, 0, (date(2026, 11, 12), date(2026, 11, 12))),
-        # A meeting on the deadline day is too late.
-        (MEETINGS + [NEW_YEARS_EVE], NEW_YEARS_EVE, 14, (date(2026, 11, 12), date(2026, 10, 29))),
-        ([date(2026, 12, 30)], NEW_YEARS_EVE, 1, (date(2026, 12, 30), date(2026, 12, 29))),
-        # Material due on nyårsdagen moves back past nyårsafton.
-        ([date(2027, 1, 8)], date(2027, 1, 31), 7, (date(2027, 1, 8), date(2026, 12, 30))),
-        # Material due on midsommardagen moves back past midsommarafton.
-        ([date(2026, 6, 22)], date(2026, 7, 1), 2, (date(2026, 6, 22), date(2026, 6, 18))),
-        # Material due on a Sunday.
-        ([date(2026, 11, 12)], NEW_YEARS_EVE, 4, (date(2026, 11, 12), date(2026, 11, 6))),
-        ([date(2026, 11, 12), date(2026, 11, 12)], NEW_YEARS_EVE, 14, (date(2026, 11, 12), date(2026, 10, 29))),
-        (MEETINGS, date(2026, 9, 11), 14, (date(2026, 9, 10), date(2026, 8, 27))),
-        # No meeting before the deadline.
-        (MEETINGS, date(2026, 9, 10), 14, None),
-        (MEETINGS, date(2026, 9, 1), 14, None),
-        ([NEW_YEARS_EVE], NEW_YEARS_EVE, 14, None),
-        ([], NEW_YEARS_EVE, 14, None),
-    ],
-    ids=[
-        "last-before",
-        "unsorted",
-        "no-lead-time",
-        "meeting-on-deadline-ignored",
-        "day-before-deadline",
-        "material-on-nyarsdagen",
-        "material-on-midsommardagen",
-        "material-on-sunday",
-        "duplicate-meetings",
-        "day-after-first-meeting",
-        "deadline-on-first-meeting",
-        "all-after",
-        "only-on-deadline",
-        "no-meetings",
-    ],
-)
-def test_deciding_meeting(meetings, due, lead, expected):
-    assert deciding_meeting(meetings, due, lead) == expected
 
 
 # --- deadlines(): cases not in test_deadlines.py ------------------------------

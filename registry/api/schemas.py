@@ -71,6 +71,7 @@ OFFSETS = {
     "description": "Days before the deadline that reminders go out; empty = inherited from the group or the defaults",
 }
 FLAGS = list(FLAG_DEADLINES)
+MEETING_SOURCES = ["rule", "extra"]
 
 
 def _obj(properties, required=None, description=None, closed=False):
@@ -217,8 +218,31 @@ DEADLINE_FIELDS = {
     "overdue": {"type": "boolean"},
     "deciding_meeting": nullable(
         _obj(
-            {"group": ref("GroupRef"), "meets_on": DATE, "material_due_on": DATE},
-            description="The deciding group's last meeting before the deadline, and when material for it is due",
+            {
+                "group": ref("GroupRef"),
+                "meets_on": DATE,
+                "material_due_on": DATE,
+                "decide_by": {
+                    **DATE,
+                    "description": "The deadline less the adoption lead (90 days when more than one party must"
+                    " adopt, or the notice period when longer): the meeting is the last on or before it",
+                },
+                "late": {"type": "boolean", "description": "The meeting has been held and the deadline is open"},
+            },
+            description="The decide-by meeting: the deciding group's last meeting on or before `decide_by`, and"
+            " when material for it is due (advance reminders count from that day)",
+        )
+    ),
+    "meeting_plan_problem": nullable(
+        _obj(
+            {
+                "code": enum(["plan_too_short", "no_meeting_before"]),
+                "group": ref("GroupRef"),
+                "decide_by": DATE,
+                "message": {"type": "string", "description": 'E.g. "ReKo:s mötesplan räcker inte till 2028-09."'},
+            },
+            description="Why there is no decide-by meeting although the deciding group has a meeting plan: it"
+            " has no meeting on or after `decide_by` (plan_too_short) or none before it (no_meeting_before)",
         )
     ),
 }
@@ -316,13 +340,61 @@ GROUP = _obj(
         "kind": enum(GROUP_KINDS),
         "description": {"type": "string"},
         "parent_id": nullable(ID),
+        "reports_to_id": nullable({**ID, "description": "The group it reports to (ReKo: Kommunalt forum)"}),
         "chair": nullable(ref("PersonRef")),
         "mailbox": {"type": "string"},
         "lead_time_days": {"type": "integer"},
+        "meeting_rule": {"type": "string", "description": 'RFC 5545 rule, e.g. FREQ=MONTHLY;BYDAY=2FR; "" = none'},
+        "meeting_rule_start": nullable(DATE),
+        "meeting_rule_text": {"type": "string", "description": "The rule in words"},
         "meetings": {
             "type": "array",
-            "items": _obj({"meets_on": DATE, "note": {"type": "string"}}),
-            "description": "Meetings from today on",
+            "items": _obj({"meets_on": DATE, "note": {"type": "string"}, "planned_by": enum(MEETING_SOURCES)}),
+            "description": "Meetings from today through the next 365 days: the rule's (cancelled days left out)"
+            " and single ones",
+        },
+    }
+)
+
+GROUP_CHANGES = _obj(
+    {
+        "meeting_rule": nullable(
+            text(
+                500,
+                "The meeting plan's rule (RFC 5545 RRULE without DTSTART): FREQ (YEARLY, MONTHLY, WEEKLY), INTERVAL,"
+                " BYDAY, BYMONTH, BYMONTHDAY, BYSETPOS, WKST, COUNT, UNTIL; e.g."
+                ' FREQ=MONTHLY;BYDAY=2FR;BYMONTH=1,2,3,4,5,6,8,9,10,11,12. null or "" = no rule',
+            )
+        ),
+        "meeting_rule_start": nullable(
+            {**STORED_DATE, "description": "When the plan starts; needed with INTERVAL or COUNT. null = none"}
+        ),
+        "lead_time_days": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 365,
+            "description": "Days before a meeting that material for it is due",
+        },
+        "reports_to_id": nullable(ID),
+    },
+    required=[],
+    closed=True,
+    description="The group's meeting plan and reporting line; the fields left out keep their values",
+)
+
+AGENDA_ITEM = _obj({"agreement": ref("AgreementRef"), "kind": enum(list(DEADLINE_KINDS)), "due_on": DATE})
+
+MEETING = _obj(
+    {
+        "meets_on": DATE,
+        "group": ref("GroupRef"),
+        "planned_by": enum(MEETING_SOURCES, "rule: by the meeting rule; extra: a single meeting"),
+        "note": {"type": "string"},
+        "material_due_on": DATE,
+        "agenda": {
+            "type": "array",
+            "items": AGENDA_ITEM,
+            "description": "The open deadlines whose decide-by meeting this is, soonest first",
         },
     }
 )
@@ -417,6 +489,9 @@ COMPONENTS = {
     "DeadlinePage": page_of("DeadlineItem"),
     "Group": GROUP,
     "GroupList": list_of("Group"),
+    "GroupChanges": GROUP_CHANGES,
+    "Meeting": MEETING,
+    "MeetingList": list_of("Meeting"),
     "Organisation": ORGANISATION,
     "OrganisationList": list_of("Organisation"),
     "Person": PERSON,
@@ -459,6 +534,15 @@ AGREEMENT_FILTERS = [
     query("sort", enum(SORTS), "Sort order (default title)"),
     query("desc", {"type": "boolean", "default": False}, "Reverse the sort order"),
     *PAGING,
+]
+
+# GET /meetings looks at most this many days ahead of `from`.
+MEETING_WINDOW_MAX_DAYS = 3 * 366
+
+MEETING_PARAMETERS = [
+    query("group", ID, "One group's meetings (default: every group's)"),
+    query("from", DATE, "First day (default today)"),
+    query("to", DATE, f"Last day (default `from` + 365 days; at most {MEETING_WINDOW_MAX_DAYS} days after `from`)"),
 ]
 
 DEADLINE_PARAMETERS = [

@@ -1,10 +1,13 @@
 """Rows as JSON-ready dicts, in the shapes of registry/api/schemas.py."""
 
+from flask_babel import gettext as _
+
 from registry.rules import policy
 
 from ..collation import organisation_key, sv_key
-from ..domain import adoptions, fields, schedule
+from ..domain import adoptions, fields, meeting_plan, schedule
 from ..domain import status as derived
+from ..i18n import genitive
 from ..models import Group, Review
 
 
@@ -76,20 +79,45 @@ def agreement_summary(agreement, today, window_days):
 
 
 def deadline(kind, due_on, today, meeting):
-    """One deadline, with the deciding group's meeting before it (a schedule.DecidingMeeting or None)."""
-    if meeting is not None:
-        meeting = {
+    """One deadline, with its decide-by meeting (a schedule.DecidingMeeting or None).
+
+    `deciding_meeting` is the deciding group's last meeting on or before `decide_by` (the deadline
+    less the adoption lead), the day material for it is due, and `late` when that meeting has been
+    held; it is null when there is no such meeting, and `meeting_plan_problem` then says why when the
+    group has a meeting plan (it does not reach the decide-by month, or has no meeting before it).
+    """
+    found, problem = None, None
+    if meeting is not None and meeting.found:
+        found = {
             "group": group_ref(meeting.group),
             "meets_on": day(meeting.meets_on),
             "material_due_on": day(meeting.material_due_on),
+            "decide_by": day(meeting.decide_by),
+            "late": meeting.late(today),
+        }
+    elif meeting is not None:
+        problem = {
+            "code": "plan_too_short" if not meeting.reaches else "no_meeting_before",
+            "group": group_ref(meeting.group),
+            "decide_by": day(meeting.decide_by),
+            "message": plan_problem(meeting),
         }
     return {
         "kind": kind,
         "due_on": day(due_on),
         "days_left": (due_on - today).days,
         "overdue": due_on < today,
-        "deciding_meeting": meeting,
+        "deciding_meeting": found,
+        "meeting_plan_problem": problem,
     }
+
+
+def plan_problem(meeting):
+    """Why a deadline has no decide-by meeting, as a sentence ("ReKo:s mötesplan räcker inte till 2028-09.")."""
+    name = genitive(meeting.group.display_name)
+    if not meeting.reaches:
+        return _("%(group)s mötesplan räcker inte till %(month)s.", group=name, month=meeting.month)
+    return _("%(group)s mötesplan har inget möte före %(date)s.", group=name, date=meeting.decide_by.isoformat())
 
 
 def review(row):
@@ -159,7 +187,8 @@ def adoption_standing(found):
     }
 
 
-def group(row, meetings, today):
+def group(row, meetings):
+    """A group with its meeting plan and its coming meetings (rules.Meeting, from today on)."""
     return {
         "id": row.id,
         "name": row.name,
@@ -167,10 +196,29 @@ def group(row, meetings, today):
         "kind": row.kind,
         "description": row.description,
         "parent_id": row.parent_id,
+        "reports_to_id": row.reports_to_id,
         "chair": person_ref(row.chair) if row.chair_id else None,
         "mailbox": row.mailbox,
         "lead_time_days": row.lead_time_days,
-        "meetings": [{"meets_on": day(m.meets_on), "note": m.note} for m in meetings if m.meets_on >= today],
+        "meeting_rule": row.meeting_rule or "",
+        "meeting_rule_start": day(row.meeting_rule_start),
+        "meeting_rule_text": meeting_plan.describe(row),
+        "meetings": [{"meets_on": day(m.meets_on), "note": m.note, "planned_by": m.source} for m in meetings],
+    }
+
+
+def meeting(group_row, found, items):
+    """One meeting (a rules.Meeting of `group_row`) with its agenda ([agendas.AgendaItem])."""
+    return {
+        "meets_on": day(found.meets_on),
+        "group": group_ref(group_row),
+        "planned_by": found.source,
+        "note": found.note,
+        "material_due_on": day(schedule.material_due_on(group_row, found.meets_on)),
+        "agenda": [
+            {"agreement": agreement_ref(item.agreement), "kind": item.kind, "due_on": day(item.due_on)}
+            for item in items
+        ],
     }
 
 

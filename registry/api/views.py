@@ -23,19 +23,27 @@ from flask_login import current_user
 
 from .. import clock
 from ..collation import sorted_organisations, sv_key
-from ..domain import adoptions, queries, schedule
+from ..domain import adoptions, agendas, directory, meeting_plan, queries, schedule
 from ..domain import fields as F
 from ..domain.agreements import EMPTY_AGREEMENT, editable_values, record_review, save_agreement
 from ..domain.errors import ValidationError
 from ..domain.queries import SORTS
 from ..domain.users import group_ids
 from ..extensions import csrf
-from ..models import Agreement, Group, GroupMeeting, Organisation, Person
+from ..models import Agreement, Group, Organisation, Person
 from ..permissions import can_edit_agreement, may_make_responsible
 from ..vocab import DEADLINE_KINDS
 from . import PREFIX, serialise
 from .errors import ApiError, from_api_error
-from .schemas import AGREEMENT_FILTERS, COMPONENTS, DEADLINE_PARAMETERS, ID, ref
+from .schemas import (
+    AGREEMENT_FILTERS,
+    COMPONENTS,
+    DEADLINE_PARAMETERS,
+    ID,
+    MEETING_PARAMETERS,
+    MEETING_WINDOW_MAX_DAYS,
+    ref,
+)
 from .validation import parse_body, parse_query
 
 bp = Blueprint("api", __name__, url_prefix=PREFIX)
@@ -382,9 +390,9 @@ def put_adoption(agreement_id, party_id, read_body):
 # --- deadlines ------------------------------------------------------------------
 
 
-def _window_end(start):
+def _window_end(start, days=None):
     try:
-        return start + timedelta(days=window_days())
+        return start + timedelta(days=window_days() if days is None else days)
     except OverflowError:
         return date.max
 
@@ -434,17 +442,98 @@ def list_deadlines(args):
 
 @operation("/groups", "GET", summary="List groups", tag="structure", ok=(200, "Every group", "GroupList"))
 def list_groups():
-    """The collaboration groups, with their chairs and coming meetings."""
+    """The collaboration groups, with their chairs, meeting plans and the meetings of the next 365 days."""
     rows = sorted(Group.select(), key=lambda g: sv_key(g.name))
     people = {p.id: p for p in Person.select().where(Person.id.in_([g.chair_id for g in rows if g.chair_id]))}
     for row in rows:
         if row.chair_id:
             row.chair = people.get(row.chair_id)
-    meetings = {}
-    for meeting in GroupMeeting.select().where(GroupMeeting.meets_on >= today()).order_by(GroupMeeting.meets_on):
-        meetings.setdefault(meeting.group_id, []).append(meeting)
-    items = [serialise.group(row, meetings.get(row.id, []), today()) for row in rows]
+    plans = meeting_plan.plans_for({g.id for g in rows}, {g.id: g for g in rows})
+    items = [serialise.group(row, meeting_plan.coming(row, today(), plans[row.id])) for row in rows]
     return json({"items": items, "total": len(items)})
+
+
+def group_or_404(group_id):
+    group = Group.get_or_none(Group.id == group_id)
+    if group is None:
+        raise ApiError(404, _("Det finns ingen grupp med det id:t."))
+    return group
+
+
+@operation(
+    "/groups/<int:group_id>",
+    "PATCH",
+    summary="Change a group's meeting plan",
+    tag="structure",
+    ok=(200, "The changed group", "Group"),
+    body="GroupChanges",
+    may_refuse=True,
+)
+def update_group(group_id, read_body):
+    """Change a group's meeting plan (`meeting_rule`, `meeting_rule_start`, `lead_time_days`) or the group it
+    reports to (`reports_to_id`); the fields left out keep their values (administrators)."""
+    group = group_or_404(group_id)
+    body = read_body()
+    data = directory.group_values(group)
+    for name, value in body.items():
+        data[{"reports_to_id": "reports_to"}.get(name, name)] = value
+    if "meeting_rule" in body and body["meeting_rule"] is None:
+        data["meeting_rule"] = ""
+    try:
+        saved = directory.save_group(data, group)
+    except ValidationError as exc:
+        raise ApiError(422, fields={_GROUP_API_NAMES.get(k, k): m for k, m in exc.errors.items()}) from None
+    return json(serialise.group(saved, meeting_plan.coming(saved, today())))
+
+
+_GROUP_API_NAMES = {"reports_to": "reports_to_id"}
+
+
+def _meeting_window(args):
+    start = args.get("from", today())
+    end = args.get("to")
+    if end is None:
+        end = _window_end(start, meeting_plan.AHEAD_DAYS)
+    if (end - start).days > MEETING_WINDOW_MAX_DAYS:
+        raise ApiError(
+            422,
+            fields={
+                "to": _(
+                    "Fönstret är för långt. Ange högst %(days)s dagar mellan from och to, till exempel ett år.",
+                    days=MEETING_WINDOW_MAX_DAYS,
+                )
+            },
+        )
+    return start, end
+
+
+@operation(
+    "/meetings",
+    "GET",
+    summary="Meetings with their agendas",
+    tag="structure",
+    ok=(200, "The meetings in the window, by date", "MeetingList"),
+    query=MEETING_PARAMETERS,
+)
+def list_meetings(args):
+    """The groups' meetings between `from` and `to` (both included; default: today and the next 365 days), by
+    date and group: those the meeting rule plans (cancelled days left out) and single ones, each with the
+    day its material is due and its agenda: the open deadlines (expiry, follow-up, new version) whose
+    decide-by meeting it is. A window that ends before it starts is empty."""
+    start, end = _meeting_window(args)
+    query = Group.select()
+    if "group" in args:
+        query = query.where(Group.id == args["group"])
+    groups = sorted(query, key=lambda g: sv_key(g.name))
+    plans = meeting_plan.plans_for({g.id for g in groups}, {g.id: g for g in groups})
+    items = []
+    for group in groups:
+        if plans[group.id].empty or end < start:
+            continue
+        for found, agenda in agendas.agendas(group, start, end, plans[group.id]):
+            items.append((found.meets_on, sv_key(group.name), serialise.meeting(group, found, agenda)))
+    items.sort(key=lambda item: item[:2])
+    return json({"items": [item for _day, _key, item in items], "total": len(items)})
 
 
 @operation(

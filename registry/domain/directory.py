@@ -14,11 +14,13 @@ from flask_babel import gettext as _
 
 from ..db import db
 from ..models import Group, GroupMeeting, GroupMember, Organisation, Person
+from ..rules import meetings as meeting_rules
 from ..vocab import GROUP_KINDS, ORGANISATION_KINDS
-from . import audit, validation
+from . import audit, meeting_plan, validation
 from .errors import ValidationError
 
 SHORT_NAME_MAX = 100  # as the forms
+RULE_MAX = 500  # a meeting rule's text
 
 
 def check_values(data, rules, errors):
@@ -66,16 +68,42 @@ def _unique(model, field, value, row, message):
     return {field.name: message} if clash.exists() else {}
 
 
-def _parent_loops(group, parent_id):
-    """True if making parent_id the parent of group would create a cycle."""
+def _parent_loops(group, parent_id, link="parent"):
+    """True if making parent_id the parent of group (or what it reports to, link="reports_to") would
+    create a cycle."""
     seen = set()
     current = Group.get_or_none(Group.id == parent_id)
     while current is not None and current.id not in seen:
         if group.id is not None and current.id == group.id:
             return True
         seen.add(current.id)
-        current = current.parent
+        current = getattr(current, link)
     return False
+
+
+def group_values(group):
+    """A group's stored values in save_group's shape (foreign keys as ids), to change some of them."""
+    return dict(group.__data__)
+
+
+def _meeting_plan(data, group, errors):
+    """(rule text, start) of the group's meeting plan from `data`; a value left out keeps the stored one."""
+    start = group.meeting_rule_start
+    if "meeting_rule_start" in data:
+        start, problem = validation.check_date(data.get("meeting_rule_start"))
+        if problem:
+            errors["meeting_rule_start"] = problem
+            return group.meeting_rule, group.meeting_rule_start
+    text = data.get("meeting_rule", group.meeting_rule)
+    rule, problem = validation.check_line(text, RULE_MAX)
+    if problem:
+        errors["meeting_rule"] = problem
+        return group.meeting_rule, start
+    try:
+        rule = meeting_rules.normalise(rule, start)
+    except meeting_rules.MeetingRuleError as exc:
+        errors[exc.field] = str(exc)
+    return rule, start
 
 
 def _facts(row):
@@ -99,6 +127,8 @@ def audited(entity, row, extra=lambda row: {}):
 
 
 def save_group(data, group=None):
+    """Create or change a group. Its meeting plan (`meeting_rule`, `meeting_rule_start`) and
+    `reports_to` keep their stored values when `data` leaves them out."""
     group = group or Group()
     errors = {}
     text = check_values(
@@ -126,9 +156,27 @@ def save_group(data, group=None):
     chair = reference(
         Person, data.get("chair"), errors, "chair", _("Personen finns inte i registret. Välj en person i listan.")
     )
+    reports_to = group.reports_to_id
+    if "reports_to" in data:
+        reports_to = reference(
+            Group,
+            data.get("reports_to"),
+            errors,
+            "reports_to",
+            _("Gruppen finns inte i registret. Välj en grupp i listan."),
+        )
+    if reports_to and (reports_to == group.id or _parent_loops(group, reports_to, "reports_to")):
+        errors["reports_to"] = _(
+            "En grupp kan inte rapportera till sig själv, inte heller via andra grupper. Välj en annan grupp."
+        )
+    rule, rule_start = _meeting_plan(data, group, errors)
     reminder_policy, policy_errors = validation.check_policy(data)
     errors.update(policy_errors)
     lead_time = data.get("lead_time_days")
+    if lead_time is not None and (isinstance(lead_time, bool) or not isinstance(lead_time, int)):
+        lead_time, problem = validation.check_int(lead_time, 0, 365)
+        if problem:
+            errors["lead_time_days"] = _("Ange antalet dagar som ett heltal mellan 0 och 365.")
     if lead_time is not None and not 0 <= lead_time <= 365:
         errors["lead_time_days"] = _("Ange antalet dagar som ett heltal mellan 0 och 365.")
     if errors:
@@ -142,6 +190,9 @@ def save_group(data, group=None):
         group.mailbox = text["mailbox"]
         group.description = text["description"]
         group.lead_time_days = 14 if lead_time is None else lead_time
+        group.meeting_rule = rule
+        group.meeting_rule_start = rule_start
+        group.reports_to = reports_to
         for field, value in reminder_policy.items():
             setattr(group, field, value)
         group.save()
@@ -256,8 +307,8 @@ def _person_groups(person):
     return {"groups": sorted(g.name for g in names)}
 
 
-def add_meeting(group, meets_on, note=""):
-    """Add a meeting date to a group; a date it already has is refused."""
+def _meeting_facts(group, meets_on, note=""):
+    """(day, note, {field: message}) of a meeting form's values."""
     errors = {}
     meets_on, problem = validation.check_date(meets_on, required=True)
     if problem:
@@ -265,11 +316,27 @@ def add_meeting(group, meets_on, note=""):
     note, problem = validation.check_line(note)
     if problem:
         errors["note"] = problem
+    return meets_on, note, errors
+
+
+def _row_on(group, meets_on):
+    return GroupMeeting.get_or_none((GroupMeeting.group == group) & (GroupMeeting.meets_on == meets_on))
+
+
+def add_meeting(group, meets_on, note=""):
+    """Add a single extra meeting to a group's plan; a day it already meets on is refused."""
+    meets_on, note, errors = _meeting_facts(group, meets_on, note)
     if errors:
         raise ValidationError(errors)
-    clash = GroupMeeting.select().where((GroupMeeting.group == group) & (GroupMeeting.meets_on == meets_on))
-    if clash.exists():
+    row = _row_on(group, meets_on)
+    if row is not None and row.cancelled:
+        raise ValidationError(
+            {"meets_on": _("Mötet den dagen är inställt. Ångra inställningen i stället för att lägga till det igen.")}
+        )
+    if row is not None:
         raise ValidationError({"meets_on": _("Gruppen har redan ett möte den dagen. Välj ett annat datum.")})
+    if meeting_plan.plan_of(group).planned(meets_on, meets_on):
+        raise ValidationError({"meets_on": _("Gruppens mötesplan har redan ett möte den dagen. Välj ett annat datum.")})
     with db.atomic():
         meeting = GroupMeeting.create(group=group, meets_on=meets_on, note=note)
         audit.record(
@@ -282,13 +349,45 @@ def add_meeting(group, meets_on, note=""):
     return meeting
 
 
-def remove_meeting(meeting):
+def cancel_meeting(group, meets_on, note=""):
+    """Cancel a day the group's meeting rule plans (the group does not meet then); undone by remove_meeting."""
+    meets_on, note, errors = _meeting_facts(group, meets_on, note)
+    if errors:
+        raise ValidationError(errors)
+    row = _row_on(group, meets_on)
+    if row is not None and row.cancelled:
+        raise ValidationError({"meets_on": _("Mötet den dagen är redan inställt.")})
+    if row is not None or not meeting_plan.plan_of(group).planned(meets_on, meets_on):
+        raise ValidationError(
+            {
+                "meets_on": _(
+                    "Gruppens mötesregel har inget möte den dagen. Välj en dag som regeln ger; "
+                    "ett enstaka möte tas bort i stället för att ställas in."
+                )
+            }
+        )
     with db.atomic():
+        meeting = GroupMeeting.create(group=group, meets_on=meets_on, note=note, cancelled=True)
         audit.record(
-            "delete",
+            "create",
             "meeting",
             meeting.id,
-            {"group": [meeting.group.name, None], "meets_on": [meeting.meets_on.isoformat(), None]},
-            summary=meeting.group.name,
+            {
+                "group": [None, group.name],
+                "meets_on": [None, meets_on.isoformat()],
+                "cancelled": [None, True],
+                "note": [None, meeting.note],
+            },
+            summary=group.name,
         )
+    return meeting
+
+
+def remove_meeting(meeting):
+    """Remove a single meeting, or undo a cancellation (the rule's day is planned again)."""
+    with db.atomic():
+        changes = {"group": [meeting.group.name, None], "meets_on": [meeting.meets_on.isoformat(), None]}
+        if meeting.cancelled:
+            changes["cancelled"] = [True, None]
+        audit.record("delete", "meeting", meeting.id, changes, summary=meeting.group.name)
         meeting.delete_instance()

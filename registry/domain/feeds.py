@@ -7,9 +7,14 @@ register). Calendar clients subscribe without logging in, so the secret is the
 only key: it stops working when it is revoked, when its owner's account is
 deactivated, or when the owner's role no longer grants what the scope needs.
 
-Each agreement gives up to four events: its expiry, its next review, and for
-each of them the day material is due for the deciding group's last meeting
-before it. UIDs name the agreement and the kind of event, never the date, so a
+Each agreement gives up to six events: its expiry, its next review, its new
+version's date (under revision), and for each of them the day material is due
+for its decide-by meeting: the deciding group's last meeting on or before the
+deadline less the adoption lead (registry/domain/schedule.py). When the group's
+meeting plan does not reach that far, there is no material event and the
+deadline's description says so. Nothing in a feed depends on the day it is
+fetched (a late decision is said on the agreement's page, in the API and in
+the reminders, not here). UIDs name the agreement and the kind of event, never the date, so a
 moved deadline moves in the subscriber's calendar instead of appearing twice.
 SEQUENCE, DTSTAMP and LAST-MODIFIED come from the last change to the
 agreement (its updated_at, or a review recorded later), so the same register
@@ -266,7 +271,7 @@ def _events_of(agreement, reviews, meetings, base_url, host):
             "changed_at": changed_at,
         }
         events.append(_deadline_event(**common))
-        if meeting is not None:
+        if meeting is not None and meeting.found:
             events.append(_material_event(**common))
     return events
 
@@ -285,7 +290,7 @@ def _description(agreement, deadline, responsible, deciding, meeting, link, lead
         lines.append(_("Ansvarig grupp: %(name)s", name=responsible.name))
     if deciding is not None and agreement.decision_body_id and deciding.id != agreement.responsible_group_id:
         lines.append(_("Beslutande organ: %(name)s", name=deciding.name))
-    if meeting is not None:
+    if meeting is not None and meeting.found:
         meets_on, material_by = meeting.meets_on, meeting.material_due_on
         lines.append(
             _(
@@ -293,6 +298,14 @@ def _description(agreement, deadline, responsible, deciding, meeting, link, lead
                 group=genitive(deciding.display_name),
                 date=meets_on.isoformat(),
                 by=material_by.isoformat(),
+            )
+        )
+    elif meeting is not None and not meeting.reaches:
+        lines.append(
+            _(
+                "%(group)s mötesplan räcker inte till %(month)s.",
+                group=genitive(deciding.display_name),
+                month=meeting.month,
             )
         )
     lines.append(link)
@@ -343,7 +356,7 @@ def _material_event(agreement, deadline, responsible, deciding, meeting, link, h
         date=deadline.due_on.isoformat(),
     )
     lead = _(
-        "Underlaget ska vara klart till %(group)s möte %(date)s, det sista mötet före tidsfristen.",
+        "Underlaget ska vara klart till %(group)s möte %(date)s, där beslutet senast ska fattas.",
         group=genitive(deciding.display_name),
         date=meets_on.isoformat(),
     )

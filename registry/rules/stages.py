@@ -23,7 +23,7 @@ class Stage:
     overdue: bool
 
 
-def due_stages(kind, due_on, policy, day):
+def due_stages(kind, due_on, policy, day, advance_from=None):
     """The stages of one deadline whose send date is on or before `day`, as catch-up needs them.
 
     Every advance stage ("before:N") that is due, then the latest overdue
@@ -32,12 +32,17 @@ def due_stages(kind, due_on, policy, day):
     are the same notice again, which catch-up neither sends nor records, so a
     deadline overdue for years costs a few steps, not one per missed repeat.
 
+    Advance stages count from `advance_from` when given (the day material is due
+    for the deadline's decide-by meeting: "before:30" is 30 days before it), else
+    from the deadline; overdue notices always count from the deadline itself.
+
     Raises OverflowError for a deadline so close to year 1 (or 9999) that its
     send dates fall outside the calendar; the pass reports such a deadline.
     """
     found = []
+    counted_from = due_on if advance_from is None else advance_from
     for offset in policy.offsets(kind):
-        send_on = previous_working_day(due_on - timedelta(days=offset))
+        send_on = previous_working_day(counted_from - timedelta(days=offset))
         if send_on <= day:
             found.append(Stage(f"before:{offset}", send_on, False))
     found.sort(key=_order)
@@ -73,12 +78,3 @@ def catch_up(due, recorded):
     latest = due[-1]
     skip = [s for s in due[:-1] if s.code not in recorded and not s.overdue]
     return (None if latest.code in recorded else latest), skip
-
-
-def deciding_meeting(meeting_dates, due_on, lead_time_days):
-    """The last meeting strictly before the deadline and the day material is due, or None."""
-    before = [d for d in meeting_dates if d < due_on]
-    if not before:
-        return None
-    meeting = max(before)
-    return meeting, previous_working_day(meeting - timedelta(days=lead_time_days))

@@ -65,7 +65,7 @@ def show(agreement_id):
         policy=policy.resolve(agreement, agreement.responsible_group),
         reviews=reviews,
         latest_decision=decisions.latest_decision(agreement, reviews),
-        deadlines=schedule.deadlines_of(agreement),
+        deadlines=_with_meetings(agreement),
         parties=sorted((link.organisation for link in agreement.party_links), key=organisation_key),
         adoption=adoptions.standing(agreement),
         facts=fields.facts(),
@@ -75,6 +75,19 @@ def show(agreement_id):
         },
         window=window_days(),
     )
+
+
+def _with_meetings(agreement):
+    """[(deadline, schedule.DecidingMeeting or None)] of the agreement's open deadlines."""
+    meetings = schedule.Meetings([agreement])
+    found = []
+    for deadline in schedule.deadlines_of(agreement):
+        try:
+            meeting = meetings.deciding_meeting(agreement, deadline.due_on)
+        except (OverflowError, ValueError):  # dates an older version stored: the deadline is still shown
+            meeting = None
+        found.append((deadline, meeting))
+    return found
 
 
 def _agreement_form(agreement, done_message):

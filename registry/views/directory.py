@@ -1,6 +1,7 @@
 """Pages for groups, organisations and people: lists, detail pages and forms."""
 
 from contextlib import nullcontext
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,7 +11,7 @@ from registry.rules import policy
 
 from ..collation import sorted_organisations
 from ..db import Swedish
-from ..domain import audit, directory, queries
+from ..domain import agendas, audit, directory, meeting_plan, queries
 from ..domain.errors import ValidationError
 from ..forms import GroupForm, MeetingForm, OrganisationForm, PersonForm, prefilled
 from ..models import Agreement, AgreementOwner, Group, GroupMeeting, GroupMember, Organisation, Person
@@ -74,18 +75,29 @@ def group_index():
 
 @groups_bp.get("/<int:pk>", endpoint="show")
 def group_show(pk):
-    """A group: its place in the structure, members, and the agreements it owns or contributes to."""
+    """A group: its place in the structure, its meeting plan with the coming meetings and their agendas,
+    members, and the agreements it owns or contributes to."""
     group = get_or_404(Group, pk)
     members = Person.select().join(GroupMember).where(GroupMember.group == group).order_by(Person.name)
+    day = today()
+    plan = meeting_plan.plan_of(group)
+    singles = meeting_plan.single_meetings(group)
     return render_template(
         "groups/show.html",
         group=group,
         members=list(members),
         agreements=_agreements_of(queries.in_group(group.id)),
-        meetings=list(group.meetings.order_by(GroupMeeting.meets_on.desc())),
+        plan=plan,
+        rule_words=meeting_plan.describe(group),
+        coming=agendas.agendas(group, day, day + timedelta(days=meeting_plan.AHEAD_DAYS), plan),
+        single_ids={m.meets_on: m.id for m in singles},
+        earlier=[m for m in singles if m.meets_on < day],
+        cancelled=meeting_plan.cancellations(group),
+        reporting=list(group.reported_to_by.order_by(Group.name)),
         meeting_form=MeetingForm(),
         policy=policy.resolve(None, group),
         window=window_days(),
+        today=day,
     )
 
 
@@ -115,15 +127,44 @@ def group_add_meeting(pk):
     return redirect(url_for("groups.show", pk=group.id) + "#meetings")
 
 
+@groups_bp.post("/<int:pk>/meetings/cancel", endpoint="cancel_meeting")
+def group_cancel_meeting(pk):
+    """Cancel a day the group's meeting rule plans."""
+    group = get_or_404(Group, pk)
+    form = MeetingForm()
+    if form.validate_on_submit():
+        try:
+            with audit.created_once(
+                entity="meeting", key={"group": group.name, "meets_on": form.meets_on.data, "cancelled": True}
+            ):
+                directory.cancel_meeting(group, form.meets_on.data, form.note.data)
+        except ValidationError as exc:
+            for message in exc.errors.values():
+                flash(message, "error")
+        except audit.Repeated:
+            flash(_("Mötet var redan inställt; formuläret skickades två gånger."), "success")
+        else:
+            flash(_("Mötet %(day)s är inställt.", day=form.meets_on.data.isoformat()), "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    return redirect(url_for("groups.show", pk=group.id) + "#meetings")
+
+
 @groups_bp.post("/<int:pk>/meetings/<int:meeting_id>/delete", endpoint="delete_meeting")
 def group_delete_meeting(pk, meeting_id):
-    """Remove a meeting date from a group."""
+    """Remove a single meeting from a group, or undo a cancelled day (it is planned again)."""
     group = get_or_404(Group, pk)
     meeting = get_or_404(GroupMeeting, meeting_id)
     if meeting.group_id != group.id:
         abort(404)
+    was_cancelled = meeting.cancelled
     directory.remove_meeting(meeting)
-    flash(_("Mötet har tagits bort."), "success")
+    if was_cancelled:
+        flash(_("Mötet %(day)s är inte längre inställt.", day=meeting.meets_on.isoformat()), "success")
+    else:
+        flash(_("Mötet har tagits bort."), "success")
     return redirect(url_for("groups.show", pk=group.id) + "#meetings")
 
 
