@@ -246,7 +246,7 @@ def test_upgrading_an_old_register_invents_no_decisions(database_url):
             "INSERT INTO agreement_party (agreement_id, organisation_id)"
             " SELECT agreement.id, organisation.id FROM agreement, organisation"
         )
-        assert upgrade() == ["0011_adoptions"]
+        assert upgrade()[0] == "0011_adoptions"  # and what came after it
         assert Adoption.select().count() == 0
         assert [link.must_adopt for link in AgreementParty.select()] == [True]
         assert Agreement.get().status == "in_force"
