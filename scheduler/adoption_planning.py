@@ -9,7 +9,8 @@ the agreement's "Påminn före slutdatum" days (its own, else its responsible gr
 decision is recorded, its contacts' reminders no longer apply; when the last one is, the draft
 enters into force and none of them apply.
 
-Drafts are few: all of them are read in a few queries per pass (no chunks).
+Drafts are few; their open adoption dates, the delivery log's rows of them and their policies are
+read in a few queries per pass (ids in chunks).
 """
 
 from registry.domain import adoptions

@@ -12,7 +12,7 @@ import pytest
 
 from registry.db import db, migration_runner, upgrade
 from registry.models import Adoption, Agreement, AgreementParty, AuditEntry, Organisation, Reminder
-from scheduler import reminders
+from scheduler import adoption_planning, reminders
 from tests.conftest import make_app
 from tests.factories import (
     api_client,
@@ -407,6 +407,12 @@ def test_a_contact_per_organisation_on_its_form_and_page(app, small_register):
     assert field_error(response, "contact_email") == "E-postadressen är inte giltig. Skriv den som namn@exempel.se."
     trail = words(admin.get("/audit"))
     assert "Funktionsbrevlåda för beslut" in trail
+    listed = api_client(app, "viewer").get("/api/v1/organisations").get_json()["items"]
+    (testby,) = [o for o in listed if o["id"] == town.id]
+    assert (testby["contact_person_id"], testby["contact_email"]) == (
+        small_register.owner.id,
+        "registrator@testby.example.org",
+    )
 
 
 def test_the_contacts_of_the_parties_whose_decision_is_missing_are_reminded_once(app, small_register, smtp):
@@ -452,6 +458,7 @@ def test_the_contacts_of_the_parties_whose_decision_is_missing_are_reminded_once
         return [m for m in smtp.messages if m.recipient in town_contacts | {"region@example.org"}]
 
     before = len(to_contacts())
+    assert adoption_planning.plan(datetime.date(2026, 12, 1)) == ([], [], [])  # everything due is recorded
     reminders.run_pass(datetime.date(2026, 12, 1))
     assert len(to_contacts()) == before == 2
     # The reminder history on the agreement page says it in words.

@@ -400,7 +400,16 @@ MEETING = _obj(
 )
 
 ORGANISATION = _obj(
-    {"id": ID, "name": {"type": "string"}, "short_name": {"type": "string"}, "kind": enum(ORGANISATION_KINDS)}
+    {
+        "id": ID,
+        "name": {"type": "string"},
+        "short_name": {"type": "string"},
+        "kind": enum(ORGANISATION_KINDS),
+        "contact_person_id": nullable(
+            {**ID, "description": "The person reminded when the party's decision on a draft is missing"}
+        ),
+        "contact_email": {"type": "string", "description": "The party's functional mailbox for decisions, or empty"},
+    }
 )
 
 PERSON = _obj(

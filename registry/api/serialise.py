@@ -223,7 +223,14 @@ def meeting(group_row, found, items):
 
 
 def organisation(row):
-    return {"id": row.id, "name": row.name, "short_name": row.short_name, "kind": row.kind}
+    return {
+        "id": row.id,
+        "name": row.name,
+        "short_name": row.short_name,
+        "kind": row.kind,
+        "contact_person_id": row.contact_person_id,
+        "contact_email": row.contact_email,
+    }
 
 
 def person(row):
