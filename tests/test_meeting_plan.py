@@ -532,14 +532,22 @@ def test_list_meetings_with_their_agendas(seeded):
     assert found["items"][1]["note"] == "Extra sommarmöte"
 
     # Every group by default, from today for a year: Barn och unga's six meetings are there too.
-    every = viewer.get("/api/v1/meetings").get_json()["items"]
+    every = viewer.get("/api/v1/meetings?per_page=200").get_json()["items"]
     assert {m["group"]["name"] for m in every} >= {"ReKo", "Strategigrupp Barn och unga"}
     assert all("2026-11-23" <= m["meets_on"] <= "2027-11-23" for m in every)
     days = [m["meets_on"] for m in every]
     assert days == sorted(days)
-    assert viewer.get("/api/v1/meetings?from=2027-02-01&to=2027-01-01").get_json() == {"items": [], "total": 0}
-    error = error_of(viewer.get("/api/v1/meetings?from=2027-01-01&to=2035-01-01"), 422)
-    assert "Fönstret är för långt" in error["fields"]["to"]
+    # One page at a time, as the deadlines.
+    second = viewer.get("/api/v1/meetings?per_page=5&page=2").get_json()
+    assert (second["page"], second["per_page"], second["total"]) == (2, 5, len(every))
+    assert [m["meets_on"] for m in second["items"]] == days[5:10]
+    empty = viewer.get("/api/v1/meetings?from=2027-02-01&to=2027-01-01").get_json()
+    assert (empty["items"], empty["total"]) == ([], 0)
+    # A long window is read page by page; before the register's first day nothing is planned.
+    long = viewer.get(f"/api/v1/meetings?group={reko.id}&from=2027-01-01&to=2036-12-31&per_page=1").get_json()
+    # Eleven a year for ten years, with the summer's single meeting and without the cancelled June one.
+    assert long["total"] == 11 * 10 + 1 - 1 and long["items"][0]["meets_on"] == "2027-01-08"
+    assert viewer.get("/api/v1/meetings?from=0206-05-23&to=0489-06-17").get_json()["total"] == 0
     error_of(viewer.get("/api/v1/meetings?group=x"), 422)
     assert error_of(api["anonymous"].get("/api/v1/meetings"), 401)
 
