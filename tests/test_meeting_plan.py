@@ -657,3 +657,26 @@ def test_a_group_of_its_own_decides_when_it_is_the_decision_body(seeded):
         date(2027, 9, 6),
         date(2027, 8, 23),
     )
+
+
+def test_a_meeting_day_near_year_1_leaves_the_meeting_out_everywhere(seeded, client):
+    """A meeting an older version stored in year 1 (past the checks) is the decide-by meeting of
+    Läkaruppdrag but has no material day: the page, the API and the calendar show the deadline without it."""
+    reko = Group.get(Group.name == "ReKo")
+    reko.meeting_rule = ""
+    reko.save()
+    GroupMeeting.insert(group=reko, meets_on=date(1, 1, 3)).execute()
+    GroupMeeting.insert(group=reko, meets_on=date(2027, 3, 12)).execute()  # the plan reaches the decide-by day
+    lakar = agreement("Läkaruppdrag")
+    page = client.get(f"/agreements/{lakar.id}")
+    assert page.status_code == 200 and "2026-12-31" in words(page)
+    api = api_for(seeded, reko.id)
+    (expiry,) = api["viewer"].get(f"/api/v1/agreements/{lakar.id}").get_json()["deadlines"]
+    assert (expiry["due_on"], expiry["deciding_meeting"], expiry["meeting_plan_problem"]) == ("2026-12-31", None, None)
+    listed = api["viewer"].get("/api/v1/deadlines").get_json()["items"]
+    assert [d["deciding_meeting"] for d in listed if d["agreement"]["id"] == lakar.id] == [None]
+    _url, path = create_via_page(client_as(seeded, "admin"), f"group:{reko.id}")
+    found = events(fetch(seeded, path)[1])
+    assert start(found[f"agreement-{lakar.id}-expiry@{HOST}"]) == date(2026, 12, 31)
+    assert f"agreement-{lakar.id}-expiry-material@{HOST}" not in found
+    assert client.get(f"/groups/{reko.id}").status_code == 200

@@ -397,7 +397,7 @@ def list_deadlines(args):
     chosen = found[(page - 1) * per_page : page * per_page]
     items = [
         {
-            **serialise.deadline(kind, due_on, today(), meetings.deciding_meeting(a, due_on)),
+            **serialise.deadline(kind, due_on, today(), meetings.safe_deciding_meeting(a, due_on)),
             "agreement": serialise.agreement_ref(a),
         }
         for due_on, _key, _id, kind, a in chosen

@@ -160,9 +160,20 @@ class Meetings:
             deciding_group_id(agreement), due_on, self.parties.get(agreement.id, 0), agreement.notice_period_months
         )
 
+    def safe_deciding_meeting(self, agreement, due_on):
+        """deciding_meeting, or None when its days cannot be computed (see `decide`)."""
+        try:
+            return self.deciding_meeting(agreement, due_on)
+        except (OverflowError, ValueError):
+            return None
+
     def decide(self, group_id, due_on, parties, notice_period_months):
         """The DecidingMeeting of a deadline from plain facts: the deciding group's id, the deadline, the
-        number of parties that must adopt, the notice period in months (None: none)."""
+        number of parties that must adopt, the notice period in months (None: none).
+
+        Raises OverflowError (or ValueError) for days an older version stored near year 1 or 9999 that no
+        material day can be computed from; callers show and remind of the deadline without its meeting
+        (`safe_deciding_meeting`)."""
         key = (group_id, due_on, parties > 1, notice_period_months)
         if key in self._decided:
             return self._decided[key]
