@@ -400,6 +400,12 @@ class GroupForm(FlaskForm, PolicyFields):
     short_name = StringField(_l("Kortnamn"), validators=[Length(max=100)])
     kind = SelectField(_l("Typ av grupp"), choices=options(GROUP_KINDS.items()))
     parent = SelectField(_l("Överordnad grupp"), coerce=_optional_int, validate_choice=False)
+    reports_to = SelectField(
+        _l("Rapporterar till"),
+        coerce=_optional_int,
+        validate_choice=False,
+        description=_l("Det organ gruppen bereder ärenden för eller redovisar till, till exempel Kommunalt forum."),
+    )
     chair = SelectField(_l("Ordförande"), coerce=_optional_int, validate_choice=False)
     mailbox = StringField(
         _l("Funktionsbrevlåda"),
@@ -407,12 +413,6 @@ class GroupForm(FlaskForm, PolicyFields):
         validators=[Optional(), Email(_l("E-postadressen är inte giltig. Skriv den som namn@exempel.se."))],
     )
     description = TextAreaField(_l("Beskrivning"))
-    reports_to = SelectField(
-        _l("Rapporterar till"),
-        coerce=_optional_int,
-        validate_choice=False,
-        description=_l("Det organ gruppen bereder ärenden för eller redovisar till, till exempel Kommunalt forum."),
-    )
     meeting_rule = StringField(
         _l("Mötesregel"),
         filters=[_strip],
@@ -425,7 +425,9 @@ class GroupForm(FlaskForm, PolicyFields):
     meeting_rule_start = DateField(
         _l("Mötesplanen börjar"),
         validators=[Optional()],
-        description=_l("Behövs när regeln har INTERVAL eller COUNT, eller inte anger någon dag. Tomt: tills vidare."),
+        description=_l(
+            "Behövs när regeln har INTERVAL eller COUNT, eller inte anger någon dag. Tomt: regeln gäller utan startdag."
+        ),
     )
     lead_time_days = IntegerField(
         _l("Underlag klart före möte (dagar)"),

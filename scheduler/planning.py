@@ -344,7 +344,10 @@ def _advance_from(meetings, decided, agreement, due_on, parties):
         return None  # _due reports it
     key = (agreement.deciding_group_id, due_on, parties.get(agreement.id, 0) > 1, agreement.notice_period_months)
     if key not in decided:
-        found = meetings.decide(key[0], due_on, parties.get(agreement.id, 0), agreement.notice_period_months)
+        try:
+            found = meetings.decide(key[0], due_on, parties.get(agreement.id, 0), agreement.notice_period_months)
+        except (OverflowError, ValueError):  # a meeting day an older version stored (year 1): count from the deadline
+            found = None
         decided[key] = found.advance_from if found is not None else None
     return decided[key]
 

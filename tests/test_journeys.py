@@ -472,9 +472,11 @@ def test_owner_follows_the_reminder_and_records_the_review(app, page, smtp_serve
     with served(app) as base, Journey("2-owner", find_codes=codes_in) as journey:
         app.config["APP_BASE_URL"] = base
 
-        # Today's pass. She chose one email per agreement: Läkaruppdrag expires in 38 days (its 180- and
-        # 90-day reminders are both due; she gets the later one), Tolkförmedling in 128, and Fallprevention's
-        # review is overdue since 2026-01-01. ReKo's chair and the secretary hear of Fallprevention too.
+        # Today's pass. She chose one email per agreement: Läkaruppdrag expires in 38 days (its advance
+        # reminders count from 2026-08-28, the material day of ReKo's meeting on 2026-09-11 that had to decide
+        # it: all four are due, she gets the latest, and it says the decision is late), Tolkförmedling in 128,
+        # and Fallprevention's review is overdue since 2026-01-01. ReKo's chair and the secretary hear of
+        # Fallprevention too.
         lines = _reminders(app)
         assert "Subject: Påminnelse: Läkaruppdrag – upphör 2026-12-31" in lines, lines
         mails = {_agreement_name(m.subject): m for m in smtp_server.to(OWNER)}
@@ -497,13 +499,15 @@ def test_owner_follows_the_reminder_and_records_the_review(app, page, smtp_serve
         link = re.search(rf"{re.escape(base)}/agreements/(\d+)", lakar_mail.text)
         assert link, lakar_mail.text
         assert f"{link.group(0)}/reviews/new" in lakar_mail.text
-        assert ("before:90", OWNER, "sent") in _deadline_log(app, "Läkaruppdrag", "expiry", date(2026, 12, 31))
+        assert ("before:7", OWNER, "sent") in _deadline_log(app, "Läkaruppdrag", "expiry", date(2026, 12, 31))
+        assert "Sent beslut: beslutet behövde fattas vid ReKo:s möte 2026-09-11." in lakar_mail.text
         fall_log = _deadline_log(app, "Fallprevention", "review", FALL_REVIEW_DUE)
         assert {r for _stage, r, state in fall_log if state == "sent"} == {OWNER, MAILBOX, CHAIR, SECRETARY}
 
-        # Without a review the 30-day reminder would go out on 2026-12-01.
-        dry = _reminders(app, "--today", "2026-12-01", "--dry-run")
-        assert "  - 2026-12-31 expiry [before:30] (30 days) Läkaruppdrag" in dry, dry
+        # Without a review the next would be the overdue notice on 2027-01-04 (nyårsdagen is a Friday).
+        assert not [line for line in _reminders(app, "--today", "2026-12-31", "--dry-run") if "Läkaruppdrag" in line]
+        dry = _reminders(app, "--today", "2027-01-04", "--dry-run")
+        assert "  - 2026-12-31 expiry [overdue:1] (-4 days) Läkaruppdrag" in dry, dry
 
         # She opens the email and follows its link to the register.
         journey.watch(page)
@@ -520,7 +524,8 @@ def test_owner_follows_the_reminder_and_records_the_review(app, page, smtp_serve
         expect(page.locator("dl.facts dt:has-text('Ansvarig grupp') + dd")).to_have_text("ReKo")
         expect(page.get_by_role("link", name=REGISTER_REVIEW)).to_be_visible()
         reminder_rows = page.locator("section[aria-labelledby='reminders-heading'] tbody tr")
-        expect(reminder_rows.filter(has_text=OWNER).filter(has_text="90 dagar före")).to_contain_text("Skickad")
+        expect(reminder_rows.filter(has_text=OWNER).filter(has_text="7 dagar före")).to_contain_text("Skickad")
+        expect(page.locator("#decide-by-expiry")).to_contain_text("Sent beslut")
         journey.step(page, "agreement")
 
         # The email's second link: straight to the review form, one form.
@@ -603,7 +608,10 @@ def test_owner_follows_the_reminder_and_records_the_review(app, page, smtp_serve
         assert mail_codes(smtp_server.messages) == {}
 
         page.goto(f"{base}/agreements/{link.group(1)}")
-        expect(reminder_rows.filter(has_text="30 dagar före")).to_have_count(0)
+        # The passes after the review sent nothing more of it: the 30-day stage was only ever skipped (by
+        # the first pass's catch-up, which sent the 7-day one).
+        expect(reminder_rows.filter(has_text="30 dagar före").filter(has_text="Skickad")).to_have_count(0)
+        expect(reminder_rows.filter(has_text="Skickad").filter(has_text="2027-12-31")).to_have_count(0)
         journey.step(page, "lakaruppdrag-after-the-passes")
 
 

@@ -532,14 +532,22 @@ def test_list_meetings_with_their_agendas(seeded):
     assert found["items"][1]["note"] == "Extra sommarmöte"
 
     # Every group by default, from today for a year: Barn och unga's six meetings are there too.
-    every = viewer.get("/api/v1/meetings").get_json()["items"]
+    every = viewer.get("/api/v1/meetings?per_page=200").get_json()["items"]
     assert {m["group"]["name"] for m in every} >= {"ReKo", "Strategigrupp Barn och unga"}
     assert all("2026-11-23" <= m["meets_on"] <= "2027-11-23" for m in every)
     days = [m["meets_on"] for m in every]
     assert days == sorted(days)
-    assert viewer.get("/api/v1/meetings?from=2027-02-01&to=2027-01-01").get_json() == {"items": [], "total": 0}
-    error = error_of(viewer.get("/api/v1/meetings?from=2027-01-01&to=2035-01-01"), 422)
-    assert "Fönstret är för långt" in error["fields"]["to"]
+    # One page at a time, as the deadlines.
+    second = viewer.get("/api/v1/meetings?per_page=5&page=2").get_json()
+    assert (second["page"], second["per_page"], second["total"]) == (2, 5, len(every))
+    assert [m["meets_on"] for m in second["items"]] == days[5:10]
+    empty = viewer.get("/api/v1/meetings?from=2027-02-01&to=2027-01-01").get_json()
+    assert (empty["items"], empty["total"]) == ([], 0)
+    # A long window is read page by page; before the register's first day nothing is planned.
+    long = viewer.get(f"/api/v1/meetings?group={reko.id}&from=2027-01-01&to=2036-12-31&per_page=1").get_json()
+    # Eleven a year for ten years, with the summer's single meeting and without the cancelled June one.
+    assert long["total"] == 11 * 10 + 1 - 1 and long["items"][0]["meets_on"] == "2027-01-08"
+    assert viewer.get("/api/v1/meetings?from=0206-05-23&to=0489-06-17").get_json()["total"] == 0
     error_of(viewer.get("/api/v1/meetings?group=x"), 422)
     assert error_of(api["anonymous"].get("/api/v1/meetings"), 401)
 
@@ -649,3 +657,26 @@ def test_a_group_of_its_own_decides_when_it_is_the_decision_body(seeded):
         date(2027, 9, 6),
         date(2027, 8, 23),
     )
+
+
+def test_a_meeting_day_near_year_1_leaves_the_meeting_out_everywhere(seeded, client):
+    """A meeting an older version stored in year 1 (past the checks) is the decide-by meeting of
+    Läkaruppdrag but has no material day: the page, the API and the calendar show the deadline without it."""
+    reko = Group.get(Group.name == "ReKo")
+    reko.meeting_rule = ""
+    reko.save()
+    GroupMeeting.insert(group=reko, meets_on=date(1, 1, 3)).execute()
+    GroupMeeting.insert(group=reko, meets_on=date(2027, 3, 12)).execute()  # the plan reaches the decide-by day
+    lakar = agreement("Läkaruppdrag")
+    page = client.get(f"/agreements/{lakar.id}")
+    assert page.status_code == 200 and "2026-12-31" in words(page)
+    api = api_for(seeded, reko.id)
+    (expiry,) = api["viewer"].get(f"/api/v1/agreements/{lakar.id}").get_json()["deadlines"]
+    assert (expiry["due_on"], expiry["deciding_meeting"], expiry["meeting_plan_problem"]) == ("2026-12-31", None, None)
+    listed = api["viewer"].get("/api/v1/deadlines").get_json()["items"]
+    assert [d["deciding_meeting"] for d in listed if d["agreement"]["id"] == lakar.id] == [None]
+    _url, path = create_via_page(client_as(seeded, "admin"), f"group:{reko.id}")
+    found = events(fetch(seeded, path)[1])
+    assert start(found[f"agreement-{lakar.id}-expiry@{HOST}"]) == date(2026, 12, 31)
+    assert f"agreement-{lakar.id}-expiry-material@{HOST}" not in found
+    assert client.get(f"/groups/{reko.id}").status_code == 200

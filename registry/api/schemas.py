@@ -500,7 +500,7 @@ COMPONENTS = {
     "GroupList": list_of("Group"),
     "GroupChanges": GROUP_CHANGES,
     "Meeting": MEETING,
-    "MeetingList": list_of("Meeting"),
+    "MeetingPage": page_of("Meeting"),
     "Organisation": ORGANISATION,
     "OrganisationList": list_of("Organisation"),
     "Person": PERSON,
@@ -545,13 +545,11 @@ AGREEMENT_FILTERS = [
     *PAGING,
 ]
 
-# GET /meetings looks at most this many days ahead of `from`.
-MEETING_WINDOW_MAX_DAYS = 3 * 366
-
 MEETING_PARAMETERS = [
     query("group", ID, "One group's meetings (default: every group's)"),
     query("from", DATE, "First day (default today)"),
-    query("to", DATE, f"Last day (default `from` + 365 days; at most {MEETING_WINDOW_MAX_DAYS} days after `from`)"),
+    query("to", DATE, "Last day (default `from` + 365 days)"),
+    *PAGING,
 ]
 
 DEADLINE_PARAMETERS = [

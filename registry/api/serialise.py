@@ -153,7 +153,7 @@ def agreement_detail(agreement, today, window_days):
         "replaced_by_id": agreement.replaced_by_id,
         "reviews": [review(r) for r in reviews],
         "deadlines": [
-            deadline(d.kind, d.due_on, today, meetings.deciding_meeting(agreement, d.due_on))
+            deadline(d.kind, d.due_on, today, meetings.safe_deciding_meeting(agreement, d.due_on))
             for d in schedule.deadlines_of(agreement)
         ],
         **adoption_standing(adoptions.standing(agreement)),

@@ -41,7 +41,6 @@ from .schemas import (
     DEADLINE_PARAMETERS,
     ID,
     MEETING_PARAMETERS,
-    MEETING_WINDOW_MAX_DAYS,
     ref,
 )
 from .validation import parse_body, parse_query
@@ -429,7 +428,7 @@ def list_deadlines(args):
     chosen = found[(page - 1) * per_page : page * per_page]
     items = [
         {
-            **serialise.deadline(kind, due_on, today(), meetings.deciding_meeting(a, due_on)),
+            **serialise.deadline(kind, due_on, today(), meetings.safe_deciding_meeting(a, due_on)),
             "agreement": serialise.agreement_ref(a),
         }
         for due_on, _key, _id, kind, a in chosen
@@ -489,51 +488,37 @@ def update_group(group_id, read_body):
 _GROUP_API_NAMES = {"reports_to": "reports_to_id"}
 
 
-def _meeting_window(args):
-    start = args.get("from", today())
-    end = args.get("to")
-    if end is None:
-        end = _window_end(start, meeting_plan.AHEAD_DAYS)
-    if (end - start).days > MEETING_WINDOW_MAX_DAYS:
-        raise ApiError(
-            422,
-            fields={
-                "to": _(
-                    "Fönstret är för långt. Ange högst %(days)s dagar mellan from och to, till exempel ett år.",
-                    days=MEETING_WINDOW_MAX_DAYS,
-                )
-            },
-        )
-    return start, end
-
-
 @operation(
     "/meetings",
     "GET",
     summary="Meetings with their agendas",
     tag="structure",
-    ok=(200, "The meetings in the window, by date", "MeetingList"),
+    ok=(200, "One page of the meetings in the window, by date", "MeetingPage"),
     query=MEETING_PARAMETERS,
 )
 def list_meetings(args):
     """The groups' meetings between `from` and `to` (both included; default: today and the next 365 days), by
-    date and group: those the meeting rule plans (cancelled days left out) and single ones, each with the
-    day its material is due and its agenda: the open deadlines (expiry, follow-up, new version) whose
-    decide-by meeting it is. A window that ends before it starts is empty."""
-    start, end = _meeting_window(args)
+    date and group, one page at a time: those the meeting rule plans (cancelled days left out) and single
+    ones, each with the day its material is due and its agenda: the open deadlines (expiry, follow-up, new
+    version) whose decide-by meeting it is. A window that ends before it starts is empty."""
+    page, per_page = page_numbers(args)
+    start = args.get("from", today())
+    end = args.get("to") or _window_end(start, meeting_plan.AHEAD_DAYS)
     query = Group.select()
     if "group" in args:
         query = query.where(Group.id == args["group"])
     groups = sorted(query, key=lambda g: sv_key(g.name))
     plans = meeting_plan.plans_for({g.id for g in groups}, {g.id: g for g in groups})
-    items = []
+    found = []
     for group in groups:
         if plans[group.id].empty or end < start:
             continue
-        for found, agenda in agendas.agendas(group, start, end, plans[group.id]):
-            items.append((found.meets_on, sv_key(group.name), serialise.meeting(group, found, agenda)))
-    items.sort(key=lambda item: item[:2])
-    return json({"items": [item for _day, _key, item in items], "total": len(items)})
+        for meeting, agenda in agendas.agendas(group, start, end, plans[group.id]):
+            found.append((meeting.meets_on, sv_key(group.name), group, meeting, agenda))
+    found.sort(key=lambda item: item[:2])
+    chosen = found[(page - 1) * per_page : page * per_page]
+    items = [serialise.meeting(group, meeting, agenda) for _day, _key, group, meeting, agenda in chosen]
+    return json(paged(items, len(found), page, per_page))
 
 
 @operation(

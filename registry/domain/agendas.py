@@ -72,10 +72,7 @@ def agendas(group, first, last, plan=None):
         except (OverflowError, ValueError):  # dates an older version stored: no deadline to place
             continue
         for deadline in deadlines:
-            try:
-                decision = meetings.deciding_meeting(agreement, deadline.due_on)
-            except (OverflowError, ValueError):
-                continue
+            decision = meetings.safe_deciding_meeting(agreement, deadline.due_on)
             if decision is not None and decision.found and decision.meets_on in days:
                 items.setdefault(decision.meets_on, []).append(
                     AgendaItem(agreement, deadline.kind, deadline.due_on, decision)

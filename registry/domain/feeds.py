@@ -259,7 +259,7 @@ def _events_of(agreement, reviews, meetings, base_url, host):
     link = f"{base_url}/agreements/{agreement.id}"
     found = schedule.deadlines_of(agreement, last_reviewed)
     for deadline in found:
-        meeting = meetings.deciding_meeting(agreement, deadline.due_on)
+        meeting = meetings.safe_deciding_meeting(agreement, deadline.due_on)
         common = {
             "agreement": agreement,
             "deadline": deadline,

@@ -148,6 +148,7 @@ class Meetings:
         wanted = set(group_ids or ()) | {deciding_group_id(a) for a in agreements}
         self.plans = meeting_plan.plans_for(wanted, self.groups)
         self.parties = party_counts([a.id for a in agreements])
+        self._decided = {}  # many deadlines share a group, a date and the same adoption lead
 
     def deciding_group(self, agreement):
         return self.groups.get(deciding_group_id(agreement))
@@ -159,17 +160,32 @@ class Meetings:
             deciding_group_id(agreement), due_on, self.parties.get(agreement.id, 0), agreement.notice_period_months
         )
 
+    def safe_deciding_meeting(self, agreement, due_on):
+        """deciding_meeting, or None when its days cannot be computed (see `decide`)."""
+        try:
+            return self.deciding_meeting(agreement, due_on)
+        except (OverflowError, ValueError):
+            return None
+
     def decide(self, group_id, due_on, parties, notice_period_months):
         """The DecidingMeeting of a deadline from plain facts: the deciding group's id, the deadline, the
-        number of parties that must adopt, the notice period in months (None: none)."""
+        number of parties that must adopt, the notice period in months (None: none).
+
+        Raises OverflowError (or ValueError) for days an older version stored near year 1 or 9999 that no
+        material day can be computed from; callers show and remind of the deadline without its meeting
+        (`safe_deciding_meeting`)."""
+        key = (group_id, due_on, parties > 1, notice_period_months)
+        if key in self._decided:
+            return self._decided[key]
         group = self.groups.get(group_id)
         plan = self.plans.get(group_id)
-        if group is None or plan is None:
-            return None
-        found = meetings.deciding_meeting(plan, due_on, parties, notice_period_months, lead_time_of(group))
-        if found is None:
-            return None
-        return DecidingMeeting(group, found.decide_by, found.meets_on, found.material_due_on, found.reaches)
+        decided = None
+        if group is not None and plan is not None:
+            found = meetings.deciding_meeting(plan, due_on, parties, notice_period_months, lead_time_of(group))
+            if found is not None:
+                decided = DecidingMeeting(group, found.decide_by, found.meets_on, found.material_due_on, found.reaches)
+        self._decided[key] = decided
+        return decided
 
     def furthest_deadline(self, until):
         """The latest deadline whose material day can fall on or before `until`, over these groups' plans.

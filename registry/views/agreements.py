@@ -80,14 +80,7 @@ def show(agreement_id):
 def _with_meetings(agreement):
     """[(deadline, schedule.DecidingMeeting or None)] of the agreement's open deadlines."""
     meetings = schedule.Meetings([agreement])
-    found = []
-    for deadline in schedule.deadlines_of(agreement):
-        try:
-            meeting = meetings.deciding_meeting(agreement, deadline.due_on)
-        except (OverflowError, ValueError):  # dates an older version stored: the deadline is still shown
-            meeting = None
-        found.append((deadline, meeting))
-    return found
+    return [(d, meetings.safe_deciding_meeting(agreement, d.due_on)) for d in schedule.deadlines_of(agreement)]
 
 
 def _agreement_form(agreement, done_message):
