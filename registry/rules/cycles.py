@@ -36,18 +36,30 @@ class Cycle:
         return f"FREQ={self.freq};INTERVAL={self.interval}"
 
 
-def parse(rule):
-    """Parse rule text; None for an empty rule (no review cycle)."""
-    text = (rule or "").strip().upper()
+def rule_chunks(text):
+    """The parts of an RFC 5545 rule's text (upper case), in order, an "RRULE:" prefix dropped:
+    (key, value) for each KEY=VALUE, (the part, None) for a part that is none; [] for no rule.
+    Review cycles here and meeting plans (registry/rules/meetings.py) read their rules through it."""
     if text.startswith("RRULE:"):
         text = text[len("RRULE:") :]
     if not text:
-        return None
-    parts = {}
+        return []
+    chunks = []
     for chunk in text.split(";"):
         key, sep, value = chunk.partition("=")
-        if not sep or not value:
-            raise CycleError(_("Regeln kan inte läsas: «%(part)s». Skriv den som FREQ=YEARLY;INTERVAL=1.", part=chunk))
+        chunks.append((key, value) if sep and value else (chunk, None))
+    return chunks
+
+
+def parse(rule):
+    """Parse rule text; None for an empty rule (no review cycle)."""
+    chunks = rule_chunks((rule or "").strip().upper())
+    if not chunks:
+        return None
+    parts = {}
+    for key, value in chunks:
+        if value is None:
+            raise CycleError(_("Regeln kan inte läsas: «%(part)s». Skriv den som FREQ=YEARLY;INTERVAL=1.", part=key))
         if key not in ("FREQ", "INTERVAL"):
             raise CycleError(
                 _(

@@ -29,7 +29,7 @@ from dateutil.rrule import rrulestr
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from .cycles import CycleError
+from .cycles import CycleError, rule_chunks
 from .months import add_months
 from .workdays import previous_working_day
 
@@ -207,16 +207,13 @@ def parse(text, start=None):
 
 @lru_cache(maxsize=256)
 def _parse(text, start):
-    if text.startswith("RRULE:"):
-        text = text[len("RRULE:") :]
-    text = text.rstrip(";")
-    if not text:
+    chunks = rule_chunks(text.removeprefix("RRULE:").rstrip(";"))  # a meeting rule may end in ";"
+    if not chunks:
         return None
     parts = {}
-    for chunk in text.split(";"):
-        key, sep, value = chunk.partition("=")
-        if not sep or not value:
-            raise MeetingRuleError(_("Regeln kan inte läsas: «%(part)s». %(example)s", part=chunk, example=_example()))
+    for key, value in chunks:
+        if value is None:
+            raise MeetingRuleError(_("Regeln kan inte läsas: «%(part)s». %(example)s", part=key, example=_example()))
         if key not in KEYS:
             raise MeetingRuleError(
                 _(
