@@ -475,7 +475,7 @@ def update_group(group_id, read_body):
     body = read_body()
     data = directory.group_values(group)
     for name, value in body.items():
-        data[{"reports_to_id": "reports_to"}.get(name, name)] = value
+        data[_GROUP_DOMAIN_NAMES.get(name, name)] = value
     if "meeting_rule" in body and body["meeting_rule"] is None:
         data["meeting_rule"] = ""
     try:
@@ -486,6 +486,7 @@ def update_group(group_id, read_body):
 
 
 _GROUP_API_NAMES = {"reports_to": "reports_to_id"}
+_GROUP_DOMAIN_NAMES = {api: domain for domain, api in _GROUP_API_NAMES.items()}
 
 
 @operation(

@@ -12,7 +12,7 @@ from functools import reduce
 
 from flask_babel import lazy_gettext as _l
 
-from ..vocab import DEADLINE_COLUMNS, DEADLINE_STATUSES
+from ..vocab import ACTIVE_STATUSES, DEADLINE_COLUMNS, DEADLINE_STATUSES
 
 EXPIRED = "expired"
 EXPIRES_SOON = "expires_soon"
@@ -95,8 +95,13 @@ def due_by(model, horizon):
     """SQL: a deadline on or before `horizon`. The test of the active statuses is left to the
     caller, so that one index (status, date) answers each branch; the new-version deadline
     keeps its own (only under revision)."""
-    revision = (model.status == "under_revision") & (model.revision_due_on <= horizon)
-    return (model.expires_on <= horizon) | (model.next_review_on <= horizon) | revision
+    found = []
+    for kind, name in DEADLINE_COLUMNS.items():
+        condition = getattr(model, name) <= horizon
+        if DEADLINE_STATUSES[kind] != ACTIVE_STATUSES:
+            condition &= model.status.in_(DEADLINE_STATUSES[kind])
+        found.append(condition)
+    return reduce(operator.or_, found)
 
 
 def needs_attention(model, today, window_days):
