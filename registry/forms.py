@@ -499,6 +499,10 @@ class MeetingForm(FlaskForm):
     note = StringField(_l("Anteckning"), validators=[Length(max=255)])
 
 
+class AgendaForm(FlaskForm):
+    """The CSRF token of a meeting page's forms; their fields are per item (registry/views/meetings.py)."""
+
+
 class LoginForm(FlaskForm):
     email = StringField(_l("E-post"), filters=[_strip], validators=[DataRequired(_l("Ange din e-postadress."))])
     password = PasswordField(_l("Lösenord"), validators=[DataRequired(_l("Ange ditt lösenord."))])

@@ -451,3 +451,36 @@ class Adoption(BaseModel):
 
 
 MODELS.append(Adoption)
+
+
+class AgendaEntry(BaseModel):
+    """A stored item of a meeting's agenda, over the agenda the register computes
+    (registry/domain/agendas.py).
+
+    An item is about a deadline of an agreement, named by (agreement, kind, due_on), or about any other
+    matter the secretary adds (kind "other", due_on the day it was added for). A row places the item on
+    the group's meeting `meets_on` (added, or moved there), or takes it off (`removed`); once the meeting
+    has decided on it, the row keeps the decision: the outcome, the minutes' paragraph, and the follow-up
+    it recorded on the agreement. A deadline that has a row is never placed by the computation again.
+    """
+
+    group = ForeignKeyField(Group, backref="agenda_entries", on_delete="CASCADE")
+    agreement = ForeignKeyField(Agreement, backref="agenda_entries", on_delete="CASCADE")
+    kind = CharField()  # expiry | review | revision | adoption | other
+    due_on = DateField()
+    meets_on = DateField()
+    removed = BooleanField(default=False)
+    outcome = CharField(default="")  # vocab.AGENDA_OUTCOMES; empty until decided
+    decision_ref = CharField(default="")  # "§ 7"
+    review = ForeignKeyField(Review, null=True, backref="agenda_entries", on_delete="SET NULL")
+    edited_by = CharField(default="")  # "Name <email>"
+    edited_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("group", "meets_on"), False),
+            (("agreement", "kind", "due_on"), False),
+        )
+
+
+MODELS.append(AgendaEntry)

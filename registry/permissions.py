@@ -11,7 +11,10 @@ new page cannot be added without deciding who may use it. Rules:
 - edit: editor, admin (create agreements; edit and review them, for editors
   only those their groups are responsible for or they are named owners of:
   see can_edit_agreement);
-- admin: admin only (groups, parties, people, meetings, users, mail sink).
+- admin: admin only (groups, parties, people, meeting plans, users, mail sink).
+
+A meeting's agenda is edited, and its decisions recorded, by an editor who sits in the group or an
+admin (can_prepare_meeting).
 """
 
 from flask import abort, redirect, request, url_for
@@ -53,6 +56,15 @@ RULES = {
     "groups.add_meeting": {"admin": POST},
     "groups.cancel_meeting": {"admin": POST},
     "groups.delete_meeting": {"admin": POST},
+    # A meeting's page and its agenda as Word; its secretary (an editor in the group) or an admin edits
+    # the agenda and records the decisions (can_prepare_meeting).
+    "meetings.show": {"read": GET},
+    "meetings.agenda_docx": {"read": GET},
+    "meetings.add_item": {"edit": POST},
+    "meetings.remove_item": {"edit": POST},
+    "meetings.restore_item": {"edit": POST},
+    "meetings.move_item": {"edit": POST},
+    "meetings.decisions": {"edit": POST},
     "organisations.index": {"read": GET},
     "organisations.show": {"read": GET},
     "organisations.create": {"admin": GET + POST},
@@ -163,6 +175,19 @@ def can_edit_agreement(user, agreement):
     if agreement.responsible_group_id in group_ids(user):
         return True
     return is_owner(user, agreement)
+
+
+def can_prepare_meeting(user, group):
+    """May `user` edit the agenda of `group`'s meetings and record their decisions? Admins, and editors
+    who sit in the group (its secretary): a meeting's decisions are the group's, whichever group is
+    responsible for the agreements on its agenda."""
+    if not allowed(user, "edit"):
+        return False
+    if user.role == "admin":
+        return True
+    from .domain.users import group_ids
+
+    return group.id in group_ids(user)
 
 
 def is_owner(user, agreement):

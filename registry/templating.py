@@ -9,12 +9,14 @@ from flask_babel import format_date, get_locale, gettext, ngettext
 from markupsafe import Markup
 
 from . import clock
-from .domain import audit, status
+from .domain import audit, schedule, status
 from .domain import fields as agreement_fields
 from .i18n import genitive
 from .rules import cycles
 from .vocab import (
     ADOPTION_STATES,
+    AGENDA_KINDS,
+    AGENDA_OUTCOMES,
     AGREEMENT_KINDS,
     AGREEMENT_STATUSES,
     AUDIT_ACTIONS,
@@ -50,6 +52,8 @@ VOCABULARIES = {
     "entity": AUDIT_ENTITIES,
     "deadline": REMINDER_KINDS,  # the deadlines' kinds, and the reminder log's adoption
     "adoption": ADOPTION_STATES,
+    "agenda_kind": AGENDA_KINDS,
+    "agenda_outcome": AGENDA_OUTCOMES,
 }
 
 
@@ -157,6 +161,7 @@ def init_app(app):
     app.jinja_env.filters["cycle"] = cycles.describe
     app.jinja_env.filters["stage"] = stage_label
     app.jinja_env.filters["genitive"] = genitive
+    app.jinja_env.filters["material_day"] = schedule.material_due_on  # group|material_day(meets_on)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -60,6 +60,19 @@ REVIEW_OUTCOMES = {
     "terminated": _l("Avslutad"),
 }
 
+# What an item on a meeting's agenda is about (registry/domain/agendas.py): a deadline, a draft's
+# adoption, or any other matter the secretary adds.
+AGENDA_KINDS = {**DEADLINE_KINDS, "adoption": _l("Antagande"), "other": _l("Övrigt ärende")}
+# The decision a meeting takes on an item: a follow-up outcome (recorded on the agreement), a
+# recommendation to the parties to adopt a draft, "Noterat" (information taken note of), or
+# "Bordlagt" (the item goes to the group's next meeting).
+AGENDA_OUTCOMES = {
+    **REVIEW_OUTCOMES,
+    "recommended": _l("Rekommenderas för antagande"),
+    "noted": _l("Noterat"),
+    "tabled": _l("Bordlagt"),
+}
+
 GROUP_KINDS = {
     "forum": _l("Politiskt forum"),
     "leadership": _l("Ledningsgrupp"),
@@ -149,6 +162,7 @@ AUDIT_ENTITIES = {
     "api_token": _l("API-nyckel"),
     "acknowledgement": _l("försenad tidsfrist: vi arbetar med det"),
     "adoption": _l("partens beslut"),
+    "agenda_item": _l("ärende på dagordning"),
 }
 # Labels of the change history for fields that are not an agreement's (those come from
 # registry/domain/fields.py, merged in registry/templating.py).

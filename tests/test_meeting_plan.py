@@ -397,9 +397,10 @@ def test_the_group_page_shows_the_plan_the_coming_meetings_and_their_agendas(see
     meetings = section(client.get(f"/groups/{reko.id}"), "meetings-heading")
     assert "2026-12-11" in meetings and "2027-07-09" not in meetings
     assert f'href="/agreements/{made.id}"' in meetings
-    assert "Upphör 2027-12-31; underlag 2027-08-27" in re.sub(
-        r" ([;.,])", r"\1", " ".join(re.sub(r"<[^>]+>", " ", meetings).split())
-    )
+    flat = " ".join(re.sub(r"<[^>]+>", " ", meetings).split())
+    assert re.search(r"2027-09-10 \d+ underlag 2027-08-27", flat)  # the meeting, its items, its material day
+    assert "Exemplet Upphör 2027-12-31" in flat
+    assert f'href="/groups/{reko.id}/meetings/2027-09-10"' in meetings  # the meeting's own page
     forum_page = words(client.get(f"/groups/{Group.get(Group.name == 'Kommunalt forum').id}"))
     assert "Rapporteras till av ReKo" in forum_page
     assert "Tidigare enstaka möten 2025-05-09" in forum_page

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 from flask import url_for
 
 from registry import permissions
-from registry.domain import users
+from registry.domain import directory, users
 from registry.models import Agreement, Group, GroupMeeting, Organisation, Person, Review, User
 from tests.conftest import make_app
 from tests.factories import (
@@ -60,6 +60,14 @@ EXPECTED = {
     "groups.add_meeting": {"POST": "admin"},
     "groups.cancel_meeting": {"POST": "admin"},  # a day the group's meeting rule plans
     "groups.delete_meeting": {"POST": "admin"},
+    # A meeting's page; its agenda is changed by editors who sit in the group and admins.
+    "meetings.show": {"GET": "read"},
+    "meetings.agenda_docx": {"GET": "read"},
+    "meetings.add_item": {"POST": "edit"},
+    "meetings.remove_item": {"POST": "edit"},
+    "meetings.restore_item": {"POST": "edit"},
+    "meetings.move_item": {"POST": "edit"},
+    "meetings.decisions": {"POST": "edit"},
     "organisations.index": {"GET": "read"},
     "organisations.show": {"GET": "read"},
     "organisations.create": {"GET": "admin", "POST": "admin"},
@@ -212,9 +220,12 @@ def _check_matrix(app, who, subtests):
         "token": "x",
         "name": "x.eml",
         "party_id": agreement.party_links[0].organisation_id,
+        # A meeting of the editor's own group: its agenda is theirs to change.
+        "day": directory.add_meeting(Group.get(Group.name == ALDRE), datetime.date(2027, 2, 3)).meets_on.isoformat(),
     }
     pk_for = {
         "groups": meeting.group_id,
+        "meetings": Group.get(Group.name == ALDRE).id,
         "organisations": Organisation.select().first().id,
         "people": Person.select().first().id,
         "users": who["viewer"].id,
@@ -258,7 +269,8 @@ def _check_matrix(app, who, subtests):
         posts = {k: v for k, v in observed.items() if k[1] == "POST" and k[2] == "auditor"}
         changing = {k: v for k, v in posts.items() if EXPECTED[k[0]]["POST"] not in ("public", "login")}
         # + spreadsheets upload, commit; + a party's decision
-        assert len(changing) == 14 + 2 + 1 and set(changing.values()) == {403}
+        # + the agenda's five changes (add, remove, restore, move, decisions)
+        assert len(changing) == 14 + 2 + 1 + 5 and set(changing.values()) == {403}
         forms = {
             k: v
             for k, v in observed.items()

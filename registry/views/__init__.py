@@ -12,6 +12,7 @@ from .feeds import bp as feeds_bp
 from .health import bp as health_bp
 from .mailbox import bp as mailbox_bp
 from .main import bp as main_bp
+from .meetings import bp as meetings_bp
 from .reminders import bp as reminders_bp
 from .reports import bp as reports_bp
 from .spreadsheets import bp as spreadsheets_bp
@@ -22,6 +23,7 @@ BLUEPRINTS = [
     main_bp,
     agreements_bp,
     groups_bp,
+    meetings_bp,
     organisations_bp,
     people_bp,
     reminders_bp,
