@@ -330,3 +330,25 @@ def test_the_dashboard_shows_the_next_meeting_of_the_users_groups(app, board):
     assert "Ledningsgruppens nästa möte 2026-12-11" in text
     assert "Läkaruppdrag och medicinsk samverkan" in text
     assert meeting_plan.coming(board.group, TODAY)
+
+
+def test_the_api_lists_each_meeting_with_its_edited_agenda_and_decisions(app, board):
+    from tests.factories import api_client
+
+    agenda_edits.move_item(board.group, token(board.expiring, "expiry", date(2027, 3, 31)), MARCH, APRIL)
+    agenda_edits.add_item(board.group, board.later.id, "other", MARCH)
+    app.config["TODAY"] = MARCH
+    agenda_edits.record_decisions(
+        board.group, MARCH, {token(board.later, "other", MARCH): {"outcome": "noted", "decision_ref": "§ 2"}}, MARCH
+    )
+    api = api_client(app, "viewer")
+    found = api.get(f"/api/v1/meetings?group={board.group.id}&from=2027-03-01&to=2027-04-30").get_json()["items"]
+    by_day = {m["meets_on"]: m["agenda"] for m in found}
+    march = {(i["agreement"]["title"], i["kind"]): i for i in by_day["2027-03-12"]}
+    assert march["Avtal om läkemedel", "other"]["outcome"] == "noted"
+    assert march["Avtal om läkemedel", "other"]["decision_ref"] == "§ 2"
+    assert march["Läkaruppdrag och medicinsk samverkan", "expiry"]["late"] is True
+    assert ("Avtal om hemsjukvård", "expiry") not in march
+    assert [(i["agreement"]["title"], i["kind"], i["outcome"]) for i in by_day["2027-04-09"]] == [
+        ("Avtal om hemsjukvård", "expiry", "")
+    ]

@@ -14,6 +14,8 @@ from ..domain.validation import LATEST as LATEST_DATE
 from ..domain.validation import MAX_LINKS, TEXT_MAX
 from ..vocab import (
     ADOPTION_STATES,
+    AGENDA_KINDS,
+    AGENDA_OUTCOMES,
     AGREEMENT_KINDS,
     AGREEMENT_STATUSES,
     DEADLINE_KINDS,
@@ -382,7 +384,23 @@ GROUP_CHANGES = _obj(
     description="The group's meeting plan and reporting line; the fields left out keep their values",
 )
 
-AGENDA_ITEM = _obj({"agreement": ref("AgreementRef"), "kind": enum(list(DEADLINE_KINDS)), "due_on": DATE})
+AGENDA_ITEM = _obj(
+    {
+        "agreement": ref("AgreementRef"),
+        "kind": enum(list(AGENDA_KINDS), "A deadline's kind, a draft's adoption, or another matter added by hand"),
+        "due_on": DATE,
+        "late": {
+            "type": "boolean",
+            "description": "Its decide-by meeting was held without a decision: carried to the next meeting",
+        },
+        "outcome": {
+            "type": "string",
+            "enum": ["", *AGENDA_OUTCOMES],
+            "description": "The meeting's decision; empty until recorded",
+        },
+        "decision_ref": {"type": "string", "description": 'The minutes\' paragraph of the decision, e.g. "§ 7"'},
+    }
+)
 
 MEETING = _obj(
     {
@@ -394,7 +412,10 @@ MEETING = _obj(
         "agenda": {
             "type": "array",
             "items": AGENDA_ITEM,
-            "description": "The open deadlines whose decide-by meeting this is, soonest first",
+            "description": (
+                "The open deadlines whose decide-by meeting this is, and the items the secretary added or moved "
+                "here, soonest first; items taken off are left out"
+            ),
         },
     }
 )

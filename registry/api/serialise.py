@@ -216,8 +216,16 @@ def meeting(group_row, found, items):
         "note": found.note,
         "material_due_on": day(schedule.material_due_on(group_row, found.meets_on)),
         "agenda": [
-            {"agreement": agreement_ref(item.agreement), "kind": item.kind, "due_on": day(item.due_on)}
+            {
+                "agreement": agreement_ref(item.agreement),
+                "kind": item.kind,
+                "due_on": day(item.due_on),
+                "late": item.carried,
+                "outcome": item.outcome,
+                "decision_ref": item.decision_ref,
+            }
             for item in items
+            if not item.removed
         ],
     }
 

@@ -501,7 +501,9 @@ def list_meetings(args):
     """The groups' meetings between `from` and `to` (both included; default: today and the next 365 days), by
     date and group, one page at a time: those the meeting rule plans (cancelled days left out) and single
     ones, each with the day its material is due and its agenda: the open deadlines (expiry, follow-up, new
-    version) whose decide-by meeting it is. A window that ends before it starts is empty."""
+    version, a draft's adoption) whose decide-by meeting it is, a late one also on the next meeting, and
+    what the secretary added, moved or decided there (registry/domain/agendas.py). A window that ends
+    before it starts is empty."""
     page, per_page = page_numbers(args)
     start = args.get("from", today())
     end = args.get("to") or _window_end(start, meeting_plan.AHEAD_DAYS)
