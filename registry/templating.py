@@ -99,6 +99,8 @@ CODED_CHANGES = {
     ("organisation", "kind"): ORGANISATION_KINDS,
     ("user", "role"): ROLES,
     ("person", "reminder_delivery"): REMINDER_DELIVERY,
+    ("agenda_item", "kind"): AGENDA_KINDS,
+    ("agenda_item", "outcome"): AGENDA_OUTCOMES,
 }
 
 

@@ -198,4 +198,7 @@ FIELD_LABELS = {
     "document_url": _l("Länk till beslutet"),
     "contact_person": _l("Kontaktperson"),
     "contact_email": _l("Funktionsbrevlåda för beslut"),
+    # An item of a meeting's agenda (registry/domain/agenda_edits.py); its kind takes the agreement's label.
+    "due_on": _l("Tidsfrist"),
+    "removed": _l("Borttaget från dagordningen"),
 }

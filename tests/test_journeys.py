@@ -1,4 +1,4 @@
-"""Three user journeys in real Chromium: every page screenshotted at 1366 and 390 px, checked with axe-core,
+"""Four user journeys in real Chromium: every page screenshotted at 1366 and 390 px, checked with axe-core,
 and read for stored codes.
 
 1. ReKo's secretary logs in to a dashboard that opens with "Mina avtal", lists the agreements of an owner
@@ -17,6 +17,13 @@ and read for stored codes.
 3. An auditor lists the agreements expiring within 180 days, opens one's history, downloads the list as
    XLSX, mistypes the filter and reads why, filters the audit trail by an agreement's title, and a week
    later, on 2026-11-30, reads the default window of six calendar months (to 2027-05-31).
+4. ReKo's secretary prepares ReKo's meeting of 2026-12-11 from the dashboard's "ReKo:s nästa möte": its
+   computed agenda holds the late Läkaruppdrag and Fallprevention; she brings the SIP's new version
+   forward from February, moves Fallprevention to January, adds and takes off another matter, downloads
+   the agenda as Word (read back with python-docx) and looks at it as it prints. On the meeting day she
+   records ReKo's decisions in one form (one posted twice, as a double click sends it: recorded once):
+   Läkaruppdrag is extended to 2027-12-31 (§ 5) and the SIP tabled (§ 6); the agreement moves, and the
+   tabled item is on January's agenda.
 
 The app runs from a background thread on a seeded SQLite file (the demo data, "today" 2026-11-23),
 plus a few agreements of the test's own (see _add_test_data). Screenshots go to
@@ -70,6 +77,11 @@ ALL_MUNICIPALITIES = "Alla kommuner i länet"
 AGREEMENT_REPEATED = "Avtalet var redan registrerat; formuläret skickades två gånger."
 REMOVAL_WARNING = "Ändringarna är inte sparade: de tar bort följande från avtalet."
 CONFIRM_REMOVAL = "Ja, ta bort dessa från avtalet"
+NEXT_MEETING = "ReKo:s nästa möte 2026-12-11"  # the dashboard's heading of ReKo's next meeting
+AGENDA_WORD = "Ärendelista (Word)"  # the meeting page's download
+SAVE_DECISIONS = "Spara besluten"
+DECISIONS_RECORDED = "2 beslut är registrerade och avtalen uppdaterade."
+NO_NEW_DECISIONS = "Inga nya beslut att registrera."
 
 # --- People and agreements --------------------------------------------------------------------------------
 SECRETARY = "sekreterare.reko@example.org"  # demo account: admin, ReKo's secretary (every escalation)
@@ -88,6 +100,7 @@ FALL = "Överenskommelse om samverkan kring fallprevention för äldre i ordinä
 FALL_REVIEW_DUE = date(2026, 1, 1)
 # Expires on the last day of the six calendar months after 2026-11-30 (180 days would end on 2027-05-29).
 SUICID = "Överenskommelse om samverkan kring suicidprevention i Jönköpings län"
+SIP_TITLE = "Samordnad individuell plan (SIP) – Överenskommelse"  # under revision: a new version due 2027-05-23
 NEW_TITLE = "Överenskommelse om hemsjukvård under helger och storhelger"  # registered by the secretary
 
 # --- No stored code where a person reads ------------------------------------------------------------------
@@ -110,6 +123,8 @@ VOCABULARIES = (
     vocab.AUDIT_ACTIONS,
     vocab.AUDIT_ENTITIES,
     vocab.REMINDER_DELIVERY,
+    vocab.AGENDA_KINDS,
+    vocab.AGENDA_OUTCOMES,
 )
 SWEDISH_PAGE_CODES = sorted({code for v in VOCABULARIES for code in v} - SWEDISH_WORDS)
 CODE_PATTERNS = [
@@ -722,6 +737,110 @@ def test_auditor_lists_expiring_agreements_and_downloads_xlsx(app, page):
         expect(rows.filter(has_text=SUICID)).to_have_count(1)
         expect(rows.filter(has_text=SUICID)).to_contain_text("2027-05-31")
         journey.step(page, "expiring-six-months-from-november-30")
+
+
+def test_secretary_prepares_rekos_meeting_and_records_its_decisions(app, page, tmp_path):
+    import docx
+    from playwright.sync_api import expect
+
+    sip = "SIP"
+    with served(app) as base, Journey("4-meeting", find_codes=codes_in) as journey:
+        journey.watch(page)
+        page.goto(f"{base}/")
+        journey.step(page, "login")
+        log_in(page, SECRETARY, seed.DEMO_PASSWORD)
+        expect(heading(page)).to_have_text("Översikt")
+        nearest = page.get_by_role("heading", name=re.compile(NEXT_MEETING))
+        expect(nearest).to_be_visible()
+        coming = page.locator("section.next-meeting").filter(has=nearest)
+        expect(coming.get_by_role("listitem")).to_have_count(2)
+        expect(coming).to_contain_text("Läkaruppdrag")
+        journey.step(page, "dashboard")
+
+        nearest.get_by_role("link").click()
+        expect(heading(page)).to_have_text("ReKo:s möte 2026-12-11")
+        rows = page.locator("table.agenda-table tbody tr")
+        expect(rows).to_have_count(2)
+        expect(rows.filter(has_text="Läkaruppdrag")).to_contain_text("Sent: skulle ha beslutats 2026-09-11")
+        journey.step(page, "meeting")
+
+        # The SIP's new version, due 2027-05-23, belongs to February; she brings it forward.
+        add = page.locator("section#add")
+        add.get_by_label("Avtal").select_option(label=f"{SIP_TITLE} (Under revidering)")
+        add.get_by_label("Gäller").select_option(label="Ny version")
+        add.get_by_role("button", name="Lägg till", exact=True).click()
+        expect(page.get_by_role("status")).to_contain_text("Ärendet finns på dagordningen.")
+        expect(rows.filter(has_text=sip)).to_contain_text("Flyttat hit från 2027-02-12")
+        # Fallprevention waits for January.
+        fall = rows.filter(has_text=FALL)
+        fall.get_by_label(re.compile("^Flytta")).select_option("2027-01-08")
+        fall.get_by_role("button", name="Flytta").click()
+        expect(page.get_by_role("status")).to_contain_text("Ärendet är flyttat till mötet 2027-01-08.")
+        expect(rows.filter(has_text=FALL)).to_have_count(0)
+        # Another matter, added and taken off again: it stays listed, to be put back.
+        add.get_by_label("Avtal").select_option(label=TOLK)
+        add.get_by_role("button", name="Lägg till", exact=True).click()
+        expect(rows.filter(has_text=TOLK)).to_contain_text("Övrigt ärende")
+        rows.filter(has_text=TOLK).get_by_role("button", name="Ta bort").click()
+        expect(page.get_by_role("list", name="Borttagna från dagordningen")).to_contain_text(TOLK)
+        expect(rows).to_have_count(2)
+        journey.step(page, "meeting-prepared")
+
+        # The agenda as Word.
+        with page.expect_download() as download:
+            page.get_by_role("link", name=AGENDA_WORD).click()
+        saved = tmp_path / "agenda.docx"
+        download.value.save_as(saved)
+        document = docx.Document(saved)
+        assert document.paragraphs[0].text == "Ärendelista ReKo 2026-12-11"
+        listed = [[cell.text for cell in row.cells] for row in document.tables[0].rows]
+        assert [row[1][: len(LAKARUPPDRAG)] for row in listed[1:]] == [LAKARUPPDRAG, SIP_TITLE], listed
+        assert listed[2][3:5] == ["Ny version", "2027-05-23"]
+
+        # As it prints: the agenda, without the forms.
+        page.emulate_media(media="print")
+        expect(page.locator("section#add")).to_be_hidden()
+        expect(rows).to_have_count(2)
+        journey.step(page, "meeting-print")
+        page.emulate_media(media="screen")
+
+        # The meeting day: ReKo's decisions, in one form.
+        app.config["TODAY"] = date(2026, 12, 11)
+        page.reload()
+        lakar = rows.filter(has_text="Läkaruppdrag")
+        lakar.get_by_label("Beslut", exact=True).select_option(label="Förlängd")
+        lakar.get_by_label("Paragraf").fill("§ 5")
+        lakar.get_by_label("Nytt slutdatum (vid Förlängd)").fill("2027-12-31")
+        planned = rows.filter(has_text=sip)
+        planned.get_by_label("Beslut", exact=True).select_option(label="Bordlagt")
+        planned.get_by_label("Paragraf").fill("§ 6")
+        journey.step(page, "decisions-filled")
+        first = submit_twice(page, page.get_by_role("button", name=SAVE_DECISIONS))
+        assert first == 302
+        # The first post recorded both decisions; the second found the work done.
+        expect(page.get_by_role("status").filter(has_text=DECISIONS_RECORDED)).to_be_visible()
+        expect(page.get_by_role("status").filter(has_text=NO_NEW_DECISIONS)).to_be_visible()
+        expect(rows.filter(has_text="Läkaruppdrag")).to_contain_text("§ 5 Förlängd")
+        expect(rows.filter(has_text=sip)).to_contain_text("§ 6 Bordlagt")
+        journey.step(page, "decisions-recorded")
+        reviews = Review.select().join(Agreement).where(Agreement.title.startswith(LAKARUPPDRAG))
+        assert in_db(app, lambda: [(r.decision_ref, r.outcome, r.reviewed_on) for r in reviews]) == [
+            ("§ 5", "extended", date(2026, 12, 11))
+        ]
+
+        # The agreement has moved: a new end date, and ReKo's decision on it.
+        rows.filter(has_text="Läkaruppdrag").get_by_role("link", name=re.compile(f"^{LAKARUPPDRAG}")).click()
+        expect(heading(page)).to_contain_text(LAKARUPPDRAG)
+        expect(page.locator("main")).to_contain_text("2027-12-31")
+        expect(page.locator("main")).to_contain_text("ReKo 2026-12-11 § 5")
+        journey.step(page, "agreement-moved")
+
+        # January's meeting has the tabled SIP and Fallprevention.
+        page.goto(f"{base}/groups/{in_db(app, lambda: Group.get(Group.name == 'ReKo').id)}/meetings/2027-01-08")
+        january = page.locator("table.agenda-table tbody tr")
+        expect(january.filter(has_text=sip)).to_have_count(1)
+        expect(january.filter(has_text=FALL)).to_have_count(1)
+        journey.step(page, "next-meeting")
 
 
 def test_the_accessibility_check_names_each_violation(page):
