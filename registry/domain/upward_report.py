@@ -127,6 +127,15 @@ class Report:
     def year_end(self):
         return date(self.year, 12, 31)
 
+    @property
+    def basis(self):
+        """What the figures stand on: today's status and deadlines, the follow-ups up to the year's end."""
+        return _(
+            "Status, parternas beslut och tidsfrister per %(today)s; uppföljningar till och med %(end)s.",
+            today=self.today.isoformat(),
+            end=min(self.year_end, self.today).isoformat(),
+        )
+
 
 def title_of(group, to, year):
     """ "Uppföljningsrapport 2026: Barn och unga till ReKo" (without "till …" when it goes to no group)."""
@@ -307,11 +316,7 @@ def document(found, generated_by):
     """The report as a Word document (bytes): one section per responsible group, then those that ended."""
     lines = [
         _("Omfattar: %(groups)s", groups=", ".join(g.name for g in found.groups)),
-        _(
-            "Status, parternas beslut och tidsfrister per %(today)s; uppföljningar till och med %(end)s.",
-            today=found.today.isoformat(),
-            end=min(found.year_end, found.today).isoformat(),
-        ),
+        found.basis,
     ]
     widths = [6.5, 2.5, 3, 5.5, 3.5, 4.5]
     sections = [
