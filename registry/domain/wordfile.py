@@ -79,9 +79,7 @@ def document(title, lines, sections, generated_by, landscape=False):
         else:
             doc.add_paragraph(_text(section.empty))
     made = exports.local(datetime.datetime.now(datetime.UTC).replace(microsecond=0))
-    footer = doc.add_paragraph(
-        _("Skapad %(when)s av %(who)s.", when=f"{made:%Y-%m-%d %H:%M}", who=_text(generated_by))
-    )
+    footer = doc.add_paragraph(_("Skapad %(when)s av %(who)s.", when=f"{made:%Y-%m-%d %H:%M}", who=_text(generated_by)))
     footer.runs[0].italic = True
     buffer = io.BytesIO()
     doc.save(buffer)
