@@ -51,6 +51,9 @@ RULES = {
     "agreements.record_adoption": {"edit": GET + POST},
     "groups.index": {"read": GET},
     "groups.show": {"read": GET},
+    # The yearly follow-up report upward, as a page and a Word document: read like the group page.
+    "groups.report": {"read": GET},
+    "groups.report_docx": {"read": GET},
     "groups.create": {"admin": GET + POST},
     "groups.edit": {"admin": GET + POST},
     "groups.add_meeting": {"admin": POST},

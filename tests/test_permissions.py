@@ -55,6 +55,8 @@ EXPECTED = {
     "agreements.record_adoption": {"GET": "edit", "POST": "edit"},  # one party's decision
     "groups.index": {"GET": "read"},
     "groups.show": {"GET": "read"},
+    "groups.report": {"GET": "read"},  # the yearly follow-up report upward
+    "groups.report_docx": {"GET": "read"},  # the same as a Word document
     "groups.create": {"GET": "admin", "POST": "admin"},
     "groups.edit": {"GET": "admin", "POST": "admin"},
     "groups.add_meeting": {"POST": "admin"},

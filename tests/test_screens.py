@@ -16,7 +16,7 @@ from flask import current_app
 
 from registry import seed
 from registry.db import db
-from registry.models import Agreement, Review
+from registry.models import Agreement, Group, Review
 from scheduler import mailsink, reminders
 from tests.browser import OUTPUT, axe_violations, chromium, describe, log_in, new_page, seeded_app, served
 from tests.factories import client_as
@@ -59,10 +59,11 @@ def site(tmp_path_factory):
     with app.app_context():
         db.connect(reuse_if_open=True)
         lakaruppdrag = f"/agreements/{Agreement.get(Agreement.short_name == 'Läkaruppdrag').id}"
+        reko_report = f"/groups/{Group.get(Group.name == 'ReKo').id}/report"
         db.close()
     SHOTS.mkdir(parents=True, exist_ok=True)
     with served(app) as base:
-        yield SimpleNamespace(app=app, base=base, sink=sink, lakaruppdrag=lakaruppdrag)
+        yield SimpleNamespace(app=app, base=base, sink=sink, lakaruppdrag=lakaruppdrag, reko_report=reko_report)
 
 
 @pytest.fixture(scope="module")
@@ -210,6 +211,7 @@ def test_no_page_scrolls_sideways_at_390_px(phone, site):
         "/people",
         "/audit",
         site.lakaruppdrag,
+        site.reko_report,  # the yearly report upward: six columns as cards
         "/reports/expiring",
         "/reports/overdue",
         "/account/feeds",
@@ -244,7 +246,7 @@ def test_no_page_scrolls_sideways_on_a_small_laptop(browser, site):
     """At 1024 px the dashboard's two deadline tables would not fit side by side: one column."""
     page = _page(browser, site, {"width": 1024, "height": 768})
     try:
-        for path in ("/", site.lakaruppdrag, "/agreements", "/audit"):
+        for path in ("/", site.lakaruppdrag, "/agreements", "/audit", site.reko_report):
             page.goto(site.base + path)
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 1024, f"{path} scrolls sideways at 1024 px: {width}px"

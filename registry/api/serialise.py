@@ -1,13 +1,10 @@
 """Rows as JSON-ready dicts, in the shapes of registry/api/schemas.py."""
 
-from flask_babel import gettext as _
-
 from registry.rules import policy
 
 from ..collation import organisation_key, sv_key
 from ..domain import adoptions, fields, meeting_plan, schedule
 from ..domain import status as derived
-from ..i18n import genitive
 from ..models import Group, Review
 
 
@@ -114,10 +111,7 @@ def deadline(kind, due_on, today, meeting):
 
 def plan_problem(meeting):
     """Why a deadline has no decide-by meeting, as a sentence ("ReKo:s mötesplan räcker inte till 2028-09.")."""
-    name = genitive(meeting.group.display_name)
-    if not meeting.reaches:
-        return _("%(group)s mötesplan räcker inte till %(month)s.", group=name, month=meeting.month)
-    return _("%(group)s mötesplan har inget möte före %(date)s.", group=name, date=meeting.decide_by.isoformat())
+    return meeting.problem
 
 
 def review(row):

@@ -98,6 +98,19 @@ class Standing:
     def unknown_count(self):
         return sum(1 for p in self.parties if p.state == UNKNOWN)
 
+    @property
+    def count_text(self):
+        """The count as pages, reports and documents say it: "Antagen av 11 av 14"; for an agreement
+        registered without some of its parties' decisions "Beslut registrerade för 3 av 14 parter",
+        since nothing is known of the others."""
+        if self.status == "draft" or self.complete or not self.unknown_count:
+            return _("Antagen av %(adopted)s av %(total)s", adopted=self.adopted_count, total=self.party_count)
+        return _(
+            "Beslut registrerade för %(adopted)s av %(total)s parter",
+            adopted=self.adopted_count,
+            total=self.party_count,
+        )
+
     def enters_on(self, today):
         """The date a completely adopted draft enters into force, when that is still to come (else None)."""
         if self.status == "draft" and self.complete and self.valid_from and self.valid_from > today:
@@ -145,33 +158,44 @@ def _replaced_expiries(agreement_ids):
 
 def standing(agreement):
     """The agreement's parties and their decisions, the count, and (for a draft) its adoption date."""
-    links = list(
-        AgreementParty.select(AgreementParty, Organisation, Person)
-        .join(Organisation)
-        .join(Person, JOIN.LEFT_OUTER, on=Organisation.contact_person)
-        .where(AgreementParty.agreement == agreement.id)
-    )
-    adoptions = {a.organisation_id: a for a in Adoption.select().where(Adoption.agreement == agreement.id)}
-    parties = tuple(
-        sorted(
-            (
-                PartyDecision(
-                    link.organisation,
-                    link.must_adopt,
-                    adoptions.get(link.organisation_id),
-                    state_of(agreement.status, link.must_adopt, adoptions.get(link.organisation_id)),
-                )
-                for link in links
-            ),
-            key=lambda p: organisation_key(p.organisation),
+    return standings([agreement])[agreement.id]
+
+
+def standings(agreements):
+    """{agreement id: Standing} of many agreements, as `standing` gives one, in a few queries per
+    ID_CHUNK agreements."""
+    agreements = list(agreements)
+    links, decided, expiries = {}, {}, {}
+    for start in range(0, len(agreements), ID_CHUNK):
+        chunk = agreements[start : start + ID_CHUNK]
+        ids = [a.id for a in chunk]
+        rows = (
+            AgreementParty.select(AgreementParty, Organisation, Person)
+            .join(Organisation)
+            .join(Person, JOIN.LEFT_OUTER, on=Organisation.contact_person)
+            .where(AgreementParty.agreement.in_(ids))
         )
-    )
+        for link in rows:
+            links.setdefault(link.agreement_id, []).append(link)
+        for adoption in Adoption.select().where(Adoption.agreement.in_(ids)):
+            decided[(adoption.agreement_id, adoption.organisation_id)] = adoption
+        expiries.update(_replaced_expiries([a.id for a in chunk if a.status == "draft"]))
+    return {a.id: _standing(a, links.get(a.id, ()), decided, expiries.get(a.id, ())) for a in agreements}
+
+
+def _standing(agreement, links, decided, replaced_expiries):
+    parties = []
+    for link in links:
+        adoption = decided.get((agreement.id, link.organisation_id))
+        state = state_of(agreement.status, link.must_adopt, adoption)
+        parties.append(PartyDecision(link.organisation, link.must_adopt, adoption, state))
+    parties.sort(key=lambda p: organisation_key(p.organisation))
     due_on, reason = (None, None)
     if agreement.status == "draft":
-        due_on, reason = due_date(agreement.valid_from, _replaced_expiries([agreement.id]).get(agreement.id, ()))
+        due_on, reason = due_date(agreement.valid_from, replaced_expiries)
     return Standing(
         status=agreement.status,
-        parties=parties,
+        parties=tuple(parties),
         adopted_count=sum(1 for p in parties if p.must_adopt and p.adoption is not None),
         party_count=sum(1 for p in parties if p.must_adopt),
         due_on=due_on,

@@ -28,11 +28,13 @@ class LatestDecision:
     review: object  # the review that recorded it
 
 
-def latest_decision(agreement, reviews):
-    """The decision recorded with the latest review that has a reference (reviews newest first), or None."""
+def latest_decision(agreement, reviews, groups=None):
+    """The decision recorded with the latest review that has a reference (reviews newest first), or None.
+    `groups` ({id: Group}), when given, names the deciding body without a query."""
     for review in reviews:
         if (review.decision_ref or "").strip():
-            body = Group.get_or_none(Group.id == schedule.deciding_group_id(agreement))
+            body_id = schedule.deciding_group_id(agreement)
+            body = groups.get(body_id) if groups is not None else Group.get_or_none(Group.id == body_id)
             name = body.display_name if body is not None else ""
             return LatestDecision(decision_text(name, review.reviewed_on, review.decision_ref), review)
     return None

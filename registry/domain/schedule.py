@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from peewee import fn
 
+from ..i18n import genitive
 from ..models import Agreement, AgreementParty, Group, Review
 from ..rules import deadlines, meetings
 from ..rules.months import add_months
@@ -127,6 +129,17 @@ class DecidingMeeting:
     def month(self):
         """The decide-by month, as "ReKo:s mötesplan räcker inte till 2028-09" names it."""
         return f"{self.decide_by:%Y-%m}"
+
+    @property
+    def problem(self):
+        """Why there is no decide-by meeting, as a sentence ("ReKo:s mötesplan räcker inte till 2028-09."),
+        in the page's language; None when there is one."""
+        if self.found:
+            return None
+        name = genitive(self.group.display_name)
+        if not self.reaches:
+            return _("%(group)s mötesplan räcker inte till %(month)s.", group=name, month=self.month)
+        return _("%(group)s mötesplan har inget möte före %(date)s.", group=name, date=self.decide_by.isoformat())
 
     def late(self, today):
         """Has the decide-by meeting been held already (while the deadline is still open)?"""

@@ -5,13 +5,14 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from peewee import JOIN, fn
 
 from registry.rules import policy
 
 from ..collation import sorted_organisations
 from ..db import Swedish
-from ..domain import agendas, audit, directory, meeting_plan, queries
+from ..domain import agendas, audit, directory, meeting_plan, queries, upward_report, wordfile
 from ..domain.errors import ValidationError
 from ..forms import GroupForm, MeetingForm, OrganisationForm, PersonForm, prefilled
 from ..models import Agreement, AgreementOwner, Group, GroupMeeting, GroupMember, Organisation, Person
@@ -99,6 +100,32 @@ def group_show(pk):
         window=window_days(),
         today=day,
     )
+
+
+@groups_bp.get("/<int:pk>/report", endpoint="report")
+def group_report(pk):
+    """The group's yearly follow-up report to the body it reports to (?year=YYYY, default this year):
+    its agreements and those of the groups reporting to it (registry/domain/upward_report.py)."""
+    group = get_or_404(Group, pk)
+    day = today()
+    year, problem = upward_report.year_of(request.args.get("year"), day)
+    return render_template(
+        "groups/report.html",
+        report=upward_report.report(group, year, day),
+        problem=problem,
+        years=range(day.year + 1, day.year - 6, -1),
+        today=day,
+    )
+
+
+@groups_bp.get("/<int:pk>/report.docx", endpoint="report_docx")
+def group_report_docx(pk):
+    """The same report as a Word document."""
+    group = get_or_404(Group, pk)
+    day = today()
+    year, _problem = upward_report.year_of(request.args.get("year"), day)
+    found = upward_report.report(group, year, day)
+    return wordfile.response(upward_report.document(found, current_user.email), upward_report.filename(found))
 
 
 @groups_bp.post("/<int:pk>/meetings", endpoint="add_meeting")
