@@ -60,10 +60,18 @@ def site(tmp_path_factory):
         db.connect(reuse_if_open=True)
         lakaruppdrag = f"/agreements/{Agreement.get(Agreement.short_name == 'Läkaruppdrag').id}"
         reko_report = f"/groups/{Group.get(Group.name == 'ReKo').id}/report"
+        reko_meeting = f"/groups/{Group.get(Group.name == 'ReKo').id}/meetings/2026-12-11"
         db.close()
     SHOTS.mkdir(parents=True, exist_ok=True)
     with served(app) as base:
-        yield SimpleNamespace(app=app, base=base, sink=sink, lakaruppdrag=lakaruppdrag, reko_report=reko_report)
+        yield SimpleNamespace(
+            app=app,
+            base=base,
+            sink=sink,
+            lakaruppdrag=lakaruppdrag,
+            reko_report=reko_report,
+            reko_meeting=reko_meeting,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -212,6 +220,7 @@ def test_no_page_scrolls_sideways_at_390_px(phone, site):
         "/audit",
         site.lakaruppdrag,
         site.reko_report,  # the yearly report upward: six columns as cards
+        site.reko_meeting,  # a meeting's agenda, with a move control per item
         "/reports/expiring",
         "/reports/overdue",
         "/account/feeds",
@@ -246,7 +255,7 @@ def test_no_page_scrolls_sideways_on_a_small_laptop(browser, site):
     """At 1024 px the dashboard's two deadline tables would not fit side by side: one column."""
     page = _page(browser, site, {"width": 1024, "height": 768})
     try:
-        for path in ("/", site.lakaruppdrag, "/agreements", "/audit", site.reko_report):
+        for path in ("/", site.lakaruppdrag, "/agreements", "/audit", site.reko_report, site.reko_meeting):
             page.goto(site.base + path)
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 1024, f"{path} scrolls sideways at 1024 px: {width}px"
