@@ -178,24 +178,23 @@ def add_item(group, agreement_id, kind, meets_on):
 
 def remove_item(group, token, meets_on):
     """Take an item off the meeting's agenda (it stays on the page as taken off)."""
-    meets_on = _meeting(group, meets_on)
-    with db.atomic():
-        audit.lock()
-        item = _require_item(group, token, meets_on)
-        if item.decided:
-            raise ValidationError({"item": _("Mötet har redan beslutat i ärendet; det kan inte tas bort.")})
-        if not item.removed:
-            _place(group, item.key, meets_on, removed=True)
+    _mark_removed(group, token, meets_on, True)
 
 
 def restore_item(group, token, meets_on):
     """Put an item taken off the meeting's agenda back on it."""
+    _mark_removed(group, token, meets_on, False)
+
+
+def _mark_removed(group, token, meets_on, removed):
     meets_on = _meeting(group, meets_on)
     with db.atomic():
         audit.lock()
         item = _require_item(group, token, meets_on)
-        if item.removed:
-            _place(group, item.key, meets_on)
+        if removed and item.decided:
+            raise ValidationError({"item": _("Mötet har redan beslutat i ärendet; det kan inte tas bort.")})
+        if item.removed != removed:
+            _place(group, item.key, meets_on, removed=removed)
 
 
 def move_item(group, token, meets_on, to_day):

@@ -124,35 +124,29 @@ def add_item(pk, day):
     )
 
 
+def _item_edit(pk, day, change, done):
+    """An edit of the posted item (its token in "item") on this meeting."""
+    token = request.form.get("item")
+    return _edit(pk, day, lambda group, meets_on: change(group, token, meets_on), done)
+
+
 @bp.post("/items/remove", endpoint="remove_item")
 def remove_item(pk, day):
-    token = request.form.get("item")
-    return _edit(
-        pk,
-        day,
-        lambda group, meets_on: agenda_edits.remove_item(group, token, meets_on),
-        _("Ärendet är borttaget från dagordningen."),
-    )
+    return _item_edit(pk, day, agenda_edits.remove_item, _("Ärendet är borttaget från dagordningen."))
 
 
 @bp.post("/items/restore", endpoint="restore_item")
 def restore_item(pk, day):
-    token = request.form.get("item")
-    return _edit(
-        pk,
-        day,
-        lambda group, meets_on: agenda_edits.restore_item(group, token, meets_on),
-        _("Ärendet är tillbaka på dagordningen."),
-    )
+    return _item_edit(pk, day, agenda_edits.restore_item, _("Ärendet är tillbaka på dagordningen."))
 
 
 @bp.post("/items/move", endpoint="move_item")
 def move_item(pk, day):
-    token, to_day = request.form.get("item"), request.form.get("to")
-    return _edit(
+    to_day = request.form.get("to")
+    return _item_edit(
         pk,
         day,
-        lambda group, meets_on: agenda_edits.move_item(group, token, meets_on, to_day),
+        lambda group, token, meets_on: agenda_edits.move_item(group, token, meets_on, to_day),
         _("Ärendet är flyttat till mötet %(day)s.", day=to_day),
     )
 
