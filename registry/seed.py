@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .db import db
 from .domain import fields as F
+from .domain import validation
 from .domain.agreements import save_agreement
 from .domain.errors import ValidationError
 from .models import Agreement, Group, GroupMeeting, GroupMember, Organisation, Person
@@ -87,6 +88,22 @@ def _meeting_rule(item):
         raise SeedError(f"Group {item['name']!r}: meeting_rule: {exc}") from None
 
 
+def _meeting(group_name, entry):
+    """(day, note) of one entry of a group's `meetings`: a date, or a table with `day` and an optional
+    one-line `note` (what the minutes record of that meeting, say)."""
+    if isinstance(entry, dict):
+        day, note = entry.get("day"), entry.get("note", "")
+    else:
+        day, note = entry, ""
+    day, problem = validation.check_date(day, required=True)
+    if problem:
+        raise SeedError(f"Group {group_name!r}: meetings: {entry!r}: {problem}")
+    note, problem = validation.check_line(note)
+    if problem:
+        raise SeedError(f"Group {group_name!r}: meeting {day.isoformat()}: note: {problem}")
+    return day, note
+
+
 def _load_groups(data, created):
     new_groups = set()
     for item in data.get("groups", []):
@@ -115,9 +132,11 @@ def _load_groups(data, created):
         if item["name"] in new_groups and item.get("reports_to"):  # after every group exists
             group.reports_to = _lookup(Group, Group.name, item["reports_to"], "Group")
             group.save()
-        for day in item.get("meetings", []):
-            _row, new = GroupMeeting.get_or_create(group=group, meets_on=day)
-            created["meetings"] += int(new)
+        for entry in item.get("meetings", []):
+            day, note = _meeting(item["name"], entry)
+            if GroupMeeting.get_or_none((GroupMeeting.group == group) & (GroupMeeting.meets_on == day)) is None:
+                GroupMeeting.create(group=group, meets_on=day, note=note)
+                created["meetings"] += 1
     for item in data.get("people", []):
         person = Person.get(Person.email == item["email"])
         for name in item.get("groups", []):

@@ -45,7 +45,10 @@ def test_dashboard_to_lakaruppdrag_in_chromium(tmp_path):
         expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Läkaruppdrag och medicinsk samverkan "))
         assert re.fullmatch(rf"{re.escape(base)}/agreements/\d+", page.url)
         expect(page.locator("dl.facts dd").filter(has_text="2026-12-31")).to_be_visible()
-        expect(page.get_by_role("link", name="ReKo", exact=True)).to_be_visible()
+        # ReKo is both its responsible group and, as the sources say (001_… ~173), its deciding body.
+        for label in ("Ansvarig grupp", "Beslutande organ"):
+            fact = page.locator(f"dl.facts dt:text-is('{label}') + dd")
+            expect(fact.get_by_role("link", name="ReKo", exact=True)).to_be_visible()
         expect(page.locator("ul.parties li")).to_have_count(14)
         page.screenshot(path=OUTPUT / "lakaruppdrag.png", full_page=True)
 

@@ -2,9 +2,11 @@
 
 from datetime import date
 
+import pytest
+
 from registry import seed
-from registry.domain import queries
-from registry.models import MODELS, Agreement, Group, Organisation, Person
+from registry.domain import meeting_plan, queries, schedule
+from registry.models import MODELS, Adoption, Agreement, Group, GroupMeeting, Organisation, Person, Review
 from tests.factories import agreement
 
 MUNICIPALITIES = {
@@ -149,14 +151,94 @@ def test_another_region_loads_its_own_file(runner, app, tmp_path):
 
 
 def test_secretary_and_meetings_from_the_sources(seeded):
-    from registry.models import GroupMeeting
-
     assert [p.email for p in Person.select().where(Person.is_secretary)] == ["sekreterare.reko@example.org"]
     forum = Group.get(Group.name == "Kommunalt forum")
     assert [m.meets_on for m in forum.meetings.order_by(GroupMeeting.meets_on)] == [
         date(2023, 4, 14),
         date(2025, 5, 9),
     ]
+
+
+def test_kommunalt_forum_meetings_carry_their_paragraphs_and_case_numbers(seeded):
+    """000_… ~7, ~175–180: §§ 12–19, § 15 Anmälningsärenden, "RJL 2023/1235"; 003_… ~10, ~190–197: §§ 9–16,
+    § 11 Anmälningsärenden Kommunalt forum 2025, "RJL 2025/1101". Neither decided on an agreement."""
+    forum = Group.get(Group.name == "Kommunalt forum")
+    notes = {m.meets_on: m.note for m in forum.meetings}
+    first, second = notes[date(2023, 4, 14)], notes[date(2025, 5, 9)]
+    assert "§§ 12–19" in first and "§ 15 Anmälningsärenden" in first and "RJL 2023/1235" in first
+    assert "§§ 9–16" in second and "§ 11 Anmälningsärenden" in second and "RJL 2025/1101" in second
+    assert "RJL 2025/1101" not in first and "RJL 2023/1235" not in second
+    assert not any(m.cancelled for m in forum.meetings)
+    # The minutes record no decision on an agreement: nothing is made up from them.
+    assert Review.select().count() == 0
+    assert Adoption.select().count() == 0
+    assert not Agreement.select().where(Agreement.case_number.in_(["RJL 2023/1235", "RJL 2025/1101"])).exists()
+
+
+def test_decision_bodies_follow_the_sources(seeded):
+    """ReKo decides the joint agreements (001_… ~173, ~1020–1024, ~1900–1902, ~3412); the hjälpmedel agreement
+    goes to each principal's own political body (001_… ~3645–3647), no group of the register."""
+    by_body = {}
+    for row in Agreement.select():
+        by_body.setdefault(row.decision_body.name if row.decision_body_id else None, []).append(row)
+    assert len(by_body["ReKo"]) == 27
+    assert [a.short_name for a in by_body[None]] == ["Hjälpmedelsavtalet"]
+    assert set(by_body) == {"ReKo", None}
+    responsible = {a.responsible_group.name for a in by_body["ReKo"]}
+    assert responsible == {
+        "ReKo",
+        "Strategigrupp Barn och unga",
+        "Strategigrupp Psykiatri och missbruk",
+        "Strategigrupp Äldre",
+        "Styrgrupp för E-hälsorådet",
+    }
+    # The deciding meeting is ReKo's: a yearly Barn och unga follow-up due 2026-01-01, 14 parties, is decided by
+    # 2025-10-03, at ReKo's meeting on Friday 2025-09-12 (its second Friday in October comes after that day).
+    youth = agreement("Överenskommelse ungdomsmottagningar")
+    decision = schedule.Meetings([youth]).deciding_meeting(youth, date(2026, 1, 1))
+    assert (decision.group.name, decision.meets_on) == ("ReKo", date(2025, 9, 12))
+
+
+def test_meeting_plans_follow_the_sources(seeded):
+    """Barn och unga and Psykiatri och missbruk meet six times a year (001_… ~913, ~1647); the days, and ReKo's
+    rule, are assumptions marked in the seed file; the other groups have no plan in the sources."""
+    rules = {g.name: g.meeting_rule for g in Group.select()}
+    for name in ("Strategigrupp Barn och unga", "Strategigrupp Psykiatri och missbruk"):
+        group = Group.get(Group.name == name)
+        year = meeting_plan.plan_of(group).between(date(2026, 1, 1), date(2026, 12, 31))
+        assert len(year) == 6, name
+    assert rules["ReKo"] == "FREQ=MONTHLY;BYDAY=2FR;BYMONTH=1,2,3,4,5,6,8,9,10,11,12"
+    for name in ("Strategigrupp Äldre", "Styrgrupp för E-hälsorådet", "Styrgruppen för hjälpmedelsverksamheten"):
+        assert rules[name] == "", name
+    assert rules["Kommunalt forum"] == ""  # two single meetings only
+
+
+def test_seed_meetings_as_tables_with_notes(app, tmp_path):
+    """A group's `meetings` may mix dates and tables with `day` and `note`; loading again adds nothing."""
+    path = tmp_path / "meetings.toml"
+    path.write_text(
+        '[[groups]]\nname = "Forum"\nmeetings = [2024-03-01, { day = 2024-06-07, note = "§§ 1–5, dnr X 2024/1" }]\n',
+        encoding="utf-8",
+    )
+    assert seed.load(path)["meetings"] == 2
+    forum = Group.get(Group.name == "Forum")
+    assert {(m.meets_on, m.note) for m in forum.meetings} == {
+        (date(2024, 3, 1), ""),
+        (date(2024, 6, 7), "§§ 1–5, dnr X 2024/1"),
+    }
+    assert seed.load(path)["meetings"] == 0
+
+
+def test_seed_meeting_without_a_day_or_with_a_bad_note_is_refused(app, tmp_path):
+    for meetings, words in (
+        ('[{ note = "utan dag" }]', "meetings"),
+        ('["inte ett datum"]', "meetings"),
+        ('[{ day = 2024-06-07, note = "två\\nrader" }]', "note"),
+    ):
+        path = tmp_path / "bad.toml"
+        path.write_text(f'[[groups]]\nname = "Forum"\nmeetings = {meetings}\n', encoding="utf-8")
+        with pytest.raises(seed.SeedError, match=words):
+            seed.load(path)
 
 
 def test_demo_accounts_keep_the_groups_their_people_have(seeded):
