@@ -40,7 +40,7 @@ from openpyxl import load_workbook
 
 from registry import seed, vocab
 from registry.db import db
-from registry.domain import directory
+from registry.domain import agendas, directory
 from registry.domain.agreements import save_agreement
 from registry.models import (
     Agreement,
@@ -743,7 +743,14 @@ def test_secretary_prepares_rekos_meeting_and_records_its_decisions(app, page, t
     import docx
     from playwright.sync_api import expect
 
-    sip = "SIP"
+    sip = SIP_TITLE
+    # ReKo decides the strategy groups' agreements too: its meeting of 2026-12-11 has every decision that
+    # is late by then (Läkaruppdrag, the follow-ups due since 2026-01-01), as the register computes them.
+    meeting = date(2026, 12, 11)
+    computed = in_db(app, lambda: agendas.agenda(Group.get(Group.name == "ReKo"), meeting))
+    count = len(computed)
+    assert {i.agreement.short_name for i in computed} >= {"Läkaruppdrag", "Fallprevention"}
+    assert all(i.carried for i in computed)
     with served(app) as base, Journey("4-meeting", find_codes=codes_in) as journey:
         journey.watch(page)
         page.goto(f"{base}/")
@@ -753,14 +760,14 @@ def test_secretary_prepares_rekos_meeting_and_records_its_decisions(app, page, t
         nearest = page.get_by_role("heading", name=re.compile(NEXT_MEETING))
         expect(nearest).to_be_visible()
         coming = page.locator("section.next-meeting").filter(has=nearest)
-        expect(coming.get_by_role("listitem")).to_have_count(2)
+        expect(coming.get_by_role("listitem")).to_have_count(count)
         expect(coming).to_contain_text("Läkaruppdrag")
         journey.step(page, "dashboard")
 
         nearest.get_by_role("link").click()
         expect(heading(page)).to_have_text("ReKo:s möte 2026-12-11")
         rows = page.locator("table.agenda-table tbody tr")
-        expect(rows).to_have_count(2)
+        expect(rows).to_have_count(count)
         expect(rows.filter(has_text="Läkaruppdrag")).to_contain_text("Sent: skulle ha beslutats 2026-09-11")
         journey.step(page, "meeting")
 
@@ -783,7 +790,7 @@ def test_secretary_prepares_rekos_meeting_and_records_its_decisions(app, page, t
         expect(rows.filter(has_text=TOLK)).to_contain_text("Övrigt ärende")
         rows.filter(has_text=TOLK).get_by_role("button", name="Ta bort").click()
         expect(page.get_by_role("list", name="Borttagna från dagordningen")).to_contain_text(TOLK)
-        expect(rows).to_have_count(2)
+        expect(rows).to_have_count(count)  # SIP in, Fallprevention out, the other matter taken off
         journey.step(page, "meeting-prepared")
 
         # The agenda as Word.
@@ -794,18 +801,20 @@ def test_secretary_prepares_rekos_meeting_and_records_its_decisions(app, page, t
         document = docx.Document(saved)
         assert document.paragraphs[0].text == "Ärendelista ReKo 2026-12-11"
         listed = [[cell.text for cell in row.cells] for row in document.tables[0].rows]
-        assert [row[1][: len(LAKARUPPDRAG)] for row in listed[1:]] == [LAKARUPPDRAG, SIP_TITLE], listed
-        assert listed[2][3:5] == ["Ny version", "2027-05-23"]
+        assert len(listed) == count + 1, listed  # the header and one row per item, in date order
+        assert [row[1][: len(LAKARUPPDRAG)] for row in listed[-2:]] == [LAKARUPPDRAG, SIP_TITLE], listed
+        assert listed[-1][3:5] == ["Ny version", "2027-05-23"]
+        assert FALL not in [row[1] for row in listed]
 
         # As it prints: the agenda, without the forms.
         page.emulate_media(media="print")
         expect(page.locator("section#add")).to_be_hidden()
-        expect(rows).to_have_count(2)
+        expect(rows).to_have_count(count)
         journey.step(page, "meeting-print")
         page.emulate_media(media="screen")
 
         # The meeting day: ReKo's decisions, in one form.
-        app.config["TODAY"] = date(2026, 12, 11)
+        app.config["TODAY"] = meeting
         page.reload()
         lakar = rows.filter(has_text="Läkaruppdrag")
         lakar.get_by_label("Beslut", exact=True).select_option(label="Förlängd")
