@@ -310,7 +310,7 @@ def series(indicators, until=None):
     found = {i.id: [] for i in indicators}
     if found:
         rows = (
-            IndicatorValue.select(IndicatorValue, Review.reviewed_on)
+            IndicatorValue.select(IndicatorValue, Review.id, Review.reviewed_on)
             .join(Review)
             .where(IndicatorValue.indicator.in_(list(found)) & IndicatorValue.value.is_null(False))
             .order_by(Review.reviewed_on, Review.id)
