@@ -426,7 +426,7 @@ class IndicatorForm(FlaskForm):
         description=_l("Ett tal, till exempel 70 eller 12,5. Tomt = inget mål."),
         render_kw={"inputmode": "decimal", "autocomplete": "off"},
     )
-    direction = SelectField(_l("Riktning"), choices=options(INDICATOR_DIRECTIONS.items()))
+    direction = SelectField(_l("Riktning"), choices=options(INDICATOR_DIRECTIONS.items()), validate_choice=False)
     description = TextAreaField(
         _l("Beskrivning"), description=_l("Vad som mäts och var siffrorna kommer ifrån, till exempel Prea60.")
     )
