@@ -34,8 +34,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from .collation import sorted_organisations, sv_key
 from .domain import fields as F
 from .domain.adoptions import DECISION_FIELDS
-from .domain.indicators import field_name, number_text, target_text
 from .domain.agreements import editable_values
+from .domain.indicators import field_name, number_text, target_text
 from .models import Agreement, Group, Organisation, Person
 from .rules import cycles
 from .vocab import (

@@ -185,7 +185,8 @@ def test_the_api_records_values_and_shows_the_series(app, followed):
     body = {"reviewed_on": "2026-11-20", "outcome": "unchanged", "reviewer_name": "Äldre"}
     bad = client.post(url, json={**body, "indicator_values": {str(contact.id): "68"}})
     assert bad.status_code == 422
-    assert bad.get_json()["error"]["fields"] == {f"indicator_values.{contact.id}": "Värdet är inget tal. Ange ett tal, till exempel 12.5."}
+    message = "Värdet är inget tal. Ange ett tal, till exempel 12.5."
+    assert bad.get_json()["error"]["fields"] == {f"indicator_values.{contact.id}": message}
     unknown = client.post(url, json={**body, "indicator_values": {"999999": 3}})
     assert unknown.status_code == 422
     assert "indicator_values.999999" in unknown.get_json()["error"]["fields"]
@@ -226,8 +227,8 @@ def test_the_agreement_page_shows_a_chart_with_its_name_and_the_numbers_in_a_tab
     assert f'aria-labelledby="indicator-{contact.id}-title indicator-{contact.id}-desc"' in svg
     assert f'<title id="indicator-{contact.id}-title">Andel med fast vårdkontakt</title>' in svg
     assert (
-        "<desc id=\"indicator-{0}-desc\">Andel med fast vårdkontakt: 2025-03-03 62 %, 2026-03-02 71,5 %; "
-        "mål 70 % (högre är bättre)</desc>".format(contact.id)
+        f'<desc id="indicator-{contact.id}-desc">Andel med fast vårdkontakt: 2025-03-03 62 %, 2026-03-02 71,5 %; '
+        "mål 70 % (högre är bättre)</desc>"
     ) in svg
     assert svg.count("<circle") == 2 and "<polyline" in svg and 'class="target"' in svg
     table = re.search(r'<table class="list indicator-values">.*?</table>', html, re.S).group(0)
@@ -267,7 +268,7 @@ def test_an_indicator_without_values_has_no_chart(app, followed):
 def test_editors_add_change_and_retire_indicators_through_the_forms(app, followed):
     agreement, prea = followed["agreement"], followed["prea"]
     client = client_as(app, "editor", groups=[followed["team"]])
-    assert 'href="/agreements/%s/indicators/new"' % agreement.id in text(client.get(f"/agreements/{agreement.id}"))
+    assert f'href="/agreements/{agreement.id}/indicators/new"' in text(client.get(f"/agreements/{agreement.id}"))
     refused = client.post(f"/agreements/{agreement.id}/indicators/new", data={"name": "", "target": "sju"})
     assert refused.status_code == 422
     assert field_error(refused, "name") == "Ange indikatorns namn, till exempel Andel med fast vårdkontakt."
@@ -334,7 +335,8 @@ def test_the_report_has_the_years_values_against_their_targets_and_the_deviation
     assert rows == [
         [agreement.title, "Andel med fast vårdkontakt (%)", D(2026, 3, 2), "71,5 %", "70 % (högre är bättre)", "Ja"],
         [agreement.title, "Prea60", D(2026, 3, 2), "11,25", "12,5 (lägre är bättre)", "Ja"],
-        [agreement.title, "Andel i målgruppen med SIP (%)", "–", "Inget värde registrerat under året", "Inget mål", "–"],
+        [agreement.title, "Andel i målgruppen med SIP (%)", "–", "Inget värde registrerat under året", "Inget mål"]
+        + ["–"],
     ]
     assert [(r.review.reviewed_on, r.review.deviations) for r in found.deviation_rows] == [
         (D(2026, 3, 2), "Sena kallelser till SIP.")

@@ -9,9 +9,9 @@ import re
 
 import pytest
 
+from registry.domain import indicators
 from registry.domain.agreements import editable_values, record_review, save_agreement
 from registry.models import Agreement, Group, Organisation, Person
-from registry.domain import indicators
 from registry.vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES, INDICATOR_DIRECTIONS, REVIEW_OUTCOMES, stage_label
 from scheduler import reminders
 from tests.conftest import TODAY

@@ -161,9 +161,7 @@ REVIEW_FIELDS = {
     "deviations": text(MAX_TEXT, "Deviations in the collaboration (samverkansavvikelser) the review noted"),
     "indicator_values": {
         "type": "object",
-        "additionalProperties": nullable(
-            {"type": "number", "minimum": -int(MAX_NUMBER), "maximum": int(MAX_NUMBER)}
-        ),
+        "additionalProperties": nullable({"type": "number", "minimum": -int(MAX_NUMBER), "maximum": int(MAX_NUMBER)}),
         "maxProperties": MAX_INDICATORS,
         "description": 'The values of the agreement\'s indicators, by indicator id: {"12": 68.5}; an indicator'
         " left out (or null) has no value this time. Only indicators that are followed up (active) take one;"
