@@ -290,6 +290,9 @@ class Series:
     def text(self, value):
         return number_text(value, self.indicator.unit)
 
+    def number(self, value):
+        return number_text(value)
+
     @property
     def target_text(self):
         return target_text(self.indicator)

@@ -431,7 +431,10 @@ def document(found, generated_by):
         wordfile.Section(
             _("Samverkansavvikelser under året"),
             [_("Avtal"), _("Uppföljning"), _("Samverkansavvikelser")],
-            [[row.agreement.title, row.review.reviewed_on, row.review.deviations] for row in found.deviation_rows],
+            [
+                [row.agreement.short_name or row.agreement.title, row.review.reviewed_on, row.review.deviations]
+                for row in found.deviation_rows
+            ],
             _("Inga samverkansavvikelser registrerade under året."),
             widths=[7, 2.5, 15],
         )
@@ -445,7 +448,7 @@ def indicator_header():
 
 def indicator_cells(row):
     return [
-        row.agreement.title,
+        row.agreement.short_name or row.agreement.title,
         row.name,
         row.point.reviewed_on if row.point else "–",
         row.value_text,

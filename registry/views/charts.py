@@ -5,8 +5,9 @@ only shows the trend against the target."""
 from dataclasses import dataclass
 from decimal import Decimal
 
-WIDTH, HEIGHT = 360, 170
-LEFT, RIGHT, TOP, BOTTOM = 14, 14, 22, 30
+WIDTH, HEIGHT = 360, 150
+# The right margin holds the target's label beside its line, clear of the values' labels.
+LEFT, RIGHT, TOP, BOTTOM = 16, 78, 22, 28
 MAX_VALUE_LABELS = 8  # more points than this: the table carries the numbers alone
 
 
@@ -40,11 +41,13 @@ class Chart:
 
 
 def _scale(low, high):
-    """The value range to draw: from zero (or below, for negative values) to a little above the top."""
-    low, high = min(low, Decimal(0)), max(high, Decimal(0))
-    if high == low:
-        high = low + 1
-    return low, high + (high - low) * Decimal("0.12")
+    """The value range to draw: the values and the target with some room around them (a trend, not a
+    bar: the axis need not start at zero), never below zero when nothing is."""
+    pad = (high - low) * Decimal("0.2") if high != low else max(abs(high) * Decimal("0.1"), Decimal(1))
+    bottom = low - pad
+    if low >= 0 > bottom:
+        bottom = Decimal(0)
+    return bottom, high + pad
 
 
 def chart(series, target_label=""):
@@ -83,6 +86,6 @@ def chart(series, target_label=""):
         line=" ".join(f"{d.x},{d.y}" for d in dots),
         target_y=y_of(target) if target is not None else None,
         target_label=target_label,
-        baseline_y=y_of(max(low, Decimal(0))),
+        baseline_y=TOP + inner_h,
         value_labels=len(dots) <= MAX_VALUE_LABELS,
     )
