@@ -4,6 +4,7 @@ several fields or the database live in registry.domain.agreements."""
 import datetime
 import re
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm as _FlaskForm
 from wtforms import (
@@ -34,10 +35,12 @@ from .collation import sorted_organisations, sv_key
 from .domain import fields as F
 from .domain.adoptions import DECISION_FIELDS
 from .domain.agreements import editable_values
+from .domain.indicators import field_name, number_text, target_text
 from .models import Agreement, Group, Organisation, Person
 from .rules import cycles
 from .vocab import (
     GROUP_KINDS,
+    INDICATOR_DIRECTIONS,
     ORGANISATION_KINDS,
     REVIEW_OUTCOMES,
     ROLES,
@@ -347,12 +350,51 @@ class ReviewForm(FlaskForm):
         description=_l("Endast när avtalet ska revideras. Tomt = sex månader efter uppföljningen."),
     )
     notes = TextAreaField(_l("Anteckningar"))
+    deviations = TextAreaField(
+        _l("Samverkansavvikelser"),
+        description=_l("Avvikelser i samverkan som uppföljningen tog upp, till exempel från arbetsgruppernas analys."),
+    )
+
+    @classmethod
+    def for_indicators(cls, indicators, latest=None):
+        """The form with one optional number field per indicator (indicator_<id>), in their order; each
+        says its target and `latest` value ({indicator id: Point})."""
+        fields = {}
+        for indicator in indicators:
+            name = f"{indicator.name} ({indicator.unit})" if indicator.unit else indicator.name
+            help_parts = []
+            if indicator.target is not None:
+                help_parts.append(gettext("Mål %(target)s.", target=target_text(indicator)))
+            point = (latest or {}).get(indicator.id)
+            if point is not None:
+                help_parts.append(
+                    gettext(
+                        "Förra värdet: %(value)s (%(date)s).",
+                        value=number_text(point.value, indicator.unit),
+                        date=point.reviewed_on.isoformat(),
+                    )
+                )
+            fields[field_name(indicator.id)] = StringField(
+                name,
+                filters=[_strip],
+                description=" ".join(help_parts),
+                render_kw={"inputmode": "decimal", "autocomplete": "off"},
+            )
+        form_class = type("ReviewFormWithIndicators", (cls,), fields)
+        form = form_class()
+        form.indicators = list(indicators)
+        return form
+
+    indicators = ()
+
+    def indicator_fields(self):
+        return [self[field_name(i.id)] for i in self.indicators]
 
     def fill_choices(self):
         self.reviewer.choices = [NONE_CHOICE, *person_choices()]
 
     def to_data(self):
-        return {
+        data = {
             name: self[name].data
             for name in (
                 "reviewed_on",
@@ -363,8 +405,35 @@ class ReviewForm(FlaskForm):
                 "new_expires_on",
                 "revision_due_on",
                 "notes",
+                "deviations",
             )
         }
+        values = {i.id: self[field_name(i.id)].data for i in self.indicators}
+        data["indicator_values"] = {pk: value for pk, value in values.items() if value not in (None, "")}
+        return data
+
+
+class IndicatorForm(FlaskForm):
+    """An indicator of an agreement. The form only reads; registry/domain/indicators.py checks."""
+
+    name = StringField(
+        _l("Namn"), filters=[_strip], description=_l("Till exempel Andel med fast vårdkontakt eller Prea60.")
+    )
+    unit = StringField(_l("Enhet"), filters=[_strip], description=_l("Till exempel %, antal eller index."))
+    target = StringField(
+        _l("Mål"),
+        filters=[_strip],
+        description=_l("Ett tal, till exempel 70 eller 12,5. Tomt = inget mål."),
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
+    direction = SelectField(_l("Riktning"), choices=options(INDICATOR_DIRECTIONS.items()), validate_choice=False)
+    description = TextAreaField(
+        _l("Beskrivning"), description=_l("Vad som mäts och var siffrorna kommer ifrån, till exempel Prea60.")
+    )
+    active = BooleanField(_l("Följs upp vid varje uppföljning"), default=True)
+
+    def to_data(self):
+        return {name: self[name].data for name in ("name", "unit", "target", "direction", "description", "active")}
 
 
 class AdoptionForm(FlaskForm):

@@ -14,6 +14,7 @@ from peewee import (
     CharField,
     DateField,
     DateTimeField,
+    DecimalField,
     DeferredForeignKey,
     ForeignKeyField,
     IntegerField,
@@ -216,6 +217,8 @@ class Review(BaseModel):
     decision_ref = CharField(default="")
     new_expires_on = DateField(null=True)
     notes = TextField(default="")
+    # Deviations in the collaboration (samverkansavvikelser) the follow-up noted.
+    deviations = TextField(default="")
     created_at = DateTimeField(default=utcnow)
 
     @property
@@ -484,3 +487,37 @@ class AgendaEntry(BaseModel):
 
 
 MODELS.append(AgendaEntry)
+
+
+# Indicator values: at most 1 000 000 000 either way, four decimals (registry/domain/indicators.py).
+NUMBER_DIGITS, NUMBER_DECIMALS = 14, 4
+
+
+class Indicator(BaseModel):
+    """A measure an agreement is followed up by ("Andel med fast vårdkontakt", %, target 70, higher is
+    better). Each follow-up records its value (IndicatorValue); one with values is retired, not deleted."""
+
+    agreement = ForeignKeyField(Agreement, backref="indicators", on_delete="CASCADE")
+    name = CharField()
+    unit = CharField(default="")  # "%", "antal", "index"
+    target = DecimalField(max_digits=NUMBER_DIGITS, decimal_places=NUMBER_DECIMALS, null=True, auto_round=True)
+    direction = CharField(default="higher_is_better")  # vocab.INDICATOR_DIRECTIONS
+    description = TextField(default="")
+    position = IntegerField(default=0)
+    active = BooleanField(default=True)  # False: retired, its series kept
+    created_at = DateTimeField(default=utcnow)
+
+
+class IndicatorValue(BaseModel):
+    """An indicator's value as one follow-up recorded it."""
+
+    review = ForeignKeyField(Review, backref="indicator_values", on_delete="CASCADE")
+    indicator = ForeignKeyField(Indicator, backref="values", on_delete="CASCADE")
+    value = DecimalField(max_digits=NUMBER_DIGITS, decimal_places=NUMBER_DECIMALS, null=True, auto_round=True)
+    note = CharField(default="")
+
+    class Meta:
+        indexes = ((("review", "indicator"), True),)
+
+
+MODELS += [Indicator, IndicatorValue]

@@ -49,6 +49,10 @@ RULES = {
     "agreements.edit": {"edit": GET + POST},
     "agreements.new_review": {"edit": GET + POST},
     "agreements.record_adoption": {"edit": GET + POST},
+    # An agreement's indicators: added, changed and retired by those who may edit the agreement.
+    "agreements.new_indicator": {"edit": GET + POST},
+    "agreements.edit_indicator": {"edit": GET + POST},
+    "agreements.remove_indicator": {"edit": POST},
     "groups.index": {"read": GET},
     "groups.show": {"read": GET},
     # The yearly follow-up report upward, as a page and a Word document: read like the group page.

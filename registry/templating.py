@@ -9,7 +9,7 @@ from flask_babel import format_date, get_locale, gettext, ngettext
 from markupsafe import Markup
 
 from . import clock
-from .domain import audit, schedule, status
+from .domain import audit, indicators, schedule, status
 from .domain import fields as agreement_fields
 from .i18n import genitive
 from .rules import cycles
@@ -23,6 +23,7 @@ from .vocab import (
     AUDIT_ENTITIES,
     FIELD_LABELS,
     GROUP_KINDS,
+    INDICATOR_DIRECTIONS,
     ORGANISATION_KINDS,
     REMINDER_DELIVERY,
     REMINDER_KINDS,
@@ -101,6 +102,7 @@ CODED_CHANGES = {
     ("person", "reminder_delivery"): REMINDER_DELIVERY,
     ("agenda_item", "kind"): AGENDA_KINDS,
     ("agenda_item", "outcome"): AGENDA_OUTCOMES,
+    ("indicator", "direction"): INDICATOR_DIRECTIONS,
 }
 
 
@@ -115,6 +117,9 @@ def change_value(value, name=None, entity=None):
         return str(label(vocabulary, value))
     if name == "review_rule" and entity == "agreement":
         return cycles.describe(value)
+    if name == "target" and entity == "indicator":  # kept with a point: shown in the language's notation
+        number, problem = indicators.parse_number(value)
+        return str(value) if problem else indicators.number_text(number)
     if isinstance(value, bool):
         return gettext("Ja") if value else gettext("Nej")
     return str(value)

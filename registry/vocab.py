@@ -73,6 +73,13 @@ AGENDA_OUTCOMES = {
     "tabled": _l("Bordlagt"),
 }
 
+# Which way an indicator of an agreement should move (registry/domain/indicators.py): a value meets the
+# indicator's target when it is at least the target (higher_is_better) or at most it (lower_is_better).
+INDICATOR_DIRECTIONS = {
+    "higher_is_better": _l("Högre är bättre"),
+    "lower_is_better": _l("Lägre är bättre"),
+}
+
 GROUP_KINDS = {
     "forum": _l("Politiskt forum"),
     "leadership": _l("Ledningsgrupp"),
@@ -163,6 +170,7 @@ AUDIT_ENTITIES = {
     "acknowledgement": _l("försenad tidsfrist: vi arbetar med det"),
     "adoption": _l("partens beslut"),
     "agenda_item": _l("ärende på dagordning"),
+    "indicator": _l("indikator"),
 }
 # Labels of the change history for fields that are not an agreement's (those come from
 # registry/domain/fields.py, merged in registry/templating.py).
@@ -201,4 +209,11 @@ FIELD_LABELS = {
     # An item of a meeting's agenda (registry/domain/agenda_edits.py); its kind takes the agreement's label.
     "due_on": _l("Tidsfrist"),
     "removed": _l("Borttaget från dagordningen"),
+    # A follow-up's indicator values and deviations, and an indicator (registry/domain/indicators.py).
+    "deviations": _l("Samverkansavvikelser"),
+    "indicator_values": _l("Indikatorvärden"),
+    "unit": _l("Enhet"),
+    "target": _l("Mål"),
+    "direction": _l("Riktning"),
+    "active": _l("Följs upp"),
 }

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck
 
 from registry import seed
 from registry.db import db
-from registry.domain import tokens
+from registry.domain import indicators, tokens
 from registry.domain.agreements import record_review
 from registry.models import Agreement, Document, User
 from tests.conftest import TODAY
@@ -45,10 +45,14 @@ def api_schema(app):
         seed.load()
         admin = User.create(email="schemathesis@test.example.org", name="Schemathesis", role="admin")
         _row, token = tokens.create_token(admin, "schemathesis")
-        # One agreement with everything a detail shows: parties, owners, a review, documents, deadlines.
+        # One agreement with everything a detail shows: parties, owners, a review, documents, deadlines,
+        # indicators (one with a value and a target, one without either).
         rich = Agreement.get(Agreement.short_name == "E-hälsostrategin")
         Document.create(agreement=rich, title="Strategin", url="https://example.org/e-halsa.pdf")
-        record_review(rich, {"reviewed_on": TODAY, "outcome": "unchanged", "reviewer_name": "ReKo"}, TODAY)
+        sip = indicators.save(rich, {"name": "Andel i målgruppen med SIP", "unit": "%", "target": "50"})
+        indicators.save(rich, {"name": "Inget mål", "direction": "lower_is_better"})
+        review = {"reviewed_on": TODAY, "outcome": "unchanged", "reviewer_name": "ReKo", "deviations": "Sena SIP."}
+        record_review(rich, {**review, "indicator_values": {sip.id: "41,5"}}, TODAY)
         target = Agreement.get(Agreement.short_name == "Läkaruppdrag")
         owner = target.owner_links[0].person_id
         party = target.party_links[0].organisation_id

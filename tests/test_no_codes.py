@@ -9,9 +9,10 @@ import re
 
 import pytest
 
+from registry.domain import indicators
 from registry.domain.agreements import editable_values, record_review, save_agreement
 from registry.models import Agreement, Group, Organisation, Person
-from registry.vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES, REVIEW_OUTCOMES, stage_label
+from registry.vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES, INDICATOR_DIRECTIONS, REVIEW_OUTCOMES, stage_label
 from scheduler import reminders
 from tests.conftest import TODAY
 from tests.html import visible_text
@@ -22,6 +23,7 @@ CODES = (
     [code for code in AGREEMENT_STATUSES if "_" in code]
     + [code for code in REVIEW_OUTCOMES if "_" in code]
     + [code for code in AGREEMENT_KINDS if code in ("overenskommelse", "tillampningsanvisning", "ovrigt")]
+    + list(INDICATOR_DIRECTIONS)
 )
 PATTERNS = [re.compile(rf"\b{re.escape(code)}\b") for code in CODES] + [
     re.compile(r"\b(before|overdue):\d+"),
@@ -37,11 +39,23 @@ def busy_register(seeded, request):
     request.getfixturevalue("smtp")  # mail goes to a real SMTP server on loopback
     reminders.run_pass(TODAY)
     lakar = Agreement.get(Agreement.title.contains("Läkaruppdrag"))
+    # Indicators: one changed (its direction in the change history), one retired with a value.
+    contact = indicators.save(lakar, {"name": "Andel med fast vårdkontakt", "unit": "%", "target": "70"})
+    prea = indicators.save(lakar, {"name": "Prea60", "direction": "lower_is_better"})
     record_review(
         lakar,
-        {"reviewed_on": TODAY, "outcome": "to_be_revised", "reviewer_name": "ReKo", "decision_ref": "ReKo § 3"},
+        {
+            "reviewed_on": TODAY,
+            "outcome": "to_be_revised",
+            "reviewer_name": "ReKo",
+            "decision_ref": "ReKo § 3",
+            "indicator_values": {contact.id: "68", prea.id: "12,5"},
+            "deviations": "Sen kallelse till SIP.",
+        },
         TODAY,
     )
+    indicators.save(lakar, {"name": "Prea60", "direction": "higher_is_better"}, prea)
+    indicators.remove(lakar, prea)
     other = Agreement.select().where(Agreement.id != lakar.id).order_by(Agreement.id).first()
     save_agreement(
         {

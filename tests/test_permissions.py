@@ -13,7 +13,8 @@ from urllib.parse import parse_qs, urlparse
 from flask import url_for
 
 from registry import permissions
-from registry.domain import directory, users
+from registry.domain import directory, indicators, users
+from registry.domain.agreements import record_review
 from registry.models import Agreement, Group, GroupMeeting, Organisation, Person, Review, User
 from tests.conftest import make_app
 from tests.factories import (
@@ -53,6 +54,10 @@ EXPECTED = {
     "agreements.edit": {"GET": "edit", "POST": "edit"},
     "agreements.new_review": {"GET": "edit", "POST": "edit"},
     "agreements.record_adoption": {"GET": "edit", "POST": "edit"},  # one party's decision
+    # The agreement's indicators (can_edit_agreement): add, change, delete or retire.
+    "agreements.new_indicator": {"GET": "edit", "POST": "edit"},
+    "agreements.edit_indicator": {"GET": "edit", "POST": "edit"},
+    "agreements.remove_indicator": {"POST": "edit"},
     "groups.index": {"GET": "read"},
     "groups.show": {"GET": "read"},
     "groups.report": {"GET": "read"},  # the yearly follow-up report upward
@@ -133,6 +138,7 @@ ALLOWED_POST = {
     "groups.cancel_meeting": {302},  # likewise
     "groups.delete_meeting": {302},  # only the admin may, and deletes the meeting
     "acknowledge.record": {404},  # "x" is no signed deadline
+    "agreements.remove_indicator": {302},  # it has a value: retired, again and again
 }
 
 ALDRE = "Strategigrupp Äldre"
@@ -145,6 +151,14 @@ BARN = "Strategigrupp Barn och unga"
 def new_agreement(group, **changes):
     values = {"title": "Överenskommelse skapad av behörighetstesterna", "valid_from": datetime.date(2026, 1, 1)}
     return agreement_form(**{**values, "responsible_group": group, **changes})
+
+
+def _indicator_with_a_value(agreement):
+    """An indicator of the agreement that a follow-up recorded a value of: removing it retires it."""
+    indicator = indicators.save(agreement, {"name": "Andel med SIP", "unit": "%", "target": "50"})
+    review = {"reviewed_on": datetime.date(2026, 3, 1), "outcome": "unchanged", "reviewer_name": "Äldre"}
+    record_review(agreement, {**review, "indicator_values": {indicator.id: "41,5"}}, datetime.date(2026, 11, 23))
+    return indicator
 
 
 def _app_endpoints(app):
@@ -222,6 +236,7 @@ def _check_matrix(app, who, subtests):
         "token": "x",
         "name": "x.eml",
         "party_id": agreement.party_links[0].organisation_id,
+        "indicator_id": _indicator_with_a_value(agreement).id,
         # A meeting of the editor's own group: its agenda is theirs to change.
         "day": directory.add_meeting(Group.get(Group.name == ALDRE), datetime.date(2027, 2, 3)).meets_on.isoformat(),
     }
@@ -272,7 +287,8 @@ def _check_matrix(app, who, subtests):
         changing = {k: v for k, v in posts.items() if EXPECTED[k[0]]["POST"] not in ("public", "login")}
         # + spreadsheets upload, commit; + a party's decision
         # + the agenda's five changes (add, remove, restore, move, decisions)
-        assert len(changing) == 14 + 2 + 1 + 5 and set(changing.values()) == {403}
+        # + an indicator's three (add, change, remove)
+        assert len(changing) == 14 + 2 + 1 + 5 + 3 and set(changing.values()) == {403}
         forms = {
             k: v
             for k, v in observed.items()

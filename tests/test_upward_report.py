@@ -274,6 +274,8 @@ def test_the_word_document(app, chain):
         "Strategigrupp Äldre",
         "Utanför",
         "Upphörda under året",
+        "Indikatorer under året",
+        "Samverkansavvikelser under året",
     ]
     assert len(doc.tables) == 3  # one per responsible group; none ended
     header = [c.text for c in doc.tables[0].rows[0].cells]
@@ -281,7 +283,10 @@ def test_the_word_document(app, chain):
     cells = [[c.text for c in row.cells] for table in doc.tables for row in table.rows[1:]]
     assert [row[0] for row in cells] == ["Ledningens avtal", "Äldres avtal", "Beslutas av ledningen"]
     assert cells[1][1:4] == ["Gällande", "–", "2026-04-02 Oförändrad. 1 uppföljning under året"]
-    assert "Inga avtal upphörde under året." in [p.text for p in doc.paragraphs]
+    paragraphs = [p.text for p in doc.paragraphs]
+    assert "Inga avtal upphörde under året." in paragraphs
+    assert "Inga indikatorer för avtalen i rapporten." in paragraphs  # tests/test_indicators.py has some
+    assert "Inga samverkansavvikelser registrerade under året." in paragraphs
 
 
 def test_the_demo_reports_of_reko_and_a_strategy_group(seeded):

@@ -7,6 +7,7 @@ response against them in the test suite). Field names are English, codes
 """
 
 from ..domain import fields as F
+from ..domain.indicators import MAX_INDICATORS, MAX_NUMBER
 from ..domain.queries import DEADLINE_FILTERS, MAX_ID, SORTS
 from ..domain.status import FLAG_DEADLINES
 from ..domain.validation import EARLIEST as EARLIEST_DATE
@@ -20,6 +21,7 @@ from ..vocab import (
     AGREEMENT_STATUSES,
     DEADLINE_KINDS,
     GROUP_KINDS,
+    INDICATOR_DIRECTIONS,
     ORGANISATION_KINDS,
     REVIEW_OUTCOMES,
     ROLES,
@@ -156,6 +158,15 @@ REVIEW_FIELDS = {
     # With the outcome to_be_revised: when the new version must be decided by (default REVISION_MONTHS on).
     "revision_due_on": nullable(STORED_DATE),
     "notes": text(MAX_TEXT),
+    "deviations": text(MAX_TEXT, "Deviations in the collaboration (samverkansavvikelser) the review noted"),
+    "indicator_values": {
+        "type": "object",
+        "additionalProperties": nullable({"type": "number", "minimum": -int(MAX_NUMBER), "maximum": int(MAX_NUMBER)}),
+        "maxProperties": MAX_INDICATORS,
+        "description": 'The values of the agreement\'s indicators, by indicator id: {"12": 68.5}; an indicator'
+        " left out (or null) has no value this time. Only indicators that are followed up (active) take one;"
+        " stored with at most four decimals",
+    },
 }
 
 # One party's decision, as PUT /agreements/{id}/adoptions/{party_id} takes it (registry/domain/adoptions.py
@@ -259,7 +270,40 @@ REVIEW = _obj(
         "decision_ref": {"type": "string"},
         "new_expires_on": nullable(DATE),
         "notes": {"type": "string"},
+        "deviations": {"type": "string", "description": "Deviations in the collaboration (samverkansavvikelser)"},
+        "indicator_values": {
+            "type": "object",
+            "additionalProperties": {"type": "number"},
+            "description": "The indicator values the review recorded, by indicator id",
+        },
         "created_at": TIMESTAMP,
+    }
+)
+
+INDICATOR = _obj(
+    {
+        "id": ID,
+        "name": {"type": "string"},
+        "unit": {"type": "string", "description": 'E.g. "%"'},
+        "target": nullable({"type": "number", "description": "null = no target"}),
+        "direction": enum(
+            INDICATOR_DIRECTIONS,
+            "higher_is_better: a value meets the target when it is at least the target; lower_is_better: at most",
+        ),
+        "description": {"type": "string"},
+        "active": {"type": "boolean", "description": "Followed up: reviews record a value of it (false: retired)"},
+        "values": {
+            "type": "array",
+            "items": _obj(
+                {
+                    "review_id": ID,
+                    "reviewed_on": DATE,
+                    "value": {"type": "number"},
+                    "meets_target": nullable({"type": "boolean", "description": "null when there is no target"}),
+                }
+            ),
+            "description": "The recorded values, oldest first",
+        },
     }
 )
 
@@ -316,6 +360,11 @@ AGREEMENT = _obj(
             "description": "Open deadlines, soonest first: deadlines[0] is the next one",
         },
         "adoptions": {"type": "array", "items": ref("Adoption"), "description": "One per party: its decision"},
+        "indicators": {
+            "type": "array",
+            "items": ref("Indicator"),
+            "description": "What the reviews measure, with the values recorded; followed-up ones first",
+        },
         "adopted_count": {"type": "integer", "minimum": 0, "description": "Parties that must adopt and have"},
         "party_count": {"type": "integer", "minimum": 0, "description": "Parties that must adopt the agreement"},
         "blocking_party_ids": {
@@ -506,6 +555,7 @@ COMPONENTS = {
         AGREEMENT_FIELDS, required=[], closed=True, description="The fields to change; the others keep their values"
     ),
     "Review": REVIEW,
+    "Indicator": INDICATOR,
     "Adoption": ADOPTION,
     "AdoptionRecord": _obj(
         ADOPTION_FIELDS,

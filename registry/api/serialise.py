@@ -3,7 +3,7 @@
 from registry.rules import policy
 
 from ..collation import organisation_key, sv_key
-from ..domain import adoptions, fields, meeting_plan, schedule
+from ..domain import adoptions, fields, indicators, meeting_plan, schedule
 from ..domain import status as derived
 from ..models import Group, Review
 
@@ -114,7 +114,10 @@ def plan_problem(meeting):
     return meeting.problem
 
 
-def review(row):
+def review(row, values=None):
+    """A review; `values` ({indicator id: Decimal}) its indicator values, read when not given."""
+    if values is None:
+        values = indicators.values_of_reviews([row.id]).get(row.id, {})
     return {
         "id": row.id,
         "reviewed_on": day(row.reviewed_on),
@@ -124,14 +127,42 @@ def review(row):
         "decision_ref": row.decision_ref,
         "new_expires_on": day(row.new_expires_on),
         "notes": row.notes,
+        "deviations": row.deviations,
+        "indicator_values": {str(pk): indicators.as_float(v) for pk, v in sorted(values.items())},
         "created_at": timestamp(row.created_at),
+    }
+
+
+def indicator(found):
+    """An indicator with its values (an indicators.Series)."""
+    row = found.indicator
+    return {
+        "id": row.id,
+        "name": row.name,
+        "unit": row.unit,
+        "target": indicators.as_float(row.target),
+        "direction": row.direction,
+        "description": row.description,
+        "active": row.active,
+        "values": [
+            {
+                "review_id": p.review_id,
+                "reviewed_on": day(p.reviewed_on),
+                "value": indicators.as_float(p.value),
+                "meets_target": p.meets,
+            }
+            for p in found.points
+        ],
     }
 
 
 def agreement_detail(agreement, today, window_days):
     """Everything about one agreement: facts, links, reviews and open deadlines."""
     meetings = schedule.Meetings([agreement])
-    reviews = Review.select().where(Review.agreement == agreement).order_by(Review.reviewed_on.desc(), Review.id.desc())
+    reviews = list(
+        Review.select().where(Review.agreement == agreement).order_by(Review.reviewed_on.desc(), Review.id.desc())
+    )
+    values = indicators.values_of_reviews([r.id for r in reviews])
     contributing = sorted((link.group for link in agreement.contributor_links), key=lambda g: sv_key(g.name))
     owners = sorted((link.person for link in agreement.owner_links), key=lambda p: sv_key(p.name))
     parties = sorted((link.organisation for link in agreement.party_links), key=organisation_key)
@@ -145,12 +176,13 @@ def agreement_detail(agreement, today, window_days):
         "documents": [{"title": d.title, "url": d.url} for d in sorted(agreement.documents, key=lambda d: d.id)],
         "parent_id": agreement.parent_id,
         "replaced_by_id": agreement.replaced_by_id,
-        "reviews": [review(r) for r in reviews],
+        "reviews": [review(r, values.get(r.id, {})) for r in reviews],
         "deadlines": [
             deadline(d.kind, d.due_on, today, meetings.safe_deciding_meeting(agreement, d.due_on))
             for d in schedule.deadlines_of(agreement)
         ],
         **adoption_standing(adoptions.standing(agreement)),
+        "indicators": [indicator(found) for found in indicators.of_agreement(agreement)],
         "created_at": timestamp(agreement.created_at),
     }
 

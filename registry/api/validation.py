@@ -3,8 +3,9 @@
 The same schema dicts are served in /api/v1/openapi.json and checked here, so
 the document and the checks cannot drift apart. Only the subset of OpenAPI
 3.0 schemas the API uses is understood: type (string, integer, boolean, array,
-object), nullable, enum, format "date", minLength, maxLength, minimum,
-maximum, maxItems, items, properties, required, additionalProperties: false,
+object, number), nullable, enum, format "date", minLength, maxLength, minimum,
+maximum, maxItems, maxProperties, items, properties, required, additionalProperties (false, or
+the schema of every property not named in properties),
 $ref to components, and two extensions for stored dates (x-earliest,
 x-latest). A schema using anything else is a programming error (the tests
 walk the whole document).
@@ -15,6 +16,7 @@ converted (dates as datetime.date).
 
 import datetime
 import json
+import math
 import re
 
 from flask import request
@@ -37,6 +39,7 @@ KNOWN_KEYWORDS = {
     "minimum",
     "maximum",
     "maxItems",
+    "maxProperties",
     "items",
     "properties",
     "required",
@@ -138,6 +141,19 @@ def check(schema, value, components, path="", errors=None):
             )
             return None, errors
         return value, errors
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            errors[field] = _("Värdet är inget tal. Ange ett tal, till exempel 12.5.")
+            return None, errors
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if (low is not None and value < low) or (high is not None and value > high):
+            errors[field] = _(
+                "Talet ligger utanför det tillåtna intervallet. Ange ett tal mellan %(low)s och %(high)s.",
+                low=low,
+                high=high,
+            )
+            return None, errors
+        return value, errors
     if kind == "boolean":
         if not isinstance(value, bool):
             errors[field] = _("Värdet måste vara true eller false.")
@@ -159,15 +175,21 @@ def check(schema, value, components, path="", errors=None):
         properties = schema.get("properties", {})
         out = {}
         prefix = f"{path}." if path else ""
+        if "maxProperties" in schema and len(value) > schema["maxProperties"]:
+            errors[field] = _("Objektet har för många fält. Det får ha högst %(n)s.", n=schema["maxProperties"])
+            return None, errors
+        additional = schema.get("additionalProperties", True)
         for name in schema.get("required", ()):
             if name not in value:
                 errors[prefix + name] = _("Fältet saknas men måste anges.")
         for name, item in value.items():
             if name not in properties:
-                if schema.get("additionalProperties", True) is False:
+                if additional is False:
                     errors[prefix + name] = _(
                         "Fältet finns inte i API:t. Kontrollera stavningen mot API-beskrivningen."
                     )
+                elif isinstance(additional, dict):
+                    out[name] = check(additional, item, components, prefix + name, errors)[0]
                 continue
             out[name] = check(properties[name], item, components, prefix + name, errors)[0]
         return out, errors

@@ -344,15 +344,27 @@ def update_agreement(agreement_id, read_body):
 def create_review(agreement_id, read_body):
     """Record a review: its outcome sets the status (and the new end date when extended), and the next
     review date is recomputed. Name the reviewer by `reviewer_id` or `reviewer_name`. With the outcome
-    to_be_revised, `revision_due_on` sets when the new version must be decided (default six months on)."""
+    to_be_revised, `revision_due_on` sets when the new version must be decided (default six months on).
+    `indicator_values` records the values of the agreement's indicators ({indicator id: number}, see the
+    agreement's `indicators`), `deviations` the deviations in the collaboration the review noted."""
     agreement = editable_or_403(agreement_or_404(agreement_id))
     body = read_body()
     data = {DOMAIN_NAMES.get(name, name): value for name, value in body.items()}
+    if data.get("indicator_values"):  # null values: no value this time
+        data["indicator_values"] = {k: v for k, v in data["indicator_values"].items() if v is not None}
     try:
         review = record_review(agreement, data, today())
     except ValidationError as exc:
-        raise api_errors(exc.errors) from None
+        errors = {_indicator_key(name): message for name, message in exc.errors.items()}
+        raise api_errors(errors) from None
     return json(serialise.review(review), 201, _location(agreement))
+
+
+def _indicator_key(name):
+    """The domain's key of an indicator's value ("indicator_12") as the API names it ("indicator_values.12")."""
+    if name.startswith("indicator_") and name != "indicator_values":
+        return f"indicator_values.{name.removeprefix('indicator_')}"
+    return name
 
 
 @operation(

@@ -28,7 +28,7 @@ from ..models import (
 )
 from ..rules import cycles
 from ..vocab import REVIEW_OUTCOMES
-from . import audit, schedule, validation
+from . import audit, indicators, schedule, validation
 from . import fields as F
 from .errors import ValidationError
 
@@ -305,16 +305,23 @@ _OUTCOME_STATUS = {
 
 
 def validate_review(agreement, data, today):
-    """Check a review in place (values cleaned); return {field: message}."""
+    """Check a review in place (values cleaned); return {field: message}.
+
+    Besides its outcome, a review may carry `deviations` (text) and `indicator_values` ({indicator id:
+    number}, registry/domain/indicators.py), both optional; an indicator's error is keyed
+    indicators.field_name(id)."""
     errors = {}
     for name, check in (
         ("reviewer_name", validation.check_line),
         ("decision_ref", validation.check_line),
         ("notes", validation.check_text),
+        ("deviations", validation.check_text),
     ):
         data[name], problem = check(data.get(name))
         if problem:
             errors[name] = problem
+    data["indicator_values"], problems = indicators.check_values(agreement, data.get("indicator_values"))
+    errors.update(problems)
     for name in ("reviewed_on", "new_expires_on", "revision_due_on"):
         data[name], problem = validation.check_date(data.get(name))
         if problem:
@@ -374,7 +381,9 @@ def record_review(agreement, data, today):
             decision_ref=(data.get("decision_ref") or "").strip(),
             new_expires_on=data.get("new_expires_on"),
             notes=(data.get("notes") or "").strip(),
+            deviations=data.get("deviations") or "",
         )
+        recorded = indicators.store_values(review, data.get("indicator_values"))
         if data["outcome"] == "extended":
             agreement.expires_on = data["new_expires_on"]
         agreement.status = _OUTCOME_STATUS[data["outcome"]]
@@ -385,9 +394,11 @@ def record_review(agreement, data, today):
         agreement.next_review_on = schedule.next_review_on(agreement)
         agreement.save()
         review_facts = {
-            k: getattr(review, k) for k in ("reviewed_on", "outcome", "decision_ref", "new_expires_on", "notes")
+            k: getattr(review, k)
+            for k in ("reviewed_on", "outcome", "decision_ref", "new_expires_on", "notes", "deviations")
         }
         review_facts["reviewer"] = review.who
+        review_facts["indicator_values"] = recorded
         audit.record(
             "create",
             "review",

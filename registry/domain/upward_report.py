@@ -12,8 +12,13 @@ follow-up up to the end of the year, with the decision recorded then (decisions.
 follow-ups during the year; and its next open deadline with the meeting that must decide on it, a late
 decision, or why there is none ("ReKo:s mötesplan räcker inte till 2028-09", schedule.py). A draft's
 next deadline is the day its parties' decisions are needed by. Status, decisions and deadlines are as
-they stand today; follow-ups count up to the year's end. The page (/groups/<id>/report) and the Word
-document (/groups/<id>/report.docx) are both made from `report()` and the texts below.
+they stand today; follow-ups count up to the year's end.
+
+After the agreements, the indicators (indicators.py): for each agreement of the report with indicators,
+every value its follow-ups recorded during the year against the target, and an indicator still followed
+up without a value that year; and the deviations in the collaboration (samverkansavvikelser) its
+follow-ups of the year noted. The page (/groups/<id>/report) and the Word document
+(/groups/<id>/report.docx) are both made from `report()` and the texts below.
 """
 
 import re
@@ -25,9 +30,9 @@ from flask_babel import ngettext
 
 from ..collation import sv_key
 from ..i18n import genitive
-from ..models import Agreement, Group, Review
+from ..models import Agreement, Group, Indicator, Review
 from ..vocab import ACTIVE_STATUSES, AGREEMENT_STATUSES, REMINDER_KINDS, REVIEW_OUTCOMES, label
-from . import adoptions, decisions, schedule, validation, wordfile
+from . import adoptions, decisions, indicators, schedule, validation, wordfile
 
 REPORTED_STATUSES = (*ACTIVE_STATUSES, "draft")
 ENDED_STATUSES = ("expired", "terminated", "replaced")
@@ -106,6 +111,46 @@ class Section:
 
 
 @dataclass(frozen=True)
+class IndicatorRow:
+    """One value of an indicator recorded during the year (point None: none was, though it is followed up)."""
+
+    agreement: Agreement
+    indicator: Indicator
+    point: indicators.Point | None
+
+    @property
+    def name(self):
+        unit = self.indicator.unit
+        return f"{self.indicator.name} ({unit})" if unit else self.indicator.name
+
+    @property
+    def value_text(self):
+        if self.point is None:
+            return _("Inget värde registrerat under året")
+        return indicators.number_text(self.point.value, self.indicator.unit)
+
+    @property
+    def target_text(self):
+        return indicators.target_text(self.indicator)
+
+    @property
+    def meets_text(self):
+        """ "Ja", "Nej", or "–" without a value or a target."""
+        meets = self.point.meets if self.point is not None else None
+        if meets is None:
+            return "–"
+        return _("Ja") if meets else _("Nej")
+
+
+@dataclass(frozen=True)
+class DeviationRow:
+    """The deviations in the collaboration one follow-up of the year noted."""
+
+    agreement: Agreement
+    review: Review
+
+
+@dataclass(frozen=True)
 class Report:
     group: Group
     year: int
@@ -114,6 +159,8 @@ class Report:
     sections: list  # Section per responsible group with agreements, the group's own first
     ended: list  # Line of the agreements that ended during the year
     today: date
+    indicator_rows: list  # IndicatorRow, in the order of the agreements above
+    deviation_rows: list  # DeviationRow, likewise, each agreement's in date order
 
     @property
     def title(self):
@@ -245,15 +292,44 @@ def report(group, year, today):
     order = [g.id for g in covered]
     # An agreement another group decides on may be responsible to a group outside the report: last.
     order += sorted((pk for pk in sections if pk not in order), key=lambda pk: sv_key(groups[pk].name))
+    sections = [Section(groups[pk], sorted(sections[pk], key=by_title)) for pk in order if pk in sections]
+    ended = sorted(ended, key=lambda line: (sv_key(line.group.name), *by_title(line)))
+    listed = [line.agreement for section in sections for line in section.lines] + [line.agreement for line in ended]
     return Report(
         group=group,
         year=year,
         to=groups.get(group.reports_to_id),
         groups=covered,
-        sections=[Section(groups[pk], sorted(sections[pk], key=by_title)) for pk in order if pk in sections],
-        ended=sorted(ended, key=lambda line: (sv_key(line.group.name), *by_title(line))),
+        sections=sections,
+        ended=ended,
         today=today,
+        indicator_rows=_indicator_rows(listed, start, end),
+        deviation_rows=[
+            DeviationRow(agreement, review)
+            for agreement in listed
+            for review in reversed(reviews.get(agreement.id, []))
+            if start <= review.reviewed_on <= end and review.deviations
+        ],
     )
+
+
+def _indicator_rows(agreements, start, end):
+    """[IndicatorRow] of these agreements' indicators for the year from `start` to `end`."""
+    if not agreements:
+        return []
+    by_agreement = {}
+    for row in Indicator.select().where(Indicator.agreement.in_([a.id for a in agreements])):
+        by_agreement.setdefault(row.agreement_id, []).append(row)
+    found = indicators.series([i for rows in by_agreement.values() for i in rows], until=end)
+    rows = []
+    for agreement in agreements:
+        for indicator in sorted(by_agreement.get(agreement.id, ()), key=lambda i: (not i.active, i.position, i.id)):
+            points = [p for p in found[indicator.id].points if p.reviewed_on >= start]
+            if points:
+                rows += [IndicatorRow(agreement, indicator, p) for p in points]
+            elif indicator.active:
+                rows.append(IndicatorRow(agreement, indicator, None))
+    return rows
 
 
 # --- the Word document ---------------------------------------------------------------------
@@ -342,4 +418,40 @@ def document(found, generated_by):
             _("Inga avtal upphörde under året."),
         )
     )
+    sections.append(
+        wordfile.Section(
+            _("Indikatorer under året"),
+            indicator_header(),
+            [indicator_cells(row) for row in found.indicator_rows],
+            _("Inga indikatorer för avtalen i rapporten."),
+            widths=[7, 6, 2.5, 3, 3.5, 2.5],
+        )
+    )
+    sections.append(
+        wordfile.Section(
+            _("Samverkansavvikelser under året"),
+            [_("Avtal"), _("Uppföljning"), _("Samverkansavvikelser")],
+            [
+                [row.agreement.short_name or row.agreement.title, row.review.reviewed_on, row.review.deviations]
+                for row in found.deviation_rows
+            ],
+            _("Inga samverkansavvikelser registrerade under året."),
+            widths=[7, 2.5, 15],
+        )
+    )
     return wordfile.document(found.title, lines, sections, generated_by, landscape=True)
+
+
+def indicator_header():
+    return [_("Avtal"), _("Indikator"), _("Uppföljning"), _("Värde"), _("Mål"), _("Målet nått")]
+
+
+def indicator_cells(row):
+    return [
+        row.agreement.short_name or row.agreement.title,
+        row.name,
+        row.point.reviewed_on if row.point else "–",
+        row.value_text,
+        row.target_text,
+        row.meets_text,
+    ]

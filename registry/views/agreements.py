@@ -9,14 +9,26 @@ from flask_login import current_user
 from registry.rules import policy
 
 from ..collation import organisation_key, sorted_organisations, sv_collation_key
-from ..domain import adoptions, audit, decisions, fields, queries, schedule
+from ..domain import adoptions, audit, decisions, fields, indicators, queries, schedule
 from ..domain.agreements import editable_values, record_review, save_agreement, validate
 from ..domain.errors import ValidationError
 from ..domain.users import group_ids
-from ..forms import AdoptionForm, AgreementForm, ReviewForm, list_problems
+from ..forms import AdoptionForm, AgreementForm, IndicatorForm, ReviewForm, list_problems
 from ..i18n import genitive
-from ..models import Adoption, Agreement, AgreementOwner, AuditEntry, Group, Organisation, Person, Reminder, Review
+from ..models import (
+    Adoption,
+    Agreement,
+    AgreementOwner,
+    AuditEntry,
+    Group,
+    Indicator,
+    Organisation,
+    Person,
+    Reminder,
+    Review,
+)
 from ..permissions import can_edit_agreement, may_make_responsible
+from . import charts
 from .helpers import apply_errors, get_or_404, today, window_days
 
 bp = Blueprint("agreements", __name__, url_prefix="/agreements")
@@ -56,9 +68,14 @@ def show(agreement_id):
         .order_by(Reminder.send_on.desc(), Reminder.id.desc())
         .limit(REMINDER_HISTORY_ROWS)
     )
+    indicator_series = indicators.of_agreement(agreement)
     return render_template(
         "agreements/show.html",
         agreement=agreement,
+        indicator_series=[
+            (found, charts.chart(found, indicators.target_text(found.indicator))) for found in indicator_series
+        ],
+        has_deviations=any(r.deviations for r in reviews),
         reminders=list(reminders),
         may_edit=can_edit_agreement(current_user, agreement),
         history=list(AuditEntry.select().where(AuditEntry.agreement_id == agreement.id).order_by(AuditEntry.id.desc())),
@@ -152,7 +169,7 @@ def edit(agreement_id):
 
 
 # What a review's audit entry records of the form: the same values sent again are the same review.
-REVIEW_FACTS = ("reviewed_on", "outcome", "decision_ref", "new_expires_on", "notes")
+REVIEW_FACTS = ("reviewed_on", "outcome", "decision_ref", "new_expires_on", "notes", "deviations")
 
 
 @bp.route("/<int:agreement_id>/reviews/new", methods=["GET", "POST"])
@@ -161,7 +178,9 @@ def new_review(agreement_id):
     agreement = get_or_404(Agreement, agreement_id)
     if not can_edit_agreement(current_user, agreement):
         abort(403)
-    form = ReviewForm()
+    active = indicators.of(agreement, active_only=True)
+    latest = {pk: found.points[-1] for pk, found in indicators.series(active).items() if found.points}
+    form = ReviewForm.for_indicators(active, latest)
     form.fill_choices()
     if request.method == "GET":
         form.reviewed_on.data = today()
@@ -227,3 +246,80 @@ def record_adoption(agreement_id, party_id):
         organisation=organisation,
         adoption=adoptions.standing(agreement),
     ), status_code
+
+
+# --- indicators -------------------------------------------------------------------------------
+
+
+def _editable(agreement_id):
+    agreement = get_or_404(Agreement, agreement_id)
+    if not can_edit_agreement(current_user, agreement):
+        abort(403)
+    return agreement
+
+
+def _indicator_of(agreement, indicator_id):
+    indicator = get_or_404(Indicator, indicator_id)
+    if indicator.agreement_id != agreement.id:
+        abort(404)
+    return indicator
+
+
+def _indicator_form(agreement, indicator, done_message):
+    """Shared add/change flow of an indicator: the domain checks, the page shows each message by its field."""
+    if request.method == "POST":
+        form = IndicatorForm()
+    elif indicator is not None:
+        facts = {name: getattr(indicator, name) for name in ("name", "unit", "direction", "description", "active")}
+        target = indicators.number_text(indicator.target) if indicator.target is not None else ""
+        form = IndicatorForm(data={**facts, "target": target})
+    else:
+        form = IndicatorForm()
+    if form.validate_on_submit():
+        data = form.to_data()
+        if indicator is None:
+            data["active"] = True  # a new indicator is followed up; the box is on the change form only
+        try:
+            saved = indicators.save(agreement, data, indicator)
+        except ValidationError as exc:
+            for message in apply_errors(form, exc.errors):
+                flash(message, "error")
+        else:
+            flash(done_message, "success")
+            return redirect(url_for(".show", agreement_id=agreement.id) + f"#indicator-{saved.id}")
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "agreements/indicator_form.html",
+        form=form,
+        agreement=agreement,
+        indicator=indicator,
+        has_values=indicator is not None and indicators.has_values(indicator),
+    ), status
+
+
+@bp.route("/<int:agreement_id>/indicators/new", methods=["GET", "POST"])
+def new_indicator(agreement_id):
+    """Add an indicator the agreement's follow-ups record a value of."""
+    return _indicator_form(_editable(agreement_id), None, _("Indikatorn har lagts till."))
+
+
+@bp.route("/<int:agreement_id>/indicators/<int:indicator_id>/edit", methods=["GET", "POST"])
+def edit_indicator(agreement_id, indicator_id):
+    """Change an indicator: name, unit, target, direction, description, whether it is followed up."""
+    agreement = _editable(agreement_id)
+    return _indicator_form(agreement, _indicator_of(agreement, indicator_id), _("Indikatorn har ändrats."))
+
+
+@bp.post("/<int:agreement_id>/indicators/<int:indicator_id>/remove")
+def remove_indicator(agreement_id, indicator_id):
+    """Delete an indicator without values; retire one with values (its series stays on the page)."""
+    agreement = _editable(agreement_id)
+    indicator = _indicator_of(agreement, indicator_id)
+    if indicators.remove(agreement, indicator) == "deleted":
+        flash(_("Indikatorn %(name)s har tagits bort.", name=indicator.name), "success")
+        return redirect(url_for(".show", agreement_id=agreement.id) + "#indicators-heading")
+    flash(
+        _("Indikatorn %(name)s följs inte längre upp. Dess värden finns kvar.", name=indicator.name),
+        "success",
+    )
+    return redirect(url_for(".show", agreement_id=agreement.id) + f"#indicator-{indicator.id}")
