@@ -30,6 +30,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from flask_wtf.file import FileField
+
 from .collation import sorted_organisations, sv_key
 from .domain import fields as F
 from .domain.adoptions import DECISION_FIELDS
@@ -37,6 +39,7 @@ from .domain.agreements import editable_values
 from .models import Agreement, Group, Organisation, Person
 from .rules import cycles
 from .vocab import (
+    DOCUMENT_KINDS,
     GROUP_KINDS,
     ORGANISATION_KINDS,
     REVIEW_OUTCOMES,
@@ -618,3 +621,23 @@ def list_problems(args):
                 _l("%(label)s: «%(value)s» är inget av listans val och har inte använts.", label=label, value=value)
             )
     return [str(problem) for problem in problems]
+
+
+class DocumentForm(FlaskForm):
+    """Upload a file to the agreement's stored documents; registry/domain/stored_documents.py checks it
+    (type by content, size, title)."""
+
+    file = FileField(
+        _l("Fil"),
+        render_kw={"accept": ".pdf,.docx,.odt,application/pdf,"
+                   "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+                   "application/vnd.oasis.opendocument.text"},
+    )
+    title = StringField(
+        _l("Titel"),
+        validators=[Length(max=255)],
+        description=_l(
+            "Samma titel som ett dokument som redan finns ger dess nästa version. Tomt = filens namn."
+        ),
+    )
+    kind = SelectField(_l("Typ av dokument"), choices=options(DOCUMENT_KINDS.items()), default="other")

@@ -145,6 +145,7 @@ ROLES = {
 
 AUDIT_ACTIONS = {"create": _l("Skapade"), "update": _l("Ändrade"), "delete": _l("Tog bort")}
 AUDIT_ACTIONS["acknowledge"] = _l("Bekräftade")  # "Vi arbetar med det" (registry/domain/acknowledgements.py)
+AUDIT_ACTIONS["download"] = _l("Laddade ner")  # a stored document's version (registry/domain/stored_documents.py)
 # Person.reminder_delivery: how a person gets their reminders.
 REMINDER_DELIVERY = {
     "digest": _l("Ett samlat e-postmeddelande per utskick"),
@@ -163,6 +164,7 @@ AUDIT_ENTITIES = {
     "acknowledgement": _l("försenad tidsfrist: vi arbetar med det"),
     "adoption": _l("partens beslut"),
     "agenda_item": _l("ärende på dagordning"),
+    "document": _l("dokument"),
 }
 # Labels of the change history for fields that are not an agreement's (those come from
 # registry/domain/fields.py, merged in registry/templating.py).
@@ -201,4 +203,25 @@ FIELD_LABELS = {
     # An item of a meeting's agenda (registry/domain/agenda_edits.py); its kind takes the agreement's label.
     "due_on": _l("Tidsfrist"),
     "removed": _l("Borttaget från dagordningen"),
+    # A stored document's version (registry/domain/stored_documents.py); its title and kind take the agreement's labels.
+    "version": _l("Version"),
+    "filename": _l("Filnamn"),
+    "content_type": _l("Filtyp"),
+    "size": _l("Storlek i byte"),
+    "sha256": _l("SHA-256"),
+}
+
+# What a stored document is (registry/domain/stored_documents.py).
+DOCUMENT_KINDS = {
+    "signed": _l("Undertecknat avtal"),
+    "appendix": _l("Bilaga"),
+    "minutes": _l("Beslutsprotokoll"),
+    "other": _l("Övrigt dokument"),
+}
+# Whether the text of a stored version could be read for the register's search.
+DOCUMENT_TEXT_STATES = {
+    "extracted": _l("Texten är sökbar"),
+    "truncated": _l("Början av texten är sökbar"),
+    "empty": _l("Filen innehåller ingen text att söka i (till exempel en inskannad sida)"),
+    "unreadable": _l("Texten kunde inte läsas ur filen; filen är sparad men går inte att söka i"),
 }

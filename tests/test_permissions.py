@@ -21,6 +21,7 @@ from tests.factories import (
     agreement_form,
     agreement_of,
     client_for,
+    make_stored_document,
     make_user,
     one_of_each_role,
     update_agreement,
@@ -53,6 +54,8 @@ EXPECTED = {
     "agreements.edit": {"GET": "edit", "POST": "edit"},
     "agreements.new_review": {"GET": "edit", "POST": "edit"},
     "agreements.record_adoption": {"GET": "edit", "POST": "edit"},  # one party's decision
+    "agreements.upload_document": {"POST": "edit"},  # a stored document or its next version
+    "agreements.download_document": {"GET": "read"},  # audited; never without a login
     "groups.index": {"GET": "read"},
     "groups.show": {"GET": "read"},
     "groups.report": {"GET": "read"},  # the yearly follow-up report upward
@@ -107,6 +110,7 @@ EXPECTED = {
     "api.update_agreement": {"PATCH": "edit"},
     "api.create_review": {"POST": "edit"},
     "api.put_adoption": {"PUT": "edit"},
+    "api.upload_document": {"POST": "edit"},  # multipart/form-data
     "api.list_deadlines": {"GET": "read"},
     "api.list_groups": {"GET": "read"},
     "api.update_group": {"PATCH": "admin"},  # the meeting plan, as on the group page
@@ -214,7 +218,10 @@ def test_permissions_on_the_demo_register(seeded, subtests, tmp_path):
 def _check_matrix(app, who, subtests):
     agreement = agreement_of(ALDRE)
     meeting = GroupMeeting.select().order_by(GroupMeeting.id).first()
+    stored = make_stored_document(agreement)
     ids = {
+        "document_id": stored.document.id,
+        "number": stored.version.number,
         "agreement_id": agreement.id,
         "meeting_id": meeting.id,
         "key": "expiring",
@@ -271,8 +278,8 @@ def _check_matrix(app, who, subtests):
         posts = {k: v for k, v in observed.items() if k[1] == "POST" and k[2] == "auditor"}
         changing = {k: v for k, v in posts.items() if EXPECTED[k[0]]["POST"] not in ("public", "login")}
         # + spreadsheets upload, commit; + a party's decision
-        # + the agenda's five changes (add, remove, restore, move, decisions)
-        assert len(changing) == 14 + 2 + 1 + 5 and set(changing.values()) == {403}
+        # + the agenda's five changes (add, remove, restore, move, decisions); + a stored document's upload
+        assert len(changing) == 14 + 2 + 1 + 5 + 1 and set(changing.values()) == {403}
         forms = {
             k: v
             for k, v in observed.items()
