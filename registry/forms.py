@@ -6,6 +6,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm as _FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -29,8 +30,6 @@ from wtforms.validators import (
     ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
-
-from flask_wtf.file import FileField
 
 from .collation import sorted_organisations, sv_key
 from .domain import fields as F
@@ -629,15 +628,15 @@ class DocumentForm(FlaskForm):
 
     file = FileField(
         _l("Fil"),
-        render_kw={"accept": ".pdf,.docx,.odt,application/pdf,"
-                   "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
-                   "application/vnd.oasis.opendocument.text"},
+        render_kw={
+            "accept": ".pdf,.docx,.odt,application/pdf,"
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+            "application/vnd.oasis.opendocument.text"
+        },
     )
     title = StringField(
         _l("Titel"),
         validators=[Length(max=255)],
-        description=_l(
-            "Samma titel som ett dokument som redan finns ger dess nästa version. Tomt = filens namn."
-        ),
+        description=_l("Samma titel som ett dokument som redan finns ger dess nästa version. Tomt = filens namn."),
     )
     kind = SelectField(_l("Typ av dokument"), choices=options(DOCUMENT_KINDS.items()), default="other")

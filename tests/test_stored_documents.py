@@ -318,7 +318,9 @@ def test_api_upload_errors_are_clear_json(app, ctx, small_register):
     over = post({"file": (io.BytesIO(pdf_bytes("y" * 2000)), "a.pdf")})
     assert over.status_code == 422 and "högst" in over.get_json()["error"]["fields"]["file"]
     viewer = api_client(app, "viewer")
-    refused = viewer.post(path, data={"file": (io.BytesIO(pdf_bytes("z")), "a.pdf")}, content_type="multipart/form-data")
+    refused = viewer.post(
+        path, data={"file": (io.BytesIO(pdf_bytes("z")), "a.pdf")}, content_type="multipart/form-data"
+    )
     assert refused.status_code == 403
     assert StoredDocument.select().count() == 0
 

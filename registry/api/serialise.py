@@ -1,10 +1,10 @@
 """Rows as JSON-ready dicts, in the shapes of registry/api/schemas.py."""
 
+from flask import url_for
+
 from registry.rules import policy
 
 from ..collation import organisation_key, sv_key
-from flask import url_for
-
 from ..domain import adoptions, fields, meeting_plan, schedule, stored_documents
 from ..domain import status as derived
 from ..models import Group, Review

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
+
 from ..db import db
 from ..models import DocumentVersion, StoredDocument, utcnow
 from ..vocab import DOCUMENT_KINDS
