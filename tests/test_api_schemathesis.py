@@ -27,6 +27,7 @@ from registry.domain import tokens
 from registry.domain.agreements import record_review
 from registry.models import Agreement, Document, User
 from tests.conftest import TODAY
+from tests.factories import docx_bytes, make_stored_document, pdf_bytes
 
 EXAMPLES = 25
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
@@ -48,6 +49,9 @@ def api_schema(app):
         # One agreement with everything a detail shows: parties, owners, a review, documents, deadlines.
         rich = Agreement.get(Agreement.short_name == "E-hälsostrategin")
         Document.create(agreement=rich, title="Strategin", url="https://example.org/e-halsa.pdf")
+        # Stored documents: two versions of one, so the detail lists a superseded version too.
+        make_stored_document(rich, pdf_bytes("E-hälsostrategi 2023-2025"), "strategi.pdf", "Strategin", "signed")
+        make_stored_document(rich, docx_bytes("E-hälsostrategi, reviderad"), "strategi.docx", "Strategin")
         record_review(rich, {"reviewed_on": TODAY, "outcome": "unchanged", "reviewer_name": "ReKo"}, TODAY)
         target = Agreement.get(Agreement.short_name == "Läkaruppdrag")
         owner = target.owner_links[0].person_id
@@ -71,7 +75,7 @@ def api_schema(app):
                 # Random person ids would nearly always be unknown (422 that says so, in test_owner_view.py).
                 {"include-operation-id": "list_agreements", "parameters": {"owner": ids["owner"]}},
                 {
-                    "include-operation-id": ["update_agreement", "create_review"],
+                    "include-operation-id": ["update_agreement", "create_review", "upload_document"],
                     "parameters": {"agreement_id": ids["target"]},
                 },
                 # A party's decision: a real party of a real agreement (others are 404s, tested in test_adoptions.py).
