@@ -133,6 +133,10 @@ def upload_document(agreement_id):
                 )
             anchor = f"document-{done.document.id}"
             return redirect(url_for(".show", agreement_id=agreement.id, _anchor=anchor))
+    if getattr(form, "csrf_token", None) is not None and form.csrf_token.errors:
+        flash(_("Formuläret hade gått ut. Skicka det igen."), "error")
+    # Said at the top too: the form is far down the page.
+    flash(_("Dokumentet har inte sparats. Se vad som är fel under ”Ladda upp ett dokument”."), "error")
     return _show_page(agreement, form, 422)
 
 
