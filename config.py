@@ -63,6 +63,9 @@ class Config:
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)
     # The spreadsheet upload (/import): the 10 MB file and the form around it.
     MAX_UPLOAD_LENGTH = _int("MAX_UPLOAD_LENGTH", 11 * 1024 * 1024)
+    # A stored document (PDF, DOCX, ODT) of an agreement: the largest file accepted. Its upload (page and
+    # API) may send a request of this plus 1 MiB for the form around it (docs/configuration.md).
+    DOCUMENT_MAX_BYTES = _int("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
     # A multipart form (the upload): the largest text field, and how many fields and files.
     MAX_FORM_MEMORY_SIZE = _int("MAX_FORM_MEMORY_SIZE", 500_000)
     MAX_FORM_PARTS = _int("MAX_FORM_PARTS", 1000)

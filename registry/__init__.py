@@ -18,6 +18,8 @@ from .views import BLUEPRINTS
 NO_DATABASE_ENDPOINTS = {"static", "health.healthz"}
 # May send a body of MAX_UPLOAD_LENGTH (a spreadsheet file) instead of MAX_CONTENT_LENGTH.
 UPLOAD_ENDPOINTS = {"spreadsheets.upload"}
+# A stored document's upload may send DOCUMENT_MAX_BYTES and this much for the form around it.
+FORM_MARGIN = 1024 * 1024
 
 
 def _without_nul(text):
@@ -44,12 +46,15 @@ class Request(flask.Request):
 
     @property
     def max_content_length(self):
-        """MAX_CONTENT_LENGTH, or MAX_UPLOAD_LENGTH for the spreadsheet upload, unless a view set
+        """MAX_CONTENT_LENGTH, or MAX_UPLOAD_LENGTH for the spreadsheet upload (DOCUMENT_MAX_BYTES and a
+        margin for a stored document's upload), unless a view set
         its own (the JSON API: 1 MiB); a larger body is refused with 413 before it is read."""
         if self._max_content_length is not None:
             return self._max_content_length
         if current_app and self.endpoint in UPLOAD_ENDPOINTS:
             return current_app.config["MAX_UPLOAD_LENGTH"]
+        if current_app and self.endpoint in errors.DOCUMENT_ENDPOINTS:
+            return current_app.config["DOCUMENT_MAX_BYTES"] + FORM_MARGIN
         return super().max_content_length
 
     @max_content_length.setter

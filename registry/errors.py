@@ -10,6 +10,10 @@ from werkzeug.exceptions import HTTPException
 from .api import errors as api_errors
 from .api import is_api_path
 from .db import db
+from .domain import stored_documents
+
+# Uploads of stored documents: a request too large for them gets a message naming the limit.
+DOCUMENT_ENDPOINTS = {"agreements.upload_document", "api.upload_document"}
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +48,14 @@ def _api():
 
 def _refusal(error):
     code = getattr(error, "code", 400) or 400
+    message = REFUSALS.get(code, REFUSALS[400])
+    if code == 413 and request.endpoint in DOCUMENT_ENDPOINTS:  # a stored document: say the limit
+        message = stored_documents.too_large_message()
+        if _api():
+            return api_errors.error_response(413, message)
     if _api():
         return api_errors.from_http_exception(error, code)
-    return render_template("errors/refused.html", code=code, message=REFUSALS.get(code, REFUSALS[400])), code
+    return render_template("errors/refused.html", code=code, message=message), code
 
 
 def _other_http_error(error):

@@ -7,6 +7,7 @@ import re
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm as _FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -39,6 +40,7 @@ from .domain.indicators import field_name, number_text, target_text
 from .models import Agreement, Group, Organisation, Person
 from .rules import cycles
 from .vocab import (
+    DOCUMENT_KINDS,
     GROUP_KINDS,
     INDICATOR_DIRECTIONS,
     ORGANISATION_KINDS,
@@ -687,3 +689,23 @@ def list_problems(args):
                 _l("%(label)s: «%(value)s» är inget av listans val och har inte använts.", label=label, value=value)
             )
     return [str(problem) for problem in problems]
+
+
+class DocumentForm(FlaskForm):
+    """Upload a file to the agreement's stored documents; registry/domain/stored_documents.py checks it
+    (type by content, size, title)."""
+
+    file = FileField(
+        _l("Fil"),
+        render_kw={
+            "accept": ".pdf,.docx,.odt,application/pdf,"
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+            "application/vnd.oasis.opendocument.text"
+        },
+    )
+    title = StringField(
+        _l("Titel"),
+        validators=[Length(max=255)],
+        description=_l("Samma titel som ett dokument som redan finns ger dess nästa version. Tomt = filens namn."),
+    )
+    kind = SelectField(_l("Typ av dokument"), choices=options(DOCUMENT_KINDS.items()), default="other")

@@ -10,6 +10,7 @@ import datetime
 from collections import defaultdict
 
 from peewee import (
+    BlobField,
     BooleanField,
     CharField,
     DateField,
@@ -521,3 +522,45 @@ class IndicatorValue(BaseModel):
 
 
 MODELS += [Indicator, IndicatorValue]
+
+
+class StoredDocument(BaseModel):
+    """A file kept in the register for an agreement (the signed agreement, an appendix, decision
+    minutes), under a title; its content is in its versions (registry/domain/stored_documents.py).
+    Nothing is deleted: a new upload under the same title supersedes the newest version."""
+
+    agreement = ForeignKeyField(Agreement, backref="stored_documents", on_delete="RESTRICT")
+    title = CharField()
+    title_key = CharField()  # the title folded (case, spaces): an upload with the same key is a new version
+    kind = CharField(default="other")  # vocab.DOCUMENT_KINDS
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "stored_document"
+        indexes = ((("agreement", "title_key"), True),)
+
+
+class DocumentVersion(BaseModel):
+    """One uploaded file of a stored document: its bytes, checksum, who uploaded it and when, and the
+    text read from it for the register's search. The newest version has no `superseded_at`."""
+
+    document = ForeignKeyField(StoredDocument, backref="versions", on_delete="RESTRICT")
+    number = IntegerField()  # 1, 2, ... per document
+    filename = CharField()
+    content_type = CharField()
+    size = IntegerField()
+    sha256 = CharField(max_length=64)
+    content = BlobField()
+    text = TextField(default="")  # extracted for search; empty when none could be read
+    text_status = CharField(default="")  # vocab.DOCUMENT_TEXT_STATES
+    uploaded_by = ForeignKeyField(User, null=True, backref="document_versions", on_delete="SET NULL")
+    uploaded_by_name = CharField(default="")  # "Name <email>", kept when the account goes
+    uploaded_at = DateTimeField(default=utcnow)
+    superseded_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "document_version"
+        indexes = ((("document", "number"), True),)
+
+
+MODELS += [StoredDocument, DocumentVersion]

@@ -53,6 +53,10 @@ RULES = {
     "agreements.new_indicator": {"edit": GET + POST},
     "agreements.edit_indicator": {"edit": GET + POST},
     "agreements.remove_indicator": {"edit": POST},
+    # Stored documents: uploaded by those who may edit the agreement (can_edit_agreement); every download
+    # needs a login and is audited (publication is for later).
+    "agreements.upload_document": {"edit": POST},
+    "agreements.download_document": {"read": GET},
     "groups.index": {"read": GET},
     "groups.show": {"read": GET},
     # The yearly follow-up report upward, as a page and a Word document: read like the group page.
@@ -103,6 +107,7 @@ RULES = {
     "api.update_agreement": {"edit": ("PATCH",)},
     "api.create_review": {"edit": POST},
     "api.put_adoption": {"edit": ("PUT",)},
+    "api.upload_document": {"edit": POST},
     "api.list_deadlines": {"read": GET},
     "api.list_groups": {"read": GET},
     # Meeting plans are the groups' own: admins change them, as on the group page.

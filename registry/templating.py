@@ -5,11 +5,11 @@ import re
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request, url_for
-from flask_babel import format_date, get_locale, gettext, ngettext
+from flask_babel import format_date, format_decimal, get_locale, gettext, ngettext
 from markupsafe import Markup
 
 from . import clock
-from .domain import audit, indicators, schedule, status
+from .domain import audit, indicators, schedule, status, stored_documents
 from .domain import fields as agreement_fields
 from .i18n import genitive
 from .rules import cycles
@@ -21,6 +21,8 @@ from .vocab import (
     AGREEMENT_STATUSES,
     AUDIT_ACTIONS,
     AUDIT_ENTITIES,
+    DOCUMENT_KINDS,
+    DOCUMENT_TEXT_STATES,
     FIELD_LABELS,
     GROUP_KINDS,
     INDICATOR_DIRECTIONS,
@@ -55,6 +57,8 @@ VOCABULARIES = {
     "adoption": ADOPTION_STATES,
     "agenda_kind": AGENDA_KINDS,
     "agenda_outcome": AGENDA_OUTCOMES,
+    "document_kind": DOCUMENT_KINDS,
+    "document_text": DOCUMENT_TEXT_STATES,
 }
 
 
@@ -103,6 +107,7 @@ CODED_CHANGES = {
     ("agenda_item", "kind"): AGENDA_KINDS,
     ("agenda_item", "outcome"): AGENDA_OUTCOMES,
     ("indicator", "direction"): INDICATOR_DIRECTIONS,
+    ("document", "kind"): DOCUMENT_KINDS,
 }
 
 
@@ -148,6 +153,15 @@ def relative_days(days):
     return ngettext("om %(num)s dag", "om %(num)s dagar", days)
 
 
+def file_size(size):
+    """A file's size for people: "830 kB", "1,2 MB" (1 kB = 1,000 bytes), "512 byte"."""
+    if size < 1000:
+        return gettext("%(n)s byte", n=size)
+    if size < 1_000_000:
+        return gettext("%(n)s kB", n=format_decimal(round(size / 1000)))
+    return gettext("%(n)s MB", n=format_decimal(round(size / 1_000_000, 1)))
+
+
 def long_date(value):
     return format_date(value, "long") if value else ""
 
@@ -161,6 +175,8 @@ def init_app(app):
     app.jinja_env.filters["iso"] = iso
     app.jinja_env.filters["iso_text"] = iso_text
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["file_size"] = file_size
+    app.jinja_env.filters["file_format"] = stored_documents.format_name
     app.jinja_env.filters["relative_days"] = relative_days
     app.jinja_env.filters["utc"] = local_time
     app.jinja_env.filters["audit_changes"] = lambda entry: sorted(audit.changes_of(entry).items())

@@ -152,6 +152,7 @@ ROLES = {
 
 AUDIT_ACTIONS = {"create": _l("Skapade"), "update": _l("Ändrade"), "delete": _l("Tog bort")}
 AUDIT_ACTIONS["acknowledge"] = _l("Bekräftade")  # "Vi arbetar med det" (registry/domain/acknowledgements.py)
+AUDIT_ACTIONS["download"] = _l("Laddade ner")  # a stored document's version (registry/domain/stored_documents.py)
 # Person.reminder_delivery: how a person gets their reminders.
 REMINDER_DELIVERY = {
     "digest": _l("Ett samlat e-postmeddelande per utskick"),
@@ -171,6 +172,7 @@ AUDIT_ENTITIES = {
     "adoption": _l("partens beslut"),
     "agenda_item": _l("ärende på dagordning"),
     "indicator": _l("indikator"),
+    "document": _l("dokument"),
 }
 # Labels of the change history for fields that are not an agreement's (those come from
 # registry/domain/fields.py, merged in registry/templating.py).
@@ -216,4 +218,25 @@ FIELD_LABELS = {
     "target": _l("Mål"),
     "direction": _l("Riktning"),
     "active": _l("Följs upp"),
+    # A stored document's version (registry/domain/stored_documents.py); its title and kind take the agreement's labels.
+    "version": _l("Version"),
+    "filename": _l("Filnamn"),
+    "content_type": _l("Filtyp"),
+    "size": _l("Storlek i byte"),
+    "sha256": _l("SHA-256"),
+}
+
+# What a stored document is (registry/domain/stored_documents.py).
+DOCUMENT_KINDS = {
+    "signed": _l("Undertecknat avtal"),
+    "appendix": _l("Bilaga"),
+    "minutes": _l("Beslutsprotokoll"),
+    "other": _l("Övrigt dokument"),
+}
+# Whether the text of a stored version could be read for the register's search.
+DOCUMENT_TEXT_STATES = {
+    "extracted": _l("Texten är sökbar"),
+    "truncated": _l("Början av texten är sökbar"),
+    "empty": _l("Filen innehåller ingen text att söka i (till exempel en inskannad sida)"),
+    "unreadable": _l("Texten kunde inte läsas ur filen; filen är sparad men går inte att söka i"),
 }

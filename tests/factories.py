@@ -372,3 +372,56 @@ def names(actor, user):
     """An audit entry's actor names the user: by e-mail address, with or without the name."""
     assert actor in (user.email, f"{user.name} <{user.email}>"), actor
     return True
+
+
+# --- stored documents -----------------------------------------------------------
+
+
+def pdf_bytes(*lines):
+    """A small, valid one-page PDF whose text is `lines` (Helvetica, WinAnsi: å, ä, ö work), written by hand."""
+
+    def literal(text):
+        raw = text.encode("cp1252")
+        return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+    stream = b"BT /F1 12 Tf 72 720 Td 14 TL " + b" ".join(literal(line) + b" '" for line in lines) + b" ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def docx_bytes(*paragraphs):
+    """A Word document (DOCX) with these paragraphs, made with python-docx."""
+    import io
+
+    import docx
+
+    document = docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def make_stored_document(agreement, content=None, filename="avtal.pdf", title="", kind="", user=None):
+    """A stored document (or its next version) uploaded through registry.domain.stored_documents."""
+    from registry.domain import stored_documents
+
+    content = content if content is not None else pdf_bytes(f"Dokument {_next()}")
+    return stored_documents.upload(agreement, content, filename, title, kind, user)

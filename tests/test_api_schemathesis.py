@@ -27,6 +27,7 @@ from registry.domain import indicators, tokens
 from registry.domain.agreements import record_review
 from registry.models import Agreement, Document, User
 from tests.conftest import TODAY
+from tests.factories import docx_bytes, make_stored_document, pdf_bytes
 
 EXAMPLES = 25
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
@@ -49,6 +50,9 @@ def api_schema(app):
         # indicators (one with a value and a target, one without either).
         rich = Agreement.get(Agreement.short_name == "E-hälsostrategin")
         Document.create(agreement=rich, title="Strategin", url="https://example.org/e-halsa.pdf")
+        # Stored documents: two versions of one, so the detail lists a superseded version too.
+        make_stored_document(rich, pdf_bytes("E-hälsostrategi 2023-2025"), "strategi.pdf", "Strategin", "signed")
+        make_stored_document(rich, docx_bytes("E-hälsostrategi, reviderad"), "strategi.docx", "Strategin")
         sip = indicators.save(rich, {"name": "Andel i målgruppen med SIP", "unit": "%", "target": "50"})
         indicators.save(rich, {"name": "Inget mål", "direction": "lower_is_better"})
         review = {"reviewed_on": TODAY, "outcome": "unchanged", "reviewer_name": "ReKo", "deviations": "Sena SIP."}
@@ -75,7 +79,7 @@ def api_schema(app):
                 # Random person ids would nearly always be unknown (422 that says so, in test_owner_view.py).
                 {"include-operation-id": "list_agreements", "parameters": {"owner": ids["owner"]}},
                 {
-                    "include-operation-id": ["update_agreement", "create_review"],
+                    "include-operation-id": ["update_agreement", "create_review", "upload_document"],
                     "parameters": {"agreement_id": ids["target"]},
                 },
                 # A party's decision: a real party of a real agreement (others are 404s, tested in test_adoptions.py).

@@ -22,6 +22,7 @@ from tests.factories import (
     agreement_form,
     agreement_of,
     client_for,
+    make_stored_document,
     make_user,
     one_of_each_role,
     update_agreement,
@@ -58,6 +59,8 @@ EXPECTED = {
     "agreements.new_indicator": {"GET": "edit", "POST": "edit"},
     "agreements.edit_indicator": {"GET": "edit", "POST": "edit"},
     "agreements.remove_indicator": {"POST": "edit"},
+    "agreements.upload_document": {"POST": "edit"},  # a stored document or its next version
+    "agreements.download_document": {"GET": "read"},  # audited; never without a login
     "groups.index": {"GET": "read"},
     "groups.show": {"GET": "read"},
     "groups.report": {"GET": "read"},  # the yearly follow-up report upward
@@ -112,6 +115,7 @@ EXPECTED = {
     "api.update_agreement": {"PATCH": "edit"},
     "api.create_review": {"POST": "edit"},
     "api.put_adoption": {"PUT": "edit"},
+    "api.upload_document": {"POST": "edit"},  # multipart/form-data
     "api.list_deadlines": {"GET": "read"},
     "api.list_groups": {"GET": "read"},
     "api.update_group": {"PATCH": "admin"},  # the meeting plan, as on the group page
@@ -228,7 +232,10 @@ def test_permissions_on_the_demo_register(seeded, subtests, tmp_path):
 def _check_matrix(app, who, subtests):
     agreement = agreement_of(ALDRE)
     meeting = GroupMeeting.select().order_by(GroupMeeting.id).first()
+    stored = make_stored_document(agreement)
     ids = {
+        "document_id": stored.document.id,
+        "number": stored.version.number,
         "agreement_id": agreement.id,
         "meeting_id": meeting.id,
         "key": "expiring",
@@ -287,8 +294,8 @@ def _check_matrix(app, who, subtests):
         changing = {k: v for k, v in posts.items() if EXPECTED[k[0]]["POST"] not in ("public", "login")}
         # + spreadsheets upload, commit; + a party's decision
         # + the agenda's five changes (add, remove, restore, move, decisions)
-        # + an indicator's three (add, change, remove)
-        assert len(changing) == 14 + 2 + 1 + 5 + 3 and set(changing.values()) == {403}
+        # + an indicator's three (add, change, remove); + a stored document's upload
+        assert len(changing) == 14 + 2 + 1 + 5 + 3 + 1 and set(changing.values()) == {403}
         forms = {
             k: v
             for k, v in observed.items()

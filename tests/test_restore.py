@@ -3,11 +3,14 @@
 A PostgreSQL database holding the demo data, audit entries and a delivery log
 is dumped in the custom format and restored into a new, empty database with
 the commands the deployment guide gives. The restored register must be the
-same row for row, its audit chain intact with the same head, and the first
-reminder pass after the restore must send nothing already sent.
+same row for row, its audit chain intact with the same head, its stored
+documents' versions byte for byte the files uploaded (they are in the
+database), and the first reminder pass after the restore must send nothing
+already sent.
 """
 
 import datetime
+import hashlib
 import os
 import subprocess
 import sys
@@ -21,9 +24,11 @@ import pytest
 from registry import seed
 from registry.db import db, upgrade
 from registry.domain import agreements as agreements_domain
-from registry.models import Agreement
+from registry.domain import stored_documents
+from registry.models import Agreement, DocumentVersion
 from scheduler import reminders
 from tests.conftest import PG_URL, TODAY, _pg_admin, make_app
+from tests.factories import docx_bytes, pdf_bytes
 from tests.smtp import point_app_at, smtp_server  # noqa: F401
 
 # ruff: noqa: F811  (smtp_server is a fixture)
@@ -80,6 +85,34 @@ def _pg(tool, *args):
     assert done.returncode == 0, f"{tool} failed:\n{done.stderr}"
 
 
+# Two versions of a stored document (a PDF, then a DOCX) and an appendix, as uploaded.
+UPLOADS = [
+    (pdf_bytes("Läkaruppdrag och medicinsk samverkan", "Undertecknat 2024"), "Läkaruppdrag.pdf", "Avtalet"),
+    (docx_bytes("Läkaruppdrag, reviderat 2026"), "Läkaruppdrag 2026.docx", "Avtalet"),
+    (pdf_bytes("Bilaga 1: kontaktvägar"), "bilaga-1.pdf", "Bilaga 1"),
+]
+
+
+def _upload_documents(agreement):
+    for content, filename, title in UPLOADS:
+        assert stored_documents.upload(agreement, content, filename, title).created
+
+
+def _stored_files():
+    """{(title, version): (sha256 of the bytes read back, recorded sha256)} of every stored version."""
+    return {
+        (v.document.title, v.number): (hashlib.sha256(stored_documents.content_bytes(v)).hexdigest(), v.sha256)
+        for v in DocumentVersion.select()
+    }
+
+
+EXPECTED_FILES = {
+    ("Avtalet", 1): (hashlib.sha256(UPLOADS[0][0]).hexdigest(),) * 2,
+    ("Avtalet", 2): (hashlib.sha256(UPLOADS[1][0]).hexdigest(),) * 2,
+    ("Bilaga 1", 1): (hashlib.sha256(UPLOADS[2][0]).hexdigest(),) * 2,
+}
+
+
 def _contents(database):
     """{table: (row count, md5 of every row in primary-key order)} of one database."""
     conn = psycopg2.connect(_url_for(database))
@@ -116,6 +149,7 @@ def test_backup_and_restore_as_the_deploy_guide_says(two_databases, smtp_server,
             },
             TODAY,
         )
+        _upload_documents(lakar)
         sent = reminders.run_pass(TODAY).sent
         db.close()
     assert sent > 0, "the source database should have a delivery log"
@@ -131,12 +165,14 @@ def test_backup_and_restore_as_the_deploy_guide_says(two_databases, smtp_server,
     restored = _contents(target)
     assert restored == _contents(source)
     assert restored["agreement"][0] >= 28 and restored["review"][0] >= 1 and restored["reminder"][0] >= sent
+    assert restored["document_version"][0] == 3
 
     smtp_server.clear()
     again = make_app(_url_for(target))
     point_app_at(again, smtp_server)
     with again.app_context():
         db.connect(reuse_if_open=True)
+        assert _stored_files() == EXPECTED_FILES  # byte for byte the uploaded files
         assert reminders.run_pass(TODAY).sent == 0
         db.close()
     assert smtp_server.messages == []
@@ -151,6 +187,8 @@ def test_sqlite_online_backup_restores_the_same_register(tmp_path):
         upgrade()
         seed.load()
         titles = sorted(a.title for a in Agreement.select())
+        with app.test_request_context():
+            _upload_documents(Agreement.get(Agreement.short_name == "Läkaruppdrag"))
         db.close()
     backup = tmp_path / "backup.db"
     command = f"import sqlite3; sqlite3.connect('{live}').backup(sqlite3.connect('{backup}'))"
@@ -160,5 +198,6 @@ def test_sqlite_online_backup_restores_the_same_register(tmp_path):
     with restored.app_context():
         db.connect(reuse_if_open=True)
         assert sorted(a.title for a in Agreement.select()) == titles
+        assert _stored_files() == EXPECTED_FILES
         db.close()
     assert "chain intact" in _flask(f"sqlite:///{backup}", "audit", "verify")

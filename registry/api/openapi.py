@@ -36,10 +36,25 @@ def _error(description):
     return {"description": description, "content": {"application/json": {"schema": ref("Error")}}}
 
 
+# What the error codes of an upload (multipart/form-data, not JSON) mean.
+UPLOAD_ERRORS = {
+    400: "The body is not a readable multipart/form-data form",
+    413: "The request is larger than DOCUMENT_MAX_BYTES (20 MiB by default) and 1 MiB for the form",
+    415: "The body is not sent as multipart/form-data",
+    422: "No file, an empty file, a file over DOCUMENT_MAX_BYTES, a file that is not PDF, DOCX or ODT by its"
+    " content, or a bad title or kind: `error.fields` names each (`file`, `title`, `kind`)",
+}
+
+
 def _operation(op):
     status, description, schema = op.ok
     content = {"application/json": {"schema": ref(schema) if schema else {"type": "object"}}}
     responses = {str(status): {"description": description, "content": content}}
+    for other_status, other_description, other_schema in op.also_ok:
+        responses[str(other_status)] = {
+            "description": other_description,
+            "content": {"application/json": {"schema": ref(other_schema)}},
+        }
     if status == 201:
         responses[str(status)]["headers"] = {
             "Location": {"description": "The agreement's address in the API", "schema": {"type": "string"}}
@@ -51,12 +66,12 @@ def _operation(op):
         codes.append(403)
     if op.path_parameters:
         codes.append(404)
-    if op.parameters or op.body:
+    if op.parameters or op.body or op.upload:
         codes.append(422)
-    if op.body:
+    if op.body or op.upload:
         codes += [400, 413, 415]
     for code in sorted(codes):
-        responses[str(code)] = _error(ERRORS[code])
+        responses[str(code)] = _error((UPLOAD_ERRORS if op.upload else {}).get(code, ERRORS[code]))
     parameters = [
         {"name": name, "in": "path", "required": True, "schema": dict(ID), "description": "Id"}
         for name in op.path_parameters
@@ -73,6 +88,8 @@ def _operation(op):
         found["parameters"] = parameters
     if op.body:
         found["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(op.body)}}}
+    if op.upload:
+        found["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": ref(op.upload)}}}
     if op.public:
         found["security"] = []
     return found

@@ -20,6 +20,8 @@ from ..vocab import (
     AGREEMENT_KINDS,
     AGREEMENT_STATUSES,
     DEADLINE_KINDS,
+    DOCUMENT_KINDS,
+    DOCUMENT_TEXT_STATES,
     GROUP_KINDS,
     INDICATOR_DIRECTIONS,
     ORGANISATION_KINDS,
@@ -329,6 +331,55 @@ ADOPTION = _obj(
     description="One party's decision on an agreement; the decision's fields are null when none is recorded",
 )
 
+DOCUMENT_VERSION = _obj(
+    {
+        "number": {"type": "integer", "minimum": 1},
+        "filename": {"type": "string"},
+        "content_type": enum(
+            [
+                "application/pdf",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "application/vnd.oasis.opendocument.text",
+            ],
+            "Read from the file's content when it was uploaded",
+        ),
+        "size": {"type": "integer", "minimum": 1, "description": "Bytes"},
+        "sha256": {"type": "string", "description": "The SHA-256 of the file, 64 hexadecimal digits"},
+        "text_status": enum(
+            DOCUMENT_TEXT_STATES,
+            "extracted: its text is searchable; truncated: the first million characters are; empty: the file"
+            " has no text (a scanned page); unreadable: no text could be read (encrypted, broken)",
+        ),
+        "uploaded_at": TIMESTAMP,
+        "uploaded_by": {"type": "string", "description": "Name <e-mail> of who uploaded it"},
+        "superseded_at": nullable({**TIMESTAMP, "description": "When a newer version replaced it; null: the newest"}),
+        "download_url": {
+            "type": "string",
+            "description": "The web address of the file (a logged-in browser; every download is audited)",
+        },
+    }
+)
+
+STORED_DOCUMENT_FIELDS = {
+    "id": ID,
+    "title": {"type": "string"},
+    "kind": enum(DOCUMENT_KINDS, "signed: the signed agreement; appendix; minutes: decision minutes; other"),
+    "created_at": TIMESTAMP,
+    "versions": {"type": "array", "items": ref("DocumentVersion"), "description": "Newest first"},
+}
+
+DOCUMENT_UPLOAD = _obj(
+    {
+        "file": {"type": "string", "format": "binary", "description": "A PDF, DOCX or ODT file"},
+        "title": text(
+            255, "The document's title; an existing document's title (case aside) makes this its next version"
+        ),
+        "kind": enum(DOCUMENT_KINDS, "For a new document (default other); a new version keeps its document's"),
+    },
+    required=["file"],
+    description="multipart/form-data",
+)
+
 AGREEMENT = _obj(
     {
         **SUMMARY_FIELDS,
@@ -350,7 +401,16 @@ AGREEMENT = _obj(
                 }
             ),
         },
-        "documents": {"type": "array", "items": _obj({"title": {"type": "string"}, "url": {"type": "string"}})},
+        "documents": {
+            "type": "array",
+            "items": _obj({"title": {"type": "string"}, "url": {"type": "string"}}),
+            "description": "Links to documents elsewhere",
+        },
+        "stored_documents": {
+            "type": "array",
+            "items": ref("StoredDocument"),
+            "description": "Files stored in the register (POST /agreements/{id}/documents), each with its versions",
+        },
         "parent_id": nullable(ID),
         "replaced_by_id": nullable(ID),
         "reviews": {"type": "array", "items": ref("Review"), "description": "Newest first"},
@@ -556,6 +616,16 @@ COMPONENTS = {
     ),
     "Review": REVIEW,
     "Indicator": INDICATOR,
+    "DocumentVersion": DOCUMENT_VERSION,
+    "StoredDocument": _obj(STORED_DOCUMENT_FIELDS),
+    "StoredDocumentUpload": _obj(
+        {
+            **STORED_DOCUMENT_FIELDS,
+            "uploaded_version": {"type": "integer", "minimum": 1, "description": "The version this upload is"},
+            "created": {"type": "boolean", "description": "false: the same bytes were the newest version already"},
+        }
+    ),
+    "DocumentUpload": DOCUMENT_UPLOAD,
     "Adoption": ADOPTION,
     "AdoptionRecord": _obj(
         ADOPTION_FIELDS,
@@ -596,7 +666,12 @@ PAGING = [
 ]
 
 AGREEMENT_FILTERS = [
-    query("q", text(200), "Words in the title, short name, case number or description (case-insensitive)"),
+    query(
+        "q",
+        text(200),
+        "Words in the title, short name, case number or description, or in the text of a stored document's newest"
+        " version (case-insensitive)",
+    ),
     query("group", ID, "Responsible or contributing group"),
     query("party", ID, "An organisation that is a party"),
     query("kind", enum(AGREEMENT_KINDS), "Kind of agreement"),

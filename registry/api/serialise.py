@@ -1,9 +1,11 @@
 """Rows as JSON-ready dicts, in the shapes of registry/api/schemas.py."""
 
+from flask import url_for
+
 from registry.rules import policy
 
 from ..collation import organisation_key, sv_key
-from ..domain import adoptions, fields, indicators, meeting_plan, schedule
+from ..domain import adoptions, fields, indicators, meeting_plan, schedule, stored_documents
 from ..domain import status as derived
 from ..models import Group, Review
 
@@ -174,6 +176,7 @@ def agreement_detail(agreement, today, window_days):
         "owners": [{"id": p.id, "name": p.name, "email": p.email} for p in owners],
         "parties": [{"id": o.id, "name": o.name, "short_name": o.short_name, "kind": o.kind} for o in parties],
         "documents": [{"title": d.title, "url": d.url} for d in sorted(agreement.documents, key=lambda d: d.id)],
+        "stored_documents": [stored_document(d) for d in stored_documents.of_agreement(agreement)],
         "parent_id": agreement.parent_id,
         "replaced_by_id": agreement.replaced_by_id,
         "reviews": [review(r, values.get(r.id, {})) for r in reviews],
@@ -184,6 +187,36 @@ def agreement_detail(agreement, today, window_days):
         **adoption_standing(adoptions.standing(agreement)),
         "indicators": [indicator(found) for found in indicators.of_agreement(agreement)],
         "created_at": timestamp(agreement.created_at),
+    }
+
+
+def stored_document(document):
+    """A stored document with its `listed_versions` (stored_documents.of_agreement), newest first."""
+    return {
+        "id": document.id,
+        "title": document.title,
+        "kind": document.kind,
+        "created_at": timestamp(document.created_at),
+        "versions": [
+            {
+                "number": v.number,
+                "filename": v.filename,
+                "content_type": v.content_type,
+                "size": v.size,
+                "sha256": v.sha256,
+                "text_status": v.text_status,
+                "uploaded_at": timestamp(v.uploaded_at),
+                "uploaded_by": v.uploaded_by_name,
+                "superseded_at": timestamp(v.superseded_at),
+                "download_url": url_for(
+                    "agreements.download_document",
+                    agreement_id=document.agreement_id,
+                    document_id=document.id,
+                    number=v.number,
+                ),
+            }
+            for v in document.listed_versions
+        ],
     }
 
 

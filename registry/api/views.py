@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import reduce
 
-from flask import Blueprint, current_app, url_for
+from flask import Blueprint, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import clock
 from ..collation import sorted_organisations, sv_key
-from ..domain import adoptions, agendas, directory, meeting_plan, queries, schedule
+from ..domain import adoptions, agendas, directory, meeting_plan, queries, schedule, stored_documents
 from ..domain import fields as F
 from ..domain.agreements import EMPTY_AGREEMENT, editable_values, record_review, save_agreement
 from ..domain.errors import ValidationError
@@ -43,7 +43,7 @@ from .schemas import (
     MEETING_PARAMETERS,
     ref,
 )
-from .validation import parse_body, parse_query
+from .validation import check, parse_body, parse_query
 
 bp = Blueprint("api", __name__, url_prefix=PREFIX)
 # Only bearer tokens authenticate here, never the session cookie (registry/security.py), so a
@@ -67,6 +67,8 @@ class Operation:
     body: str | None = None
     public: bool = False
     may_refuse: bool = False  # can answer 403 (writes)
+    upload: str | None = None  # a multipart/form-data body (component name) instead of a JSON `body`
+    also_ok: tuple = ()  # further success answers: ((status, description, component name), ...)
 
     @property
     def path(self):
@@ -81,7 +83,21 @@ class Operation:
 OPERATIONS = []
 
 
-def operation(rule, method, *, summary, tag, ok, description="", query=(), body=None, public=False, may_refuse=False):
+def operation(
+    rule,
+    method,
+    *,
+    summary,
+    tag,
+    ok,
+    description="",
+    query=(),
+    body=None,
+    public=False,
+    may_refuse=False,
+    upload=None,
+    also_ok=(),
+):
     """Register a view as an API operation; the view receives path values, `args` and `read_body`."""
 
     def decorator(func):
@@ -97,6 +113,8 @@ def operation(rule, method, *, summary, tag, ok, description="", query=(), body=
             body=body,
             public=public,
             may_refuse=may_refuse,
+            upload=upload,
+            also_ok=tuple(also_ok),
         )
 
         @functools.wraps(func)
@@ -396,6 +414,52 @@ def put_adoption(agreement_id, party_id, read_body):
         fields = {name: message for name, message in exc.errors.items() if name != "__all__"}
         raise ApiError(422, exc.errors.get("__all__"), fields) from None
     return json(serialise.adoption(decision))
+
+
+@operation(
+    "/agreements/<int:agreement_id>/documents",
+    "POST",
+    summary="Upload a stored document or its next version",
+    tag="agreements",
+    ok=(201, "The document with its versions; the upload made version `uploaded_version`", "StoredDocumentUpload"),
+    also_ok=((200, "These very bytes are already the newest version: nothing was stored", "StoredDocumentUpload"),),
+    upload="DocumentUpload",
+    may_refuse=True,
+)
+def upload_document(agreement_id):
+    """Upload a PDF, DOCX or ODT file (`file`, multipart/form-data; the type is read from the content) as
+    a stored document of the agreement titled `title` (default: the file's name without its ending), or,
+    when the agreement has a document with that title (case and spaces aside), as its next version. The
+    same bytes as that document's newest version store nothing (200, `created: false`). The text of the
+    file is read for the register's search (`text_status` says whether it could be). At most
+    DOCUMENT_MAX_BYTES (20 MiB by default); a larger file is a 422, a larger request a 413."""
+    agreement = editable_or_403(agreement_or_404(agreement_id))
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(415, _("Skicka filen som multipart/form-data, med filen i fältet file och titeln i title."))
+    form = request.form
+    schema = COMPONENTS["DocumentUpload"]["properties"]
+    values, errors = {}, {}
+    for name in ("title", "kind"):
+        if name in form:
+            values[name] = check(schema[name], form[name], COMPONENTS, name, errors)[0]
+    if errors:
+        raise ApiError(422, fields=errors)
+    storage = request.files.get("file")
+    content = storage.read(stored_documents.max_bytes() + 1) if storage is not None else None
+    try:
+        done = stored_documents.upload(
+            agreement,
+            content,
+            storage.filename if storage is not None else "",
+            values.get("title") or "",
+            values.get("kind") or "",
+            current_user,
+        )
+    except ValidationError as exc:
+        raise ApiError(422, fields=exc.errors) from None
+    found = stored_documents.document_of(done.document)
+    answer = {**serialise.stored_document(found), "uploaded_version": done.version.number, "created": done.created}
+    return json(answer, 201 if done.created else 200, _location(agreement))
 
 
 # --- deadlines ------------------------------------------------------------------

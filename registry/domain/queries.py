@@ -10,7 +10,17 @@ from peewee import OP, Case, SqliteDatabase, fn
 
 from ..collation import sv_collation_key
 from ..db import Swedish, db
-from ..models import Agreement, AgreementGroup, AgreementOwner, AgreementParty, Group, GroupMember, Person
+from ..models import (
+    Agreement,
+    AgreementGroup,
+    AgreementOwner,
+    AgreementParty,
+    DocumentVersion,
+    Group,
+    GroupMember,
+    Person,
+    StoredDocument,
+)
 from ..vocab import ACTIVE_STATUSES, AGREEMENT_KINDS, AGREEMENT_STATUSES, DEADLINE_COLUMNS
 from . import status as derived
 
@@ -177,6 +187,9 @@ _ASCII_RUN = re.compile(r"[\x00-\x7f]+")
 def matching(text):
     """Case-insensitive substring search; % and _ in the text are literal.
 
+    Matches the agreement's title, short name, case number and description, and the text of the
+    newest version of each of its stored documents (registry/domain/stored_documents.py).
+
     On SQLite, each column is first tested with a cheap
     condition that is true of every value the exact test accepts: SQLite's
     lower() is a Python function here (it must fold å, ä, ö), and calling it
@@ -190,21 +203,37 @@ def matching(text):
     runs = _ASCII_RUN.findall(needle) if sqlite else []
     condition = None
     for column in SEARCHED:
-        exact = fn.LOWER(column).contains(needle)
-        if not sqlite:
-            # PostgreSQL: both sides are lower case already; ILIKE would fold them again, row by
-            # row. (On SQLite peewee writes ILIKE as LIKE, and LIKE as GLOB: leave it.)
-            exact.op = OP.LIKE
-        if runs:
-            cheap = column.contains(runs[0])
-            for run in runs[1:]:
-                cheap &= column.contains(run)
-            for char, letter in _FOLDS_TO_ASCII:
-                if any(letter in run for run in runs):
-                    cheap |= fn.INSTR(column, char) > 0
-            exact = cheap & exact
+        exact = _contains(column, needle, runs, sqlite)
         condition = exact if condition is None else condition | exact
-    return condition
+    return condition | Agreement.id.in_(_documents_saying(needle, runs, sqlite))
+
+
+def _contains(column, needle, runs, sqlite):
+    """SQL: `column` contains the lower-case `needle`, folding case (see matching)."""
+    exact = fn.LOWER(column).contains(needle)
+    if not sqlite:
+        # PostgreSQL: both sides are lower case already; ILIKE would fold them again, row by
+        # row. (On SQLite peewee writes ILIKE as LIKE, and LIKE as GLOB: leave it.)
+        exact.op = OP.LIKE
+    if runs:
+        cheap = column.contains(runs[0])
+        for run in runs[1:]:
+            cheap &= column.contains(run)
+        for char, letter in _FOLDS_TO_ASCII:
+            if any(letter in run for run in runs):
+                cheap |= fn.INSTR(column, char) > 0
+        exact = cheap & exact
+    return exact
+
+
+def _documents_saying(needle, runs, sqlite):
+    """SQL: the ids of agreements with a stored document whose newest version's text contains `needle`.
+    One pass over the newest versions' text (older versions are superseded and not searched)."""
+    return (
+        StoredDocument.select(StoredDocument.agreement)
+        .join(DocumentVersion, on=DocumentVersion.document == StoredDocument.id)
+        .where(DocumentVersion.superseded_at.is_null() & _contains(DocumentVersion.text, needle, runs, sqlite))
+    )
 
 
 def _conditions(query, today, window_days):

@@ -1,19 +1,20 @@
 """The agreement list, the agreement page, and the forms that change agreements."""
 
+import io
 from contextlib import nullcontext
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from registry.rules import policy
 
 from ..collation import organisation_key, sorted_organisations, sv_collation_key
-from ..domain import adoptions, audit, decisions, fields, indicators, queries, schedule
+from ..domain import adoptions, audit, decisions, fields, indicators, queries, schedule, stored_documents
 from ..domain.agreements import editable_values, record_review, save_agreement, validate
 from ..domain.errors import ValidationError
 from ..domain.users import group_ids
-from ..forms import AdoptionForm, AgreementForm, IndicatorForm, ReviewForm, list_problems
+from ..forms import AdoptionForm, AgreementForm, DocumentForm, IndicatorForm, ReviewForm, list_problems
 from ..i18n import genitive
 from ..models import (
     Adoption,
@@ -57,8 +58,12 @@ def index():
 
 @bp.get("/<int:agreement_id>")
 def show(agreement_id):
-    """Every fact about one agreement, its parties, reviews and coming deadlines."""
-    agreement = get_or_404(Agreement, agreement_id)
+    """Every fact about one agreement, its parties, reviews, stored documents and coming deadlines."""
+    return _show_page(get_or_404(Agreement, agreement_id))
+
+
+def _show_page(agreement, document_form=None, status=200):
+    """The agreement page; `document_form` is the upload form as posted (with its errors)."""
     reviews = list(
         Review.select().where(Review.agreement == agreement).order_by(Review.reviewed_on.desc(), Review.id.desc())
     )
@@ -69,6 +74,16 @@ def show(agreement_id):
         .limit(REMINDER_HISTORY_ROWS)
     )
     indicator_series = indicators.of_agreement(agreement)
+    may_edit = can_edit_agreement(current_user, agreement)
+    if may_edit and document_form is None:
+        document_form = DocumentForm(formdata=None)
+    if document_form is not None:
+        document_form.file.description = _(
+            "PDF, DOCX (Word) eller ODT (OpenDocument-text), högst %(n)s MB.",
+            n=stored_documents.megabytes(stored_documents.max_bytes()),
+        )
+    # The change history: downloads are in the audit trail (/audit) but change nothing.
+    history = AuditEntry.select().where((AuditEntry.agreement_id == agreement.id) & (AuditEntry.action != "download"))
     return render_template(
         "agreements/show.html",
         agreement=agreement,
@@ -77,8 +92,8 @@ def show(agreement_id):
         ],
         has_deviations=any(r.deviations for r in reviews),
         reminders=list(reminders),
-        may_edit=can_edit_agreement(current_user, agreement),
-        history=list(AuditEntry.select().where(AuditEntry.agreement_id == agreement.id).order_by(AuditEntry.id.desc())),
+        may_edit=may_edit,
+        history=list(history.order_by(AuditEntry.id.desc())),
         policy=policy.resolve(agreement, agreement.responsible_group),
         reviews=reviews,
         latest_decision=decisions.latest_decision(agreement, reviews),
@@ -90,8 +105,83 @@ def show(agreement_id):
             "contributing_groups": [link.group for link in agreement.contributor_links],
             "owners": [link.person for link in agreement.owner_links],
         },
+        stored=stored_documents.of_agreement(agreement),
+        document_form=document_form,
         window=window_days(),
+    ), status
+
+
+@bp.post("/<int:agreement_id>/documents")
+def upload_document(agreement_id):
+    """Upload a file (PDF, DOCX, ODT) as a new stored document, or as the next version of the one with
+    the same title; the same file sent again as the newest version stores nothing."""
+    agreement = get_or_404(Agreement, agreement_id)
+    if not can_edit_agreement(current_user, agreement):
+        abort(403)
+    form = DocumentForm()
+    if form.validate_on_submit():
+        storage = form.file.data
+        content = storage.read(stored_documents.max_bytes() + 1) if storage else None
+        try:
+            done = stored_documents.upload(
+                agreement,
+                content,
+                storage.filename if storage else "",
+                form.title.data,
+                form.kind.data,
+                current_user,
+            )
+        except ValidationError as exc:
+            for message in apply_errors(form, exc.errors):
+                flash(message, "error")
+        else:
+            title, number = done.document.title, done.version.number
+            if done.created:
+                flash(_("%(title)s version %(n)s är sparad.", title=title, n=number), "success")
+            else:
+                flash(
+                    _(
+                        "Filen var redan sparad som den senaste versionen av %(title)s (version %(n)s); "
+                        "ingen ny version har skapats.",
+                        title=title,
+                        n=number,
+                    ),
+                    "success",
+                )
+            anchor = f"document-{done.document.id}"
+            return redirect(url_for(".show", agreement_id=agreement.id, _anchor=anchor))
+    if getattr(form, "csrf_token", None) is not None and form.csrf_token.errors:
+        flash(_("Formuläret hade gått ut. Skicka det igen."), "error")
+    # Said at the top too: the form is far down the page.
+    flash(_("Dokumentet har inte sparats. Se vad som är fel under ”Ladda upp ett dokument”."), "error")
+    return _show_page(agreement, form, 422)
+
+
+@bp.get("/<int:agreement_id>/documents/<int:document_id>/versions/<int:number>")
+def download_document(agreement_id, document_id, number):
+    """One version of a stored document, as the file that was uploaded; the download is audited."""
+    version = stored_documents.find_version(agreement_id, document_id, number)
+    if version is None:
+        abort(404)
+    stored_documents.record_download(version)
+    return document_response(version)
+
+
+def document_response(version):
+    """The file of a stored version: its own content type, as an attachment with its file name (an ASCII
+    fallback and filename*), never cached or sniffed by the browser."""
+    response = send_file(
+        io.BytesIO(stored_documents.content_bytes(version)),
+        mimetype=version.content_type,
+        as_attachment=True,
+        download_name=version.filename,
+        etag=False,
+        conditional=False,
+        max_age=0,
     )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _with_meetings(agreement):
