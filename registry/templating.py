@@ -21,6 +21,7 @@ from .vocab import (
     AGREEMENT_STATUSES,
     AUDIT_ACTIONS,
     AUDIT_ENTITIES,
+    CONSULTATION_POSITIONS,
     FIELD_LABELS,
     GROUP_KINDS,
     INDICATOR_DIRECTIONS,
@@ -31,6 +32,7 @@ from .vocab import (
     REMINDER_STATES,
     REMINDER_TRIGGERS,
     REVIEW_OUTCOMES,
+    REVISION_STATES,
     ROLES,
     label,
     stage_label,
@@ -55,6 +57,8 @@ VOCABULARIES = {
     "adoption": ADOPTION_STATES,
     "agenda_kind": AGENDA_KINDS,
     "agenda_outcome": AGENDA_OUTCOMES,
+    "revision_state": REVISION_STATES,
+    "consultation_position": CONSULTATION_POSITIONS,
 }
 
 
@@ -103,6 +107,8 @@ CODED_CHANGES = {
     ("agenda_item", "kind"): AGENDA_KINDS,
     ("agenda_item", "outcome"): AGENDA_OUTCOMES,
     ("indicator", "direction"): INDICATOR_DIRECTIONS,
+    ("revision", "state"): REVISION_STATES,
+    ("consultation_answer", "position"): CONSULTATION_POSITIONS,
 }
 
 
