@@ -53,6 +53,17 @@ RULES = {
     "agreements.new_indicator": {"edit": GET + POST},
     "agreements.edit_indicator": {"edit": GET + POST},
     "agreements.remove_indicator": {"edit": POST},
+    # An agreement's revision (registry/domain/revisions.py): read like the agreement, changed by those
+    # who may edit it (can_edit_agreement).
+    "revisions.show": {"read": GET},
+    "revisions.start": {"edit": GET + POST},
+    "revisions.edit": {"edit": GET + POST},
+    "revisions.abandon": {"edit": POST},
+    "revisions.add_step": {"edit": POST},
+    "revisions.update_step": {"edit": POST},
+    "revisions.send_consultation": {"edit": POST},
+    "revisions.record_answers": {"edit": POST},
+    "revisions.create_successor": {"edit": POST},
     "groups.index": {"read": GET},
     "groups.show": {"read": GET},
     # The yearly follow-up report upward, as a page and a Word document: read like the group page.
