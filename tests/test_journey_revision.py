@@ -20,8 +20,10 @@ from registry import seed
 from registry.domain import adoptions
 from registry.domain.agreements import save_agreement
 from registry.models import Agreement, Group, Organisation, Person, Revision
+from registry.vocab import CONSULTATION_POSITIONS, REVISION_DEADLINE_KINDS, REVISION_STATES
 from tests.browser import Journey, log_in, seeded_app, served
-from tests.test_journeys import browser, codes_in, heading, in_db, page  # noqa: F401  (fixtures)
+from tests.test_journeys import browser, heading, in_db, page  # noqa: F401  (fixtures)
+from tests.test_journeys import codes_in as journey_codes
 
 pytestmark = pytest.mark.browser
 
@@ -29,6 +31,15 @@ SECRETARY = "sekreterare.reko@example.org"
 LEAD = "beredning.aldre@example.org"
 TITLE = "Regional samverkan för familjecentral – Överenskommelse"
 TODAY = date(2026, 11, 23)
+# Besides journey 1–4's codes: a revision's states, the remiss's positions and the new deadline kinds (no
+# Swedish word among them but the positions without "_", which are their own labels in lower case).
+REVISION_CODES = [*REVISION_STATES, *REVISION_DEADLINE_KINDS, *(c for c in CONSULTATION_POSITIONS if "_" in c)]
+REVISION_PATTERNS = [re.compile(rf"(?<![\w@./-]){re.escape(code)}(?![\w@/-])") for code in REVISION_CODES]
+
+
+def codes_in(text):
+    """journey 1–4's codes, and a revision's."""
+    return sorted(set(journey_codes(text)) | {m.group(0) for p in REVISION_PATTERNS for m in p.finditer(text)})
 
 
 def _family_centre():
