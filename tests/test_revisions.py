@@ -273,3 +273,24 @@ def test_who_may_change_a_revision(app, family):
     )
     assert response.status_code == 302
     assert revisions.open_of(agreement).mandate_by == "KCRD"
+
+
+def test_a_remiss_is_reminded_until_every_party_has_answered(app, family, smtp):
+    agreement, parties, _reko, owner = family
+    revision = _start(agreement, owner, steps=[])
+    revisions.send_consultation(revision, {"due_on": D(2027, 2, 15)}, TODAY)
+    answers = {p.id: {"position": "tillstyrker"} for p in parties[:12]}
+    revisions.record_answers(revision, answers, TODAY)
+
+    reminders.run_pass(D(2027, 2, 1))  # 14 days before
+    (message,) = [m for m in smtp.to("susann@example.org") if "Remiss" in m.text]
+    assert "Remiss, svar senast 2027-02-15" in message.text
+    assert "2 parter har ännu inte svarat på remissen" in message.text
+    assert f"{BASE}/agreements/{agreement.id}/revision" in message.text
+
+    # The last two answer: the remiss is no deadline any more, and nothing more is sent of it.
+    revisions.record_answers(revision, {p.id: {"position": "avstyrker"} for p in parties[12:]}, D(2027, 2, 10))
+    smtp.clear()
+    reminders.run_pass(D(2027, 2, 16))
+    assert not [m for m in smtp.messages if "Remiss" in m.text]
+    assert not Reminder.select().where((Reminder.kind == "consultation") & (Reminder.state == "pending")).exists()
