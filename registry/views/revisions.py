@@ -96,9 +96,11 @@ def _form_data():
     rows = len(revisions.suggested_steps()) + EXTRA_STEP_ROWS
     for index in range(rows):
         title = request.form.get(f"steps-{index}-title", "")
-        chosen = request.form.get(f"steps-{index}-use") or index >= len(revisions.suggested_steps())
+        due_on = request.form.get(f"steps-{index}-due_on", "")
+        # A suggested step is taken when ticked or given a date; an own one when it has a title.
+        chosen = request.form.get(f"steps-{index}-use") or due_on or index >= len(revisions.suggested_steps())
         if chosen and title.strip():
-            steps.append({"title": title, "due_on": request.form.get(f"steps-{index}-due_on", "")})
+            steps.append({"title": title, "due_on": due_on})
         else:
             steps.append({})
     data["steps"] = steps
