@@ -564,3 +564,61 @@ class DocumentVersion(BaseModel):
 
 
 MODELS += [StoredDocument, DocumentVersion]
+
+
+class Revision(BaseModel):
+    """A revision of an agreement as a piece of work (registry/domain/revisions.py): who gave the mandate
+    and when ("KCRD 2024-03-08 § 7"), who leads it, its steps with due dates, a consultation round (remiss)
+    to the parties, and the draft successor that replaces the version in force once every party has
+    adopted it. `agreement` is the version being revised; `due_on` mirrors its revision_due_on."""
+
+    agreement = ForeignKeyField(Agreement, backref="revisions", on_delete="CASCADE")
+    successor = ForeignKeyField(Agreement, null=True, backref="revision_of", on_delete="SET NULL")
+    mandate_by = CharField(default="")  # "KCRD"
+    mandate_on = DateField(null=True)
+    mandate_ref = CharField(default="")  # "§ 7"
+    lead = ForeignKeyField(Person, null=True, backref="revisions_led", on_delete="SET NULL")
+    due_on = DateField(null=True)
+    state = CharField(default="open", index=True)  # vocab.REVISION_STATES: open | completed | abandoned
+    started_on = DateField()
+    closed_on = DateField(null=True)
+    notes = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+
+
+class RevisionStep(BaseModel):
+    """A step of a revision ("Utkast", "Barnkonsekvensanalys"), with its due date and the day it was done."""
+
+    revision = ForeignKeyField(Revision, backref="steps", on_delete="CASCADE")
+    position = IntegerField(default=0)
+    title = CharField()
+    due_on = DateField(null=True)
+    done_on = DateField(null=True)
+    note = TextField(default="")
+
+
+class Consultation(BaseModel):
+    """A consultation round (remiss) of a revision: sent to the agreement's parties on `sent_on`, answers
+    due `due_on`."""
+
+    revision = ForeignKeyField(Revision, backref="consultations", on_delete="CASCADE")
+    sent_on = DateField()
+    due_on = DateField()
+    note = TextField(default="")
+
+
+class ConsultationAnswer(BaseModel):
+    """One party's answer to a remiss (vocab.CONSULTATION_POSITIONS)."""
+
+    consultation = ForeignKeyField(Consultation, backref="answers", on_delete="CASCADE")
+    organisation = ForeignKeyField(Organisation, backref="consultation_answers", on_delete="RESTRICT")
+    answered_on = DateField()
+    position = CharField()
+    comment = TextField(default="")
+    document_url = CharField(max_length=1000, default="")
+
+    class Meta:
+        indexes = ((("consultation", "organisation"), True),)
+
+
+MODELS += [Revision, RevisionStep, Consultation, ConsultationAnswer]

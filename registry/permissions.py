@@ -57,6 +57,17 @@ RULES = {
     # needs a login and is audited (publication is for later).
     "agreements.upload_document": {"edit": POST},
     "agreements.download_document": {"read": GET},
+    # An agreement's revision (registry/domain/revisions.py): read like the agreement, changed by those
+    # who may edit it (can_edit_agreement).
+    "revisions.show": {"read": GET},
+    "revisions.start": {"edit": GET + POST},
+    "revisions.edit": {"edit": GET + POST},
+    "revisions.abandon": {"edit": POST},
+    "revisions.add_step": {"edit": POST},
+    "revisions.update_step": {"edit": POST},
+    "revisions.send_consultation": {"edit": POST},
+    "revisions.record_answers": {"edit": POST},
+    "revisions.create_successor": {"edit": POST},
     "groups.index": {"read": GET},
     "groups.show": {"read": GET},
     # The yearly follow-up report upward, as a page and a Word document: read like the group page.

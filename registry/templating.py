@@ -21,6 +21,7 @@ from .vocab import (
     AGREEMENT_STATUSES,
     AUDIT_ACTIONS,
     AUDIT_ENTITIES,
+    CONSULTATION_POSITIONS,
     DOCUMENT_KINDS,
     DOCUMENT_TEXT_STATES,
     FIELD_LABELS,
@@ -33,6 +34,7 @@ from .vocab import (
     REMINDER_STATES,
     REMINDER_TRIGGERS,
     REVIEW_OUTCOMES,
+    REVISION_STATES,
     ROLES,
     label,
     stage_label,
@@ -59,6 +61,8 @@ VOCABULARIES = {
     "agenda_outcome": AGENDA_OUTCOMES,
     "document_kind": DOCUMENT_KINDS,
     "document_text": DOCUMENT_TEXT_STATES,
+    "revision_state": REVISION_STATES,
+    "consultation_position": CONSULTATION_POSITIONS,
 }
 
 
@@ -108,6 +112,8 @@ CODED_CHANGES = {
     ("agenda_item", "outcome"): AGENDA_OUTCOMES,
     ("indicator", "direction"): INDICATOR_DIRECTIONS,
     ("document", "kind"): DOCUMENT_KINDS,
+    ("revision", "state"): REVISION_STATES,
+    ("consultation_answer", "position"): CONSULTATION_POSITIONS,
 }
 
 

@@ -44,6 +44,23 @@ DEADLINE_STATUSES = {"expiry": ACTIVE_STATUSES, "review": ACTIVE_STATUSES, "revi
 # is still missing ahead of its planned start or the expiry of the version it replaces
 # (registry/domain/adoptions.py). Only the labels are shared: an adoption has no date column.
 REMINDER_KINDS = {**DEADLINE_KINDS, "adoption": _l("Partens beslut")}
+# A revision's work (registry/domain/revisions.py): a step not yet done, and a remiss whose answers are
+# due. Like an adoption, these have no agreement column; they are planned by scheduler/revision_planning.py.
+REVISION_DEADLINE_KINDS = {"revision_step": _l("Steg i revideringen"), "consultation": _l("Remiss")}
+REMINDER_KINDS.update(REVISION_DEADLINE_KINDS)
+
+# A revision's state, and a party's answer to a remiss (registry/domain/revisions.py).
+REVISION_STATES = {
+    "open": _l("Pågår"),
+    "completed": _l("Slutförd"),
+    "abandoned": _l("Avbruten"),
+}
+CONSULTATION_POSITIONS = {
+    "tillstyrker": _l("Tillstyrker"),
+    "tillstyrker_med_synpunkter": _l("Tillstyrker med synpunkter"),
+    "avstyrker": _l("Avstyrker"),
+    "avstar": _l("Avstår"),
+}
 
 # A party's decision on an agreement (registry/domain/adoptions.py).
 ADOPTION_STATES = {
@@ -124,6 +141,7 @@ REMINDER_ROLES = {
     "chair": _l("Ordförande"),
     "secretary": _l("Sekreterare"),
     "party_contact": _l("Kontakt för part"),
+    "revision_lead": _l("Ansvarig för revideringen"),
 }
 
 
@@ -173,6 +191,10 @@ AUDIT_ENTITIES = {
     "agenda_item": _l("ärende på dagordning"),
     "indicator": _l("indikator"),
     "document": _l("dokument"),
+    "revision": _l("revidering"),
+    "revision_step": _l("steg i revidering"),
+    "consultation": _l("remiss"),
+    "consultation_answer": _l("remissvar"),
 }
 # Labels of the change history for fields that are not an agreement's (those come from
 # registry/domain/fields.py, merged in registry/templating.py).
@@ -218,6 +240,21 @@ FIELD_LABELS = {
     "target": _l("Mål"),
     "direction": _l("Riktning"),
     "active": _l("Följs upp"),
+    # A revision, its steps, its remiss and the parties' answers (registry/domain/revisions.py).
+    "mandate_by": _l("Uppdrag från"),
+    "mandate_on": _l("Uppdragets datum"),
+    "mandate_ref": _l("Uppdragets paragraf"),
+    "lead": _l("Ansvarig för revideringen"),
+    "state": _l("Läge"),
+    "started_on": _l("Startad"),
+    "closed_on": _l("Avslutad"),
+    "successor": _l("Ny version"),
+    "step": _l("Steg"),
+    "done_on": _l("Klart"),
+    "sent_on": _l("Skickad"),
+    "answered_on": _l("Svarsdatum"),
+    "position": _l("Ställningstagande"),
+    "comment": _l("Kommentar"),
     # A stored document's version (registry/domain/stored_documents.py); its title and kind take the agreement's labels.
     "version": _l("Version"),
     "filename": _l("Filnamn"),

@@ -30,13 +30,13 @@ from flask_babel import ngettext
 from peewee import EXCLUDED
 
 from registry.db import db
-from registry.domain import acknowledgements, adoptions, schedule
+from registry.domain import acknowledgements, adoptions, revisions, schedule
 from registry.domain.reminder_log import PERMANENT_ATTEMPTS, UNPLANNABLE, in_state
 from registry.domain.validation import one_line
 from registry.i18n import genitive
 from registry.models import Agreement, Group, Person, Reminder, utcnow
 from registry.rules.deadlines import EXPIRY, REVIEW
-from registry.vocab import ACTIVE_STATUSES
+from registry.vocab import ACTIVE_STATUSES, REMINDER_KINDS
 
 from . import mailer
 from .shared import chunks, log, reason, rows
@@ -44,6 +44,8 @@ from .shared import chunks, log, reason, rows
 RECORD_BATCH = 500
 # A party's decision on a draft, missing ahead of its start (scheduler/adoption_planning.py).
 ADOPTION = "adoption"
+# A revision's step not yet done, and its remiss while answers are missing (scheduler/revision_planning.py).
+WORK = (revisions.STEP, revisions.CONSULTATION)
 # A reminder that fails for a reason sending again cannot fix is tried PERMANENT_ATTEMPTS times, this far apart.
 PERMANENT_RETRY = timedelta(days=1)
 # What can go into RCPT TO: a local part, "@", a domain, no spaces or controls.
@@ -70,6 +72,7 @@ class Item:
     deciding: object = None  # the group whose meeting decides (its name is shown when no meeting is planned)
     names: Names | None = None
     parties: tuple = ()  # adoption: (organisation id, name) of the parties whose decision this recipient follows
+    work: tuple = ()  # revision_step / consultation: the revisions.RevisionDeadline items due that day
 
     @property
     def overdue(self):
@@ -82,7 +85,7 @@ def name_of(agreement):
 
 
 # Why a recipient gets a reminder, in the order a footer names the reasons.
-ROLES = ("owner", "mailbox", "chair", "secretary", "party_contact")
+ROLES = ("revision_lead", "owner", "mailbox", "chair", "secretary", "party_contact")
 
 
 @dataclass
@@ -152,6 +155,10 @@ class PassResult:
 
 def what(item):
     kind = item.reminder.kind
+    if kind == revisions.STEP:
+        return _("steget i revideringen är försenat") if item.overdue else _("steg i revideringen ska vara klart")
+    if kind == revisions.CONSULTATION:
+        return _("remissvar saknas fortfarande") if item.overdue else _("remissvaren ska ha kommit in")
     if kind == ADOPTION:
         return _("partens beslut saknas fortfarande") if item.overdue else _("partens beslut behövs senast")
     if item.overdue:
@@ -274,10 +281,18 @@ def latest_per_deadline(reminders, now):
 # --- what to send -------------------------------------------------------------------
 
 
-def still_applies(reminder, agreement, open_adoptions=None):
+def still_applies(reminder, agreement, open_adoptions=None, open_work=None):
     """Is the reminder's deadline still the agreement's? For a party's decision: is the draft's adoption
     date still that day, and does the recipient still follow a party whose decision is missing?
-    (`open_adoptions`: adoptions.open_adoptions of the agreements at hand, when already read.)"""
+    (`open_adoptions`: adoptions.open_adoptions of the agreements at hand, when already read.) For a
+    revision's step or remiss: is a step of the open revision still not done on that day, or the remiss
+    still unanswered by some party? (`open_work`: revisions.open_deadlines, when already read.)"""
+    if reminder.kind in WORK:
+        if open_work is None:
+            open_work = revisions.open_deadlines([agreement.id])
+        return any(
+            d.kind == reminder.kind and d.due_on == reminder.deadline_on for d in open_work.get(agreement.id, ())
+        )
     if reminder.kind == ADOPTION:
         if open_adoptions is None:
             open_adoptions = adoptions.open_adoptions([agreement.id])
@@ -313,8 +328,9 @@ def drop_stale(now, retry_failed_now, result):
     sendable_, stale = [], []
     found = sendable(datetime.datetime.max if retry_failed_now else now)
     opened = adoptions.open_adoptions({r.agreement_id for r in found if r.kind == ADOPTION})
+    work = revisions.open_deadlines({r.agreement_id for r in found if r.kind in WORK})
     for reminder in found:
-        if still_applies(reminder, reminder.agreement, opened):
+        if still_applies(reminder, reminder.agreement, opened, work):
             sendable_.append(reminder)
         else:
             stale.append(reminder.id)
@@ -351,14 +367,22 @@ def digests(reminders, day):
         agreement.responsible_group = groups.get(agreement.responsible_group_id)
     by_recipient, broken, names_of = {}, [], {}
     opened = adoptions.open_adoptions({r.agreement.id for r in reminders if r.kind == ADOPTION})
+    opened_work = revisions.open_deadlines({r.agreement.id for r in reminders if r.kind in WORK})
     for reminder in reminders:
         agreement = agreements[reminder.agreement.id]
         try:
-            parties = ()
+            parties, work = (), ()
             if reminder.kind == ADOPTION:  # each party decides in its own body: no meeting of ours decides
                 meeting = deciding = None
                 found = opened.get(agreement.id)
                 parties = tuple(found.contacts.get(reminder.recipient, ())) if found is not None else ()
+            elif reminder.kind in WORK:  # the revision's own work: no meeting decides it
+                meeting = deciding = None
+                work = tuple(
+                    d
+                    for d in opened_work.get(agreement.id, ())
+                    if d.kind == reminder.kind and d.due_on == reminder.deadline_on
+                )
             else:
                 deciding = meetings.deciding_group(agreement)
                 try:
@@ -369,7 +393,7 @@ def digests(reminders, day):
             names = names_of.get((agreement.id, deciding is None))
             if names is None:
                 names = names_of[(agreement.id, deciding is None)] = _names(agreement, deciding)
-            item = Item(reminder, agreement, (reminder.deadline_on - day).days, meeting, deciding, names, parties)
+            item = Item(reminder, agreement, (reminder.deadline_on - day).days, meeting, deciding, names, parties, work)
         except Exception as exc:  # any other surprise costs this reminder, not the pass
             broken.append((reminder, exc))
             continue
@@ -441,8 +465,36 @@ def meeting_line(item):
     return ""
 
 
+def work_line(item):
+    """A revision's step or remiss named, with its date: "Steg i revideringen: Barnkonsekvensanalys, senast
+    2027-03-01" ("" for the other kinds)."""
+    if item.reminder.kind not in WORK:
+        return ""
+    label = str(REMINDER_KINDS[item.reminder.kind])
+    date = item.reminder.deadline_on.isoformat()
+    names = ", ".join(one_line(d.name) for d in item.work) or label
+    if item.reminder.kind == revisions.CONSULTATION:
+        return _("%(what)s, svar senast %(date)s", what=label, date=date)
+    return _("%(what)s: %(names)s, senast %(date)s", what=label, names=names, date=date)
+
+
 def todo(item):
     """What the recipient is asked to do about one item."""
+    if item.reminder.kind == revisions.STEP:
+        if item.overdue:
+            return _(
+                "Steget skulle ha varit klart. Gör det klart och markera det som klart på revideringens sida, "
+                "eller ändra dess datum om arbetet tar längre tid."
+            )
+        return _("Se till att steget blir klart i tid och markera det som klart på revideringens sida.")
+    if item.reminder.kind == revisions.CONSULTATION:
+        missing = sum(d.missing for d in item.work)
+        return ngettext(
+            "%(num)s part har ännu inte svarat på remissen. Påminn parten och registrera svaret på revideringens sida.",
+            "%(num)s parter har ännu inte svarat på remissen. Påminn parterna och registrera svaren på "
+            "revideringens sida.",
+            missing,
+        )
     if item.reminder.kind == ADOPTION:
         parties = ", ".join(one_line(name) for _pk, name in item.parties) or _("parten")
         if item.overdue:
@@ -486,6 +538,8 @@ def links(item, base_url):
     addresses. The form is the review form, or for a party's decision that party's decision form
     (the agreement's list of decisions when the recipient follows several parties)."""
     agreement = f"{base_url}/agreements/{item.agreement.id}"
+    if item.reminder.kind in WORK:
+        return agreement, f"{agreement}/revision", None
     if item.reminder.kind == ADOPTION:
         if len(item.parties) == 1:
             return agreement, f"{agreement}/adoptions/{item.parties[0][0]}", None
@@ -499,6 +553,8 @@ def links(item, base_url):
 
 def action(item):
     """The label of the link to the form an item asks the recipient to fill in."""
+    if item.reminder.kind in WORK:
+        return _("Öppna revideringen")
     return _("Registrera beslutet") if item.reminder.kind == ADOPTION else _("Registrera uppföljningen")
 
 
@@ -518,6 +574,7 @@ def reason_text(role):
             "Du får det här meddelandet för att du är kontakt för en part i avtalet vars beslut om avtalet "
             "ännu inte är registrerat."
         ),
+        "revision_lead": _("Du får det här meddelandet för att du är ansvarig för revideringen av avtalet."),
     }
     return texts.get(role, texts["owner"])
 
@@ -529,6 +586,7 @@ def render(digest):
         "what": what,
         "todo": todo,
         "meeting_line": meeting_line,
+        "work_line": work_line,
         "links": links,
         "action": action,
         "reason_text": reason_text,

@@ -336,6 +336,10 @@ def plan_chunks(day):
     from . import adoption_planning  # (it imports this module)
 
     yield adoption_planning.plan(day)
+    # A revision's steps and remiss (registry/domain/revisions.py): likewise.
+    from . import revision_planning
+
+    yield revision_planning.plan(day)
 
 
 def _advance_from(meetings, decided, agreement, due_on, parties):

@@ -12,7 +12,7 @@ from datetime import date
 import docx
 import pytest
 
-from registry.domain import agenda_edits, agenda_words, agendas, meeting_plan
+from registry.domain import agenda_edits, agenda_words, agendas, meeting_plan, revisions
 from registry.domain.errors import ValidationError
 from registry.models import AgendaEntry, Agreement, AuditEntry, Review
 from tests.factories import client_as, make_agreement, make_group, make_organisation, make_person
@@ -193,6 +193,10 @@ def test_one_form_records_the_decisions_and_the_agreements_move(board):
     expiring, yearly = Agreement.get_by_id(board.expiring.id), Agreement.get_by_id(board.yearly.id)
     assert expiring.expires_on == date(2029, 3, 31)
     assert yearly.status == "under_revision" and yearly.revision_due_on is not None
+    # "Ska revideras" opened a revision whose mandate is the meeting's decision (registry/domain/revisions.py).
+    opened = revisions.open_of(yearly)
+    assert (opened.mandate_by, opened.mandate_on, opened.mandate_ref) == ("ReKo", MARCH, "§ 8")
+    assert opened.due_on == yearly.revision_due_on
     recorded = Review.get(Review.agreement == expiring.id)
     assert (recorded.reviewed_on, recorded.decision_ref, recorded.reviewer_name) == (MARCH, "§ 7", "ReKo")
     # The meeting keeps its decided items, although the deadlines have moved on.

@@ -122,6 +122,7 @@ def test_a_script_creates_an_agreement_records_its_review_and_reads_its_next_dea
     next_deadline = now["deadlines"][0]
     assert next_deadline == {
         "kind": "review",
+        "title": None,  # a revision's step names itself here
         "due_on": "2027-11-20",
         "days_left": (datetime.date(2027, 11, 20) - TODAY).days,
         "overdue": False,
@@ -657,6 +658,7 @@ def test_deadlines_in_a_window(api):
     # decision was due at the last meeting 90 days before the expiry, and that meeting has been held.
     assert item == {
         "kind": "expiry",
+        "title": None,
         "due_on": "2026-12-31",
         "days_left": 38,
         "overdue": False,
@@ -754,6 +756,7 @@ def test_one_agreement_shows_reviews_parties_owners_and_deadlines(api):
     assert detail["deadlines"] == [
         {
             "kind": "review",
+            "title": None,
             "due_on": "2029-01-15",
             "days_left": (datetime.date(2029, 1, 15) - TODAY).days,
             "overdue": False,

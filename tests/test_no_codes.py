@@ -11,8 +11,16 @@ import pytest
 
 from registry.domain import indicators
 from registry.domain.agreements import editable_values, record_review, save_agreement
-from registry.models import Agreement, Group, Organisation, Person
-from registry.vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES, INDICATOR_DIRECTIONS, REVIEW_OUTCOMES, stage_label
+from registry.models import Agreement, Group, Organisation, Person, Revision
+from registry.vocab import (
+    AGREEMENT_KINDS,
+    AGREEMENT_STATUSES,
+    CONSULTATION_POSITIONS,
+    INDICATOR_DIRECTIONS,
+    REVIEW_OUTCOMES,
+    REVISION_DEADLINE_KINDS,
+    stage_label,
+)
 from scheduler import reminders
 from tests.conftest import TODAY
 from tests.html import visible_text
@@ -24,6 +32,8 @@ CODES = (
     + [code for code in REVIEW_OUTCOMES if "_" in code]
     + [code for code in AGREEMENT_KINDS if code in ("overenskommelse", "tillampningsanvisning", "ovrigt")]
     + list(INDICATOR_DIRECTIONS)
+    + [code for code in CONSULTATION_POSITIONS if "_" in code]
+    + list(REVISION_DEADLINE_KINDS)
 )
 PATTERNS = [re.compile(rf"\b{re.escape(code)}\b") for code in CODES] + [
     re.compile(r"\b(before|overdue):\d+"),
@@ -76,6 +86,8 @@ def pages():
         "/agreements",
         "/agreements?status=under_revision",
         *[f"/agreements/{pk}" for pk in agreements],
+        # The revision "Ska revideras" opened (registry/domain/revisions.py).
+        *[f"/agreements/{r.agreement_id}/revision" for r in Revision.select()],
         "/reminders",
         "/audit",
         "/reports",

@@ -61,6 +61,16 @@ EXPECTED = {
     "agreements.remove_indicator": {"POST": "edit"},
     "agreements.upload_document": {"POST": "edit"},  # a stored document or its next version
     "agreements.download_document": {"GET": "read"},  # audited; never without a login
+    # An agreement's revision: read like the agreement, changed by those who may edit it.
+    "revisions.show": {"GET": "read"},
+    "revisions.start": {"GET": "edit", "POST": "edit"},
+    "revisions.edit": {"GET": "edit", "POST": "edit"},
+    "revisions.abandon": {"POST": "edit"},
+    "revisions.add_step": {"POST": "edit"},
+    "revisions.update_step": {"POST": "edit"},
+    "revisions.send_consultation": {"POST": "edit"},
+    "revisions.record_answers": {"POST": "edit"},
+    "revisions.create_successor": {"POST": "edit"},
     "groups.index": {"GET": "read"},
     "groups.show": {"GET": "read"},
     "groups.report": {"GET": "read"},  # the yearly follow-up report upward
@@ -135,6 +145,7 @@ ALLOWED_GET["health.healthz"] = 503  # no scheduler runs in the test: unhealthy,
 ALLOWED_GET["acknowledge.confirm"] = 404  # "x" is no signed deadline
 ALLOWED_GET["mailbox.html"] = 404  # x.eml has no HTML part
 ALLOWED_GET["main.favicon"] = 301  # to the SVG icon under /static
+ALLOWED_GET["revisions.edit"] = 302  # no revision is open yet: to the revision page, which says so
 ALLOWED_POST = {
     "auth.logout": {302},
     "auth.reset": {302},
@@ -295,7 +306,8 @@ def _check_matrix(app, who, subtests):
         # + spreadsheets upload, commit; + a party's decision
         # + the agenda's five changes (add, remove, restore, move, decisions)
         # + an indicator's three (add, change, remove); + a stored document's upload
-        assert len(changing) == 14 + 2 + 1 + 5 + 3 + 1 and set(changing.values()) == {403}
+        # + a revision's eight (start, edit, abandon, add and change a step, remiss, answers, successor)
+        assert len(changing) == 14 + 2 + 1 + 5 + 3 + 1 + 8 and set(changing.values()) == {403}
         forms = {
             k: v
             for k, v in observed.items()
@@ -303,7 +315,7 @@ def _check_matrix(app, who, subtests):
             and k[1] == "GET"
             and k[0].endswith((".create", ".edit", ".new_review", ".record_adoption"))
         }
-        assert len(forms) == 12 and set(forms.values()) == {403}
+        assert len(forms) == 13 and set(forms.values()) == {403}  # + the revision's edit form
 
     with subtests.test("static files are public"):
         response = app.test_client().get("/static/app.css")

@@ -19,6 +19,7 @@ from ..vocab import (
     AGENDA_OUTCOMES,
     AGREEMENT_KINDS,
     AGREEMENT_STATUSES,
+    CONSULTATION_POSITIONS,
     DEADLINE_KINDS,
     DOCUMENT_KINDS,
     DOCUMENT_TEXT_STATES,
@@ -26,6 +27,8 @@ from ..vocab import (
     INDICATOR_DIRECTIONS,
     ORGANISATION_KINDS,
     REVIEW_OUTCOMES,
+    REVISION_DEADLINE_KINDS,
+    REVISION_STATES,
     ROLES,
 )
 
@@ -227,7 +230,12 @@ SUMMARY_FIELDS = {
 }
 
 DEADLINE_FIELDS = {
-    "kind": enum(list(DEADLINE_KINDS)),
+    "kind": enum(
+        [*DEADLINE_KINDS, *REVISION_DEADLINE_KINDS],
+        "expiry, review, revision (the new version of an agreement under revision), revision_step (a step of"
+        " its revision not yet done) or consultation (a remiss whose answers are missing)",
+    ),
+    "title": nullable({"type": "string", "description": "A revision_step: the step's title (the other kinds: null)"}),
     "due_on": DATE,
     "days_left": {"type": "integer", "description": "Negative when overdue"},
     "overdue": {"type": "boolean"},
@@ -432,6 +440,7 @@ AGREEMENT = _obj(
             "items": ID,
             "description": "A draft: the parties whose missing decision keeps it from entering into force",
         },
+        "revision": nullable(ref("Revision")),
         "adoption_due_on": nullable(
             {
                 **DATE,
@@ -441,6 +450,64 @@ AGREEMENT = _obj(
         ),
         "created_at": TIMESTAMP,
     }
+)
+
+REVISION = _obj(
+    {
+        "id": ID,
+        "state": enum(REVISION_STATES),
+        "mandate_by": {"type": "string", "description": "Who gave the mandate, e.g. KCRD"},
+        "mandate_on": nullable(DATE),
+        "mandate_ref": {"type": "string", "description": "The paragraph of the mandate's minutes, e.g. § 7"},
+        "lead": nullable(ref("PersonRef")),
+        "due_on": nullable({**DATE, "description": "The new version must be decided by then"}),
+        "started_on": DATE,
+        "closed_on": nullable(DATE),
+        "notes": {"type": "string"},
+        "steps": {
+            "type": "array",
+            "items": _obj(
+                {
+                    "id": ID,
+                    "position": {"type": "integer"},
+                    "title": {"type": "string"},
+                    "due_on": nullable(DATE),
+                    "done_on": nullable(DATE),
+                    "note": {"type": "string"},
+                }
+            ),
+        },
+        "consultation": nullable(
+            _obj(
+                {
+                    "id": ID,
+                    "sent_on": DATE,
+                    "due_on": DATE,
+                    "note": {"type": "string"},
+                    "answers": {
+                        "type": "array",
+                        "items": _obj(
+                            {
+                                "party_id": ID,
+                                "party_name": {"type": "string"},
+                                "answered": {"type": "boolean"},
+                                "position": nullable(enum(CONSULTATION_POSITIONS)),
+                                "answered_on": nullable(DATE),
+                                "comment": nullable({"type": "string"}),
+                                "document_url": nullable({"type": "string"}),
+                            }
+                        ),
+                        "description": "One per party of the agreement (the remiss's recipients)",
+                    },
+                },
+                description="The consultation round (remiss) to the parties",
+            )
+        ),
+        "successor_id": nullable({**ID, "description": "The draft successor (a new agreement), once created"}),
+        "agreement_id": {**ID, "description": "The version being revised"},
+    },
+    description="The agreement's open revision, else its latest one, else (on a successor) the revision that"
+    " produced it",
 )
 
 GROUP = _obj(
@@ -627,6 +694,7 @@ COMPONENTS = {
     ),
     "DocumentUpload": DOCUMENT_UPLOAD,
     "Adoption": ADOPTION,
+    "Revision": REVISION,
     "AdoptionRecord": _obj(
         ADOPTION_FIELDS,
         required=["decided_on"],
@@ -702,6 +770,10 @@ DEADLINE_PARAMETERS = [
     query("from", DATE, "First day of the window (default today)"),
     query("to", DATE, "Last day of the window (default `from` + DEADLINE_WINDOW_DAYS, 90)"),
     query("group", ID, "Agreements this group is responsible for or contributes to"),
-    query("kind", enum(list(DEADLINE_KINDS)), "Only one kind: expiries, reviews or new versions (under revision)"),
+    query(
+        "kind",
+        enum([*DEADLINE_KINDS, *REVISION_DEADLINE_KINDS]),
+        "Only one kind: expiries, reviews, new versions (under revision), revision steps or remiss due dates",
+    ),
     *PAGING,
 ]

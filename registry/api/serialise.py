@@ -5,7 +5,7 @@ from flask import url_for
 from registry.rules import policy
 
 from ..collation import organisation_key, sv_key
-from ..domain import adoptions, fields, indicators, meeting_plan, schedule, stored_documents
+from ..domain import adoptions, fields, indicators, meeting_plan, revisions, schedule, stored_documents
 from ..domain import status as derived
 from ..models import Group, Review
 
@@ -103,11 +103,70 @@ def deadline(kind, due_on, today, meeting):
         }
     return {
         "kind": kind,
+        "title": None,
         "due_on": day(due_on),
         "days_left": (due_on - today).days,
         "overdue": due_on < today,
         "deciding_meeting": found,
         "meeting_plan_problem": problem,
+    }
+
+
+def revision_deadline(found, today):
+    """A deadline of a revision's work (a revisions.RevisionDeadline): no meeting decides it."""
+    return {**deadline(found.kind, found.due_on, today, None), "title": found.title or None}
+
+
+def revision(row):
+    """A revision with its steps, its remiss and every party's answer; None for none."""
+    if row is None:
+        return None
+    consultation = revisions.consultation_of(row)
+    found = None
+    if consultation is not None:
+        found = {
+            "id": consultation.id,
+            "sent_on": day(consultation.sent_on),
+            "due_on": day(consultation.due_on),
+            "note": consultation.note,
+            "answers": [
+                {
+                    "party_id": p.organisation.id,
+                    "party_name": p.organisation.name,
+                    "answered": p.answer is not None,
+                    "position": p.answer.position if p.answer else None,
+                    "answered_on": day(p.answer.answered_on) if p.answer else None,
+                    "comment": p.answer.comment if p.answer else None,
+                    "document_url": p.answer.document_url if p.answer else None,
+                }
+                for p in revisions.answers_of(row, consultation)
+            ],
+        }
+    return {
+        "id": row.id,
+        "state": row.state,
+        "mandate_by": row.mandate_by,
+        "mandate_on": day(row.mandate_on),
+        "mandate_ref": row.mandate_ref,
+        "lead": person_ref(row.lead) if row.lead_id else None,
+        "due_on": day(row.due_on),
+        "started_on": day(row.started_on),
+        "closed_on": day(row.closed_on),
+        "notes": row.notes,
+        "steps": [
+            {
+                "id": s.id,
+                "position": s.position,
+                "title": s.title,
+                "due_on": day(s.due_on),
+                "done_on": day(s.done_on),
+                "note": s.note,
+            }
+            for s in revisions.steps_of(row)
+        ],
+        "consultation": found,
+        "successor_id": row.successor_id,
+        "agreement_id": row.agreement_id,
     }
 
 
@@ -180,10 +239,15 @@ def agreement_detail(agreement, today, window_days):
         "parent_id": agreement.parent_id,
         "replaced_by_id": agreement.replaced_by_id,
         "reviews": [review(r, values.get(r.id, {})) for r in reviews],
-        "deadlines": [
-            deadline(d.kind, d.due_on, today, meetings.safe_deciding_meeting(agreement, d.due_on))
-            for d in schedule.deadlines_of(agreement)
-        ],
+        "deadlines": sorted(
+            [
+                deadline(d.kind, d.due_on, today, meetings.safe_deciding_meeting(agreement, d.due_on))
+                for d in schedule.deadlines_of(agreement)
+            ]
+            + [revision_deadline(d, today) for d in revisions.deadlines_of(agreement)],
+            key=lambda d: d["due_on"],
+        ),
+        "revision": revision(revisions.latest_of(agreement) or revisions.producing(agreement)),
         **adoption_standing(adoptions.standing(agreement)),
         "indicators": [indicator(found) for found in indicators.of_agreement(agreement)],
         "created_at": timestamp(agreement.created_at),

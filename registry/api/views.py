@@ -23,7 +23,7 @@ from flask_login import current_user
 
 from .. import clock
 from ..collation import sorted_organisations, sv_key
-from ..domain import adoptions, agendas, directory, meeting_plan, queries, schedule, stored_documents
+from ..domain import adoptions, agendas, directory, meeting_plan, queries, revisions, schedule, stored_documents
 from ..domain import fields as F
 from ..domain.agreements import EMPTY_AGREEMENT, editable_values, record_review, save_agreement
 from ..domain.errors import ValidationError
@@ -32,7 +32,7 @@ from ..domain.users import group_ids
 from ..extensions import csrf
 from ..models import Agreement, Group, Organisation, Person
 from ..permissions import can_edit_agreement, may_make_responsible
-from ..vocab import DEADLINE_KINDS
+from ..vocab import DEADLINE_KINDS, REVISION_DEADLINE_KINDS
 from . import PREFIX, serialise
 from .errors import ApiError, from_api_error
 from .schemas import (
@@ -487,27 +487,53 @@ def list_deadlines(args):
     page, per_page = page_numbers(args)
     start = args.get("from", today())
     end = args.get("to") or _window_end(start)
-    kinds = [args["kind"]] if "kind" in args else list(DEADLINE_KINDS)
-    in_window = reduce(operator.or_, (Agreement.deadline_between(kind, start, end) for kind in kinds))
-    select = Agreement.select(Agreement, Group).join(Group, on=Agreement.responsible_group == Group.id).where(in_window)
-    if "group" in args:
-        select = select.where(queries.in_group(args["group"]))
-    agreements = list(select)
-    meetings = schedule.Meetings(agreements)
+    wanted = [args["kind"]] if "kind" in args else [*DEADLINE_KINDS, *REVISION_DEADLINE_KINDS]
+    kinds = [kind for kind in wanted if kind in DEADLINE_KINDS]
     found = []
-    for agreement in agreements:
-        for kind in kinds:
-            due_on = agreement.due_on(kind)
-            if due_on is not None and start <= due_on <= end:
-                found.append((due_on, sv_key(agreement.title), agreement.id, kind, agreement))
-    found.sort(key=lambda item: item[:4])
+    if kinds:
+        in_window = reduce(operator.or_, (Agreement.deadline_between(kind, start, end) for kind in kinds))
+        select = (
+            Agreement.select(Agreement, Group).join(Group, on=Agreement.responsible_group == Group.id).where(in_window)
+        )
+        if "group" in args:
+            select = select.where(queries.in_group(args["group"]))
+        agreements = list(select)
+        meetings = schedule.Meetings(agreements)
+        for agreement in agreements:
+            for kind in kinds:
+                due_on = agreement.due_on(kind)
+                if due_on is not None and start <= due_on <= end:
+                    found.append((due_on, sv_key(agreement.title), agreement.id, kind, agreement, None))
+    else:
+        meetings = schedule.Meetings([])
+    # A revision's steps and remiss (registry/domain/revisions.py): no meeting decides them.
+    work = [kind for kind in wanted if kind in REVISION_DEADLINE_KINDS]
+    if work:
+        opened = {
+            pk: [d for d in items if d.kind in work and start <= d.due_on <= end]
+            for pk, items in revisions.open_deadlines().items()
+        }
+        ids = [pk for pk, items in opened.items() if items]
+        if ids:
+            select = Agreement.select(Agreement, Group).join(Group, on=Agreement.responsible_group == Group.id)
+            select = select.where(Agreement.id.in_(ids))
+            if "group" in args:
+                select = select.where(queries.in_group(args["group"]))
+            for agreement in select:
+                for d in opened[agreement.id]:
+                    found.append((d.due_on, sv_key(agreement.title), agreement.id, d.kind, agreement, d))
+    found.sort(key=lambda item: (*item[:4], item[5].item_id if item[5] else 0))
     chosen = found[(page - 1) * per_page : page * per_page]
     items = [
         {
-            **serialise.deadline(kind, due_on, today(), meetings.safe_deciding_meeting(a, due_on)),
+            **(
+                serialise.revision_deadline(work_item, today())
+                if work_item is not None
+                else serialise.deadline(kind, due_on, today(), meetings.safe_deciding_meeting(a, due_on))
+            ),
             "agreement": serialise.agreement_ref(a),
         }
-        for due_on, _key, _id, kind, a in chosen
+        for due_on, _key, _id, kind, a, work_item in chosen
     ]
     return json(paged(items, len(found), page, per_page))
 

@@ -358,6 +358,9 @@ def enter_into_force(agreement, today, actor=None):
                 summary=row.title,
                 actor=actor,
             )
+        from . import revisions  # (it imports this module's neighbours)
+
+        revisions.successor_in_force(agreement, today, actor=actor)
     return True
 
 

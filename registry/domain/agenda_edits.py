@@ -302,6 +302,8 @@ def _decide(group, meets_on, item, data, today):
     else:
         before = _facts(entry)
     if data["outcome"] in REVIEW_OUTCOMES:
+        # "Ska revideras" opens a revision whose mandate is this meeting's decision (registry/domain/revisions.py).
+        data = {**data, "mandate_by": group.short_name or group.name}
         entry.review = record_review(item.agreement, data, today)
     entry.meets_on, entry.removed = meets_on, False
     entry.outcome, entry.decision_ref = data["outcome"], data["decision_ref"]

@@ -412,4 +412,12 @@ def record_review(agreement, data, today):
             audit.record(
                 "update", "agreement", agreement.id, changes, agreement_id=agreement.id, summary=agreement.title
             )
+        # "Ska revideras" opens a revision (registry/domain/revisions.py) with this decision as its mandate;
+        # another outcome closes one left open.
+        from . import revisions
+
+        if data["outcome"] == "to_be_revised":
+            revisions.open_from_review(agreement, review, data.get("mandate_by"))
+        else:
+            revisions.close_from_review(agreement, review)
     return review

@@ -44,8 +44,8 @@ from ..models import (
     Group,
     Review,
 )
-from ..vocab import ACTIVE_STATUSES, DEADLINE_KINDS, label
-from . import audit, ownership, schedule, validation
+from ..vocab import ACTIVE_STATUSES, REMINDER_KINDS, label
+from . import audit, ownership, revisions, schedule, validation
 from .errors import ValidationError
 
 log = logging.getLogger(__name__)
@@ -236,10 +236,12 @@ def events_for(agreements, base_url, host):
     ids = [a.id for a in agreements]
     reviews = _review_facts(ids)
     meetings = schedule.Meetings(agreements)
+    work = revisions.open_deadlines(ids)
     events = []
     for agreement in agreements:
         try:
             found = _events_of(agreement, reviews, meetings, base_url, host)
+            found += [_work_event(agreement, d, meetings, base_url, host) for d in work.get(agreement.id, ())]
         except (OverflowError, ValueError):
             # A date an older version stored (9999-12-31, year 1) that no deadline can be computed from.
             log.warning("calendar feed: agreement %s has dates no deadline can be computed from", agreement.id)
@@ -276,8 +278,30 @@ def _events_of(agreement, reviews, meetings, base_url, host):
     return events
 
 
+def _work_event(agreement, found, meetings, base_url, host):
+    """A revision's step not yet done, or its remiss's answer day (registry/domain/revisions.py): no
+    meeting decides it, so it has no material event. Its UID names the step or the remiss."""
+    link = f"{base_url}/agreements/{agreement.id}/revision"
+    what = _what(found.kind)
+    summary = f"{what}: {found.title} – {_name(agreement)}" if found.title else f"{what}: {_name(agreement)}"
+    lines = [agreement.title, f"{what}: {found.name}, {_('senast %(date)s', date=found.due_on.isoformat())}"]
+    responsible = meetings.groups.get(agreement.responsible_group_id)
+    if responsible is not None:
+        lines.append(_("Ansvarig grupp: %(name)s", name=responsible.name))
+    lines.append(link)
+    return _event(
+        f"agreement-{agreement.id}-{found.kind}-{found.item_id}@{host}",
+        found.due_on,
+        summary,
+        "\n".join(lines),
+        link,
+        agreement,
+        max(t for t in (agreement.updated_at, agreement.created_at) if t),
+    )
+
+
 def _what(kind):
-    return str(label(DEADLINE_KINDS, kind))
+    return str(label(REMINDER_KINDS, kind))
 
 
 def _description(agreement, deadline, responsible, deciding, meeting, link, lead=None):

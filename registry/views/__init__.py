@@ -15,6 +15,7 @@ from .main import bp as main_bp
 from .meetings import bp as meetings_bp
 from .reminders import bp as reminders_bp
 from .reports import bp as reports_bp
+from .revisions import bp as revisions_bp
 from .spreadsheets import bp as spreadsheets_bp
 from .users import bp as users_bp
 
@@ -22,6 +23,7 @@ BLUEPRINTS = [
     auth_bp,
     main_bp,
     agreements_bp,
+    revisions_bp,
     groups_bp,
     meetings_bp,
     organisations_bp,

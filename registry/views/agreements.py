@@ -10,7 +10,7 @@ from flask_login import current_user
 from registry.rules import policy
 
 from ..collation import organisation_key, sorted_organisations, sv_collation_key
-from ..domain import adoptions, audit, decisions, fields, indicators, queries, schedule, stored_documents
+from ..domain import adoptions, audit, decisions, fields, indicators, queries, revisions, schedule, stored_documents
 from ..domain.agreements import editable_values, record_review, save_agreement, validate
 from ..domain.errors import ValidationError
 from ..domain.users import group_ids
@@ -100,6 +100,9 @@ def _show_page(agreement, document_form=None, status=200):
         deadlines=_with_meetings(agreement),
         parties=sorted((link.organisation for link in agreement.party_links), key=organisation_key),
         adoption=adoptions.standing(agreement),
+        revision=revisions.latest_of(agreement),
+        producing=revisions.producing(agreement),
+        versions=revisions.versions(agreement),
         facts=fields.facts(),
         agreement_links={
             "contributing_groups": [link.group for link in agreement.contributor_links],
@@ -187,7 +190,10 @@ def document_response(version):
 def _with_meetings(agreement):
     """[(deadline, schedule.DecidingMeeting or None)] of the agreement's open deadlines."""
     meetings = schedule.Meetings([agreement])
-    return [(d, meetings.safe_deciding_meeting(agreement, d.due_on)) for d in schedule.deadlines_of(agreement)]
+    found = [(d, meetings.safe_deciding_meeting(agreement, d.due_on)) for d in schedule.deadlines_of(agreement)]
+    # A revision's steps and remiss (registry/domain/revisions.py): no meeting decides them.
+    found += [(d, None) for d in revisions.deadlines_of(agreement)]
+    return sorted(found, key=lambda pair: pair[0].due_on)
 
 
 def _agreement_form(agreement, done_message):
