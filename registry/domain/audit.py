@@ -190,9 +190,13 @@ def _new_value(change):
 
 
 def _comparable(value):
+    """A value as the trail compares it: dates as text, text trimmed and case-folded, and empty as None
+    (the trail leaves out a field that was created empty)."""
     if isinstance(value, (datetime.date, datetime.datetime)):
         value = value.isoformat()
-    return value.strip().casefold() if isinstance(value, str) else value
+    if isinstance(value, str):
+        value = value.strip().casefold()
+    return None if value in EMPTY else value
 
 
 def verify():
