@@ -199,6 +199,42 @@ def _load_agreements(data, created):
         created["agreements"] += 1
 
 
+def _load_revisions(data, created):
+    """[[revisions]]: a revision of an agreement the file defines (registry/domain/revisions.py), with its
+    mandate, lead, steps (done ones with their day), remiss with the parties' answers and a draft
+    successor, each optional. An agreement that already has a revision is left as it is."""
+    from . import clock
+    from .domain import revisions
+    from .models import Revision
+
+    ids = _Ids()
+    for item in data.get("revisions", []):
+        agreement = Agreement.get_by_id(_agreement_ref(item["agreement"]))
+        if Revision.select().where(Revision.agreement == agreement.id).exists():
+            continue
+        today = item.get("started_on") or clock.today()
+        values = {k: item.get(k) for k in ("mandate_by", "mandate_on", "mandate_ref", "due_on", "notes")}
+        values["lead"] = ids.person(item["lead"]) if item.get("lead") else None
+        values["steps"] = [{"title": s["title"], "due_on": s.get("due_on")} for s in item.get("steps", [])]
+        try:
+            revision = revisions.start(agreement, values, today)
+            for step, given in zip(revisions.steps_of(revision), item.get("steps", []), strict=True):
+                if given.get("done_on"):
+                    revisions.update_step(revision, step, {**given, "done_on": given["done_on"]}, given["done_on"])
+            remiss = item.get("consultation")
+            if remiss:
+                revisions.send_consultation(revision, remiss, remiss.get("sent_on") or today)
+                answers = {ids.organisation(a["party"]): a for a in remiss.get("answers", [])}
+                if answers:
+                    revisions.record_answers(revision, answers, max(a["answered_on"] for a in answers.values()))
+            if "successor" in item:
+                revisions.create_successor(revision, item["successor"], today)
+        except ValidationError as exc:
+            problems = "; ".join(f"{name}: {message}" for name, message in exc.errors.items())
+            raise SeedError(f"Revision of {item['agreement']!r}: {problems}") from None
+        created["revisions"] += 1
+
+
 DEMO_PASSWORD = "demo-losenord-2026"
 
 
@@ -232,10 +268,13 @@ def load(path=DEMO_FILE):
     """Load a seed file; return how many rows of each kind were created."""
     with open(path, "rb") as fh:
         data = tomllib.load(fh)
-    created = dict.fromkeys(("organisations", "people", "groups", "memberships", "meetings", "agreements"), 0)
+    created = dict.fromkeys(
+        ("organisations", "people", "groups", "memberships", "meetings", "agreements", "revisions"), 0
+    )
     with db.atomic():
         _load_organisations(data, created)
         _load_people(data, created)
         _load_groups(data, created)
         _load_agreements(data, created)
+        _load_revisions(data, created)
     return created

@@ -4,6 +4,7 @@ database through the seed command, with its own parties, council and the agreeme
 from pathlib import Path
 
 from registry.db import db
+from registry.domain import revisions
 from registry.models import Agreement, AgreementParty, Group, Organisation, Person
 
 OREBRO = Path(__file__).resolve().parent.parent / "registry" / "seed_data" / "orebro.toml"
@@ -15,7 +16,7 @@ FAMILY_CENTRES = (
 def load(runner, app):
     result = runner.invoke(args=["seed", "--file", str(OREBRO)])
     assert result.exit_code == 0, result.output
-    assert "1 agreements" in result.output
+    assert "1 agreements" in result.output and "1 revisions" in result.output
     return app
 
 
@@ -40,8 +41,18 @@ def test_orebro_loads_into_an_empty_database(runner, app):
                 "Chefsgrupp folkhälsa",
             }
             assert all(p.email.endswith("@example.org") for p in Person.select())
+            # Its revision: KCRD's mandate, the project leader, the three steps of the minutes.
+            revision = revisions.open_of(agreement)
+            assert revision is not None
+            assert revision.mandate_by.startswith("KCRD") and revision.mandate_on is None
+            assert revision.lead.email == "projektledare.familjecentraler@example.org"
+            steps = [s.title for s in revisions.steps_of(revision)]
+            assert steps[0].startswith("Utkast") and steps[1].startswith("Barnkonsekvensanalys")
+            assert "krav- och kvalitetsboken" in steps[2]
+            assert all(s.due_on is None and s.done_on is None for s in revisions.steps_of(revision))
         finally:
             db.close()
     # Loading twice adds nothing.
     again = runner.invoke(args=["seed", "--file", str(OREBRO)])
     assert "created 0 organisations, 0 people, 0 groups" in again.output
+    assert "0 agreements, 0 revisions" in again.output
