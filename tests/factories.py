@@ -425,3 +425,21 @@ def make_stored_document(agreement, content=None, filename="avtal.pdf", title=""
 
     content = content if content is not None else pdf_bytes(f"Dokument {_next()}")
     return stored_documents.upload(agreement, content, filename, title, kind, user)
+
+
+# The thirteen municipalities of Jönköpings län (the demo data's parties besides the region).
+MUNICIPALITIES = (
+    "Aneby kommun",
+    "Eksjö kommun",
+    "Gislaveds kommun",
+    "Gnosjö kommun",
+    "Habo kommun",
+    "Jönköpings kommun",
+    "Mullsjö kommun",
+    "Nässjö kommun",
+    "Sävsjö kommun",
+    "Tranås kommun",
+    "Vaggeryds kommun",
+    "Vetlanda kommun",
+    "Värnamo kommun",
+)

@@ -15,6 +15,7 @@ from registry.models import Adoption, Agreement, AgreementParty, AuditEntry, Org
 from scheduler import adoption_planning, reminders
 from tests.conftest import make_app
 from tests.factories import (
+    MUNICIPALITIES,
     api_client,
     client_as,
     make_agreement,
@@ -29,21 +30,6 @@ from tests.smtp import smtp, smtp_server  # noqa: F401
 # ruff: noqa: F811
 
 BASE = "https://registret.example.org"
-MUNICIPALITIES = (
-    "Aneby kommun",
-    "Eksjö kommun",
-    "Gislaveds kommun",
-    "Gnosjö kommun",
-    "Habo kommun",
-    "Jönköpings kommun",
-    "Mullsjö kommun",
-    "Nässjö kommun",
-    "Sävsjö kommun",
-    "Tranås kommun",
-    "Vaggeryds kommun",
-    "Vetlanda kommun",
-    "Värnamo kommun",
-)
 
 
 def decision(n, **changes):

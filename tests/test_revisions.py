@@ -17,6 +17,7 @@ from registry.models import Adoption, Agreement, AuditEntry, ConsultationAnswer,
 from scheduler import reminders
 from tests.conftest import TODAY
 from tests.factories import (
+    MUNICIPALITIES,
     api_client,
     client_as,
     make_agreement,
@@ -31,21 +32,6 @@ from tests.smtp import smtp, smtp_server  # noqa: F401
 # ruff: noqa: F811
 
 BASE = "https://registret.example.org"
-MUNICIPALITIES = (
-    "Aneby kommun",
-    "Eksjö kommun",
-    "Gislaveds kommun",
-    "Gnosjö kommun",
-    "Habo kommun",
-    "Jönköpings kommun",
-    "Mullsjö kommun",
-    "Nässjö kommun",
-    "Sävsjö kommun",
-    "Tranås kommun",
-    "Vaggeryds kommun",
-    "Vetlanda kommun",
-    "Värnamo kommun",
-)
 D = datetime.date
 
 

@@ -7,23 +7,10 @@ import pytest
 from registry import seed
 from registry.domain import meeting_plan, queries, schedule
 from registry.models import MODELS, Adoption, Agreement, Group, GroupMeeting, Organisation, Person, Review
+from tests.factories import MUNICIPALITIES as FACTORY_MUNICIPALITIES
 from tests.factories import agreement
 
-MUNICIPALITIES = {
-    "Aneby kommun",
-    "Eksjö kommun",
-    "Gislaveds kommun",
-    "Gnosjö kommun",
-    "Habo kommun",
-    "Jönköpings kommun",
-    "Mullsjö kommun",
-    "Nässjö kommun",
-    "Sävsjö kommun",
-    "Tranås kommun",
-    "Vaggeryds kommun",
-    "Vetlanda kommun",
-    "Värnamo kommun",
-}
+MUNICIPALITIES = set(FACTORY_MUNICIPALITIES)
 
 
 def _titles_in_group(name):
