@@ -132,28 +132,12 @@ def check(schema, value, components, path="", errors=None):
         if isinstance(value, bool) or not isinstance(value, int):
             errors[field] = _("Värdet är inget heltal. Ange ett heltal, till exempel 6.")
             return None, errors
-        low, high = schema.get("minimum"), schema.get("maximum")
-        if (low is not None and value < low) or (high is not None and value > high):
-            errors[field] = _(
-                "Talet ligger utanför det tillåtna intervallet. Ange ett heltal mellan %(low)s och %(high)s.",
-                low=low,
-                high=high,
-            )
-            return None, errors
-        return value, errors
+        return _in_range(value, schema, field, errors, whole=True)
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             errors[field] = _("Värdet är inget tal. Ange ett tal, till exempel 12.5.")
             return None, errors
-        low, high = schema.get("minimum"), schema.get("maximum")
-        if (low is not None and value < low) or (high is not None and value > high):
-            errors[field] = _(
-                "Talet ligger utanför det tillåtna intervallet. Ange ett tal mellan %(low)s och %(high)s.",
-                low=low,
-                high=high,
-            )
-            return None, errors
-        return value, errors
+        return _in_range(value, schema, field, errors, whole=False)
     if kind == "boolean":
         if not isinstance(value, bool):
             errors[field] = _("Värdet måste vara true eller false.")
@@ -266,3 +250,24 @@ def parse_body(schema, components):
     if errors:
         raise ApiError(422, fields=errors)
     return converted
+
+
+def _in_range(value, schema, field, errors, whole):
+    """(value, errors), or (None, errors saying the range) when the value is outside the schema's minimum and
+    maximum; `whole`: the schema asks for an integer."""
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if (low is None or value >= low) and (high is None or value <= high):
+        return value, errors
+    if whole:
+        errors[field] = _(
+            "Talet ligger utanför det tillåtna intervallet. Ange ett heltal mellan %(low)s och %(high)s.",
+            low=low,
+            high=high,
+        )
+    else:
+        errors[field] = _(
+            "Talet ligger utanför det tillåtna intervallet. Ange ett tal mellan %(low)s och %(high)s.",
+            low=low,
+            high=high,
+        )
+    return None, errors
