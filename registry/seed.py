@@ -9,7 +9,9 @@ what users have edited since.
 import tomllib
 from pathlib import Path
 
+from . import clock
 from .db import db
+from .domain import adoptions
 from .domain import fields as F
 from .domain import validation
 from .domain.agreements import save_agreement
@@ -179,7 +181,8 @@ def _agreement_data(item, data, ids):
     values.setdefault("status", "in_force")
     if "parties" not in values:
         values["parties"] = [ids.organisation(n) for n in data.get("default_parties", [])]
-    if values.get("valid_from") is None and data.get("default_valid_from"):
+    # A draft has not started: it gets no assumed start date (that would be its adoption deadline).
+    if values.get("valid_from") is None and data.get("default_valid_from") and values["status"] != "draft":
         values["valid_from"] = data["default_valid_from"]
         values["notes"] = "\n\n".join(filter(None, [values.get("notes", ""), data.get("default_valid_from_note", "")]))
     return values
@@ -192,7 +195,8 @@ def _load_agreements(data, created):
         if (item["title"], ids.group(item["responsible_group"])) in existing:
             continue
         try:
-            save_agreement(_agreement_data(item, data, ids))
+            row = save_agreement(_agreement_data(item, data, ids))
+            _load_adoptions(row, item, ids)
         except ValidationError as exc:
             problems = "; ".join(f"{name}: {message}" for name, message in exc.errors.items())
             raise SeedError(f"Agreement {item.get('title')!r}: {problems}") from None
@@ -203,7 +207,6 @@ def _load_revisions(data, created):
     """[[revisions]]: a revision of an agreement the file defines (registry/domain/revisions.py), with its
     mandate, lead, steps (done ones with their day), remiss with the parties' answers and a draft
     successor, each optional. An agreement that already has a revision is left as it is."""
-    from . import clock
     from .domain import revisions
     from .models import Revision
 
@@ -233,6 +236,23 @@ def _load_revisions(data, created):
             problems = "; ".join(f"{name}: {message}" for name, message in exc.errors.items())
             raise SeedError(f"Revision of {item['agreement']!r}: {problems}") from None
         created["revisions"] += 1
+
+
+ADOPTION_KEYS = ("body", "decided_on", "decision_ref", "case_number", "signed_on", "document_url")
+
+
+def _load_adoptions(agreement, item, ids):
+    """A new agreement's recorded party decisions: `adoptions = [{ party = "…", body = "…", decided_on = … }]`,
+    each through the same domain function as the form and the API."""
+    for entry in item.get("adoptions", []):
+        organisation_id = ids.organisation(entry.get("party", ""))
+        decision = {key: entry[key] for key in ADOPTION_KEYS if key in entry}
+        try:
+            adoptions.record(agreement, organisation_id, decision, clock.today())
+        except adoptions.NotAParty:
+            raise SeedError(
+                f"Agreement {agreement.title!r}: {entry['party']!r} has adopted it but is not one of its parties"
+            ) from None
 
 
 DEMO_PASSWORD = "demo-losenord-2026"
