@@ -11,9 +11,8 @@ from pathlib import Path
 
 from . import clock
 from .db import db
-from .domain import adoptions
+from .domain import adoptions, validation
 from .domain import fields as F
-from .domain import validation
 from .domain.agreements import save_agreement
 from .domain.errors import ValidationError
 from .models import Agreement, Group, GroupMeeting, GroupMember, Organisation, Person

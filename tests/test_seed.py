@@ -145,9 +145,10 @@ def test_every_agreement_has_an_owner_and_parties(seeded):
         parties = {link.organisation.name for link in row.party_links}
         assert parties == named.get(row.title, MUNICIPALITIES | {"Region Jönköpings län"}), row.title
     assert named["Tillsammans möter vi framtidens behov av hälso- och sjukvård 2020-2030"] == {"Region Jönköpings län"}
-    assert named[
-        "Tillsammans möter vi framtidens behov inom området främjande, hälsa, stöd, omsorg och vård 2021-2030"
-    ] == MUNICIPALITIES
+    assert (
+        named["Tillsammans möter vi framtidens behov inom området främjande, hälsa, stöd, omsorg och vård 2021-2030"]
+        == MUNICIPALITIES
+    )
 
 
 def _snapshot():
@@ -239,15 +240,19 @@ def test_decision_bodies_follow_the_sources(seeded):
     for row in Agreement.select():
         by_body.setdefault(row.decision_body.name if row.decision_body_id else None, []).append(row)
     # Every agreement of the action plan's lists, its drafts and the e-health strategy: ReKo.
-    joint = Agreement.select().join(Group, on=Agreement.responsible_group).where(
-        Group.name.in_(
-            [
-                "ReKo",
-                "Strategigrupp Barn och unga",
-                "Strategigrupp Psykiatri och missbruk",
-                "Strategigrupp Äldre",
-                "Styrgrupp för E-hälsorådet",
-            ]
+    joint = (
+        Agreement.select()
+        .join(Group, on=Agreement.responsible_group)
+        .where(
+            Group.name.in_(
+                [
+                    "ReKo",
+                    "Strategigrupp Barn och unga",
+                    "Strategigrupp Psykiatri och missbruk",
+                    "Strategigrupp Äldre",
+                    "Styrgrupp för E-hälsorådet",
+                ]
+            )
         )
     )
     assert _names(by_body["ReKo"]) == _names(joint) - {"Regionens strategi 2020–2030"}
