@@ -25,6 +25,7 @@ from registry.domain import fields as F
 from registry.domain.agreements import editable_values, save_agreement
 from registry.models import Agreement, Group, Organisation, Person, User
 from registry.rules import cycles
+from registry.vocab import DEADLINE_COLUMNS, DEADLINE_STATUSES
 
 _serial = itertools.count(1)
 
@@ -360,6 +361,26 @@ def agreement(text):
     """The agreement whose short name or title is `text`, else the first whose title contains it."""
     exact = Agreement.get_or_none((Agreement.short_name == text) | (Agreement.title == text))
     return exact or Agreement.select().where(Agreement.title.contains(text)).order_by(Agreement.id).get()
+
+
+def deadlines(first=datetime.date.min, last=datetime.date.max):
+    """Every deadline from `first` to `last` of the agreements in the database, read from their date
+    columns (not through the product's queries): (agreement, kind, date) tuples, by date then id."""
+    found = []
+    for kind, column in DEADLINE_COLUMNS.items():
+        for row in Agreement.select().where(Agreement.status.in_(DEADLINE_STATUSES[kind])):
+            day = getattr(row, column)
+            if day is not None and first <= day <= last:
+                found.append((row, kind, day))
+    return sorted(found, key=lambda found: (found[2], found[0].id))
+
+
+def status_counts():
+    """{status: number of agreements} in the database."""
+    counts = {}
+    for row in Agreement.select(Agreement.status):
+        counts[row.status] = counts.get(row.status, 0) + 1
+    return counts
 
 
 def agreement_of(group):
