@@ -7,6 +7,7 @@ import pytest
 from registry.domain import queries, status
 from registry.models import Agreement
 from tests.conftest import TODAY
+from tests.factories import deadlines, group_id, status_counts
 
 CODES = list(status.FLAG_DEADLINES)
 
@@ -77,18 +78,23 @@ def test_dashboard_queries_on_demo_data(seeded):
     assert [(i.agreement.short_name, i.kind, i.due_on, i.days_left) for i in upcoming] == [
         ("Läkaruppdrag", "expiry", date(2026, 12, 31), 38)
     ]
+    late = deadlines(last=TODAY - timedelta(days=1))
     overdue = queries.overdue(TODAY)
-    assert len(overdue) == 11
-    assert {i.kind for i in overdue} == {"review"}
-    assert all(i.days_left == -326 for i in overdue)
+    assert sorted((i.agreement.id, i.kind, i.due_on, i.days_left) for i in overdue) == sorted(
+        (row.id, kind, day, (day - TODAY).days) for row, kind, day in late
+    )
+    assert all(a.due_on <= b.due_on for a, b in zip(overdue, overdue[1:], strict=False))  # oldest first
+    soon = deadlines(TODAY, TODAY + timedelta(days=90))
     overview = queries.overview(TODAY, 90)
-    assert (overview.overdue, overview.upcoming) == (11, 1)
-    by_status = overview.by_status
-    assert by_status["in_force"] == 27 and by_status["under_revision"] == 1 and by_status["draft"] == 0
+    assert (overview.overdue, overview.upcoming) == (len(late), len(soon))
+    assert overview.by_status == {code: status_counts().get(code, 0) for code in overview.by_status}
     by_group = {g.name: (g.total, g.attention) for g in overview.by_group}
-    assert {g.name: g.by_status.get("under_revision", 0) for g in overview.by_group}["ReKo"] == 1
-    assert by_group["Strategigrupp Barn och unga"] == (11, 11)
-    assert by_group["ReKo"] == (9, 1)
+    for name in ("Strategigrupp Barn och unga", "ReKo"):
+        responsible = Agreement.select().where(Agreement.responsible_group == group_id(name))
+        attention = {row.id for row, _, _ in late + soon} & {row.id for row in responsible}
+        assert by_group[name] == (responsible.count(), len(attention))
+        revising = responsible.where(Agreement.status == "under_revision").count()
+        assert {g.name: g.by_status.get("under_revision", 0) for g in overview.by_group}[name] == revising
 
 
 def test_the_small_register_has_one_deadline_soon_and_none_overdue(small_register):
