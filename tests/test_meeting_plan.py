@@ -21,6 +21,7 @@ from registry.models import AuditEntry, Group, GroupMeeting, Organisation, Remin
 from registry.rules import meetings as rules
 from registry.rules.months import add_months
 from scheduler import reminders
+from tests.conftest import TODAY
 from tests.factories import agreement, client_as, make_agreement, make_group, update_agreement
 from tests.html import field_error, form_fields, section
 from tests.html import words as page_words
@@ -378,10 +379,22 @@ def test_a_meetings_agenda_is_the_deadlines_it_decides(seeded):
     assert all(i.meeting.meets_on == date(2027, 9, 10) for i in items)
     assert made.id not in [i.agreement.id for i in agendas.agenda(reko, date(2027, 8, 13))]
     assert agendas.agenda(reko, date(2027, 9, 9)) == []  # no meeting that day
-    # The e-health strategy is decided by ReKo although its council is responsible for it: its follow-up
-    # of 2028-01-01 (every third year from 2025-01-01) is on the same agenda.
+    # The e-health strategy is decided by ReKo although its council is responsible for it. It is under
+    # revision: its follow-up and its new version, both due 2026-01-01, are overdue, so they are on the
+    # agenda of ReKo's next meeting from today (2026-12-11), and on no later one.
     strategy = agreement("E-hälsostrategin")
-    assert [(i.kind, i.due_on) for i in items if i.agreement.id == strategy.id] == [("review", date(2028, 1, 1))]
+    assert strategy.decision_body.name == "ReKo" and strategy.responsible_group.name != "ReKo"
+    assert strategy.status == "under_revision"
+    due = sorted(
+        (kind, getattr(strategy, column))
+        for kind, column in (("review", "next_review_on"), ("revision", "revision_due_on"))
+        if getattr(strategy, column)
+    )
+    assert due == [("review", date(2026, 1, 1)), ("revision", date(2026, 1, 1))]
+    ((_group, meeting, next_meeting),) = agendas.next_meetings([reko], TODAY)
+    assert meeting.meets_on == date(2026, 12, 11)
+    assert sorted((i.kind, i.due_on) for i in next_meeting if i.agreement.id == strategy.id) == due
+    assert strategy.id not in [i.agreement.id for i in items]  # the 2027-09-10 agenda
 
 
 # --- pages -------------------------------------------------------------------------------------
