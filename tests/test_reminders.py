@@ -20,6 +20,7 @@ from registry.domain.agreements import save_agreement
 from registry.models import Agreement, Group, GroupMeeting, Person, Reminder, SchedulerRun, utcnow
 from scheduler import delivery, mailer, reminders
 from tests.conftest import make_app
+from tests.factories import deadlines
 from tests.smtp import smtp, smtp_server  # noqa: F401
 
 # The fixtures imported above are pytest fixtures: test arguments of the same name are not redefinitions.
@@ -179,31 +180,41 @@ def test_lakaruppdrag_expiry_reminder_goes_out_on_2026_07_03_once(demo, smtp):
 
 
 def test_one_digest_per_recipient_with_text_html_and_stable_message_id(seeded, smtp):
-    """The whole demo: eleven overdue reviews land in one email per recipient."""
-    result = pass_for(date(2026, 7, 3))
-    assert result.sent == 3 + 11 * 4 and result.failed == 0
-    assert len(result.digests) == JULY_3_DIGESTS
-    assert smtp.per_recipient() == dict.fromkeys(LAKAR_AHEAD | BARN_LATE, 1)
+    """The whole demo: every overdue deadline lands in one email per recipient."""
+    day = date(2026, 7, 3)
+    late = deadlines(last=day - timedelta(days=1))
+    result = pass_for(day)
+    # Läkaruppdrag's 90-day notice to 3; each overdue deadline to its group's mailbox, owner, chair and
+    # ReKo's secretary, but Folkhälsa's owner is its chair, so its expiring strategy goes to 3.
+    assert result.sent == 3 + 4 * len(late) - 1 and result.failed == 0
+    recipients = {r.recipient for r in rows(state="sent")}
+    assert LAKAR_AHEAD | BARN_LATE <= recipients
+    assert len(result.digests) == len(recipients)
+    assert smtp.per_recipient() == dict.fromkeys(recipients, 1)
 
     (message,) = smtp.to(BARN_OWNER)
-    assert message.subject == "Påminnelse: 11 tidsfrister i avtalsregistret (11 försenade)"
     barn = Agreement.select().join(Group, on=Agreement.responsible_group).where(Group.short_name == "Barn och unga")
-    assert len(barn) == 11
-    for agreement in barn:
+    barn_late = [(row, kind, due) for row, kind, due in late if row.id in {a.id for a in barn}]
+    reviews = [row for row, kind, _ in barn_late if kind == "review"]
+    assert len(reviews) == 11  # the yearly reviews; and the placed-children agreements' new versions
+    assert message.subject == f"Påminnelse: {len(barn_late)} tidsfrister i avtalsregistret ({len(barn_late)} försenade)"
+    for agreement, _kind, _due in barn_late:
         assert f"{BASE}/agreements/{agreement.id}\n" in message.text
         assert f'href="{BASE}/agreements/{agreement.id}"' in message.html
-    assert message.text.count("Uppföljningen är försenad: 2026-01-01 (183 dagar sedan)") == 11
-    assert message.html.count("<tr>") == 11
+    assert message.text.count("Uppföljningen är försenad: 2026-01-01 (183 dagar sedan)") == len(reviews)
+    assert message.html.count("<tr>") == len(barn_late)
     assert message.html.lstrip().startswith("<!doctype html>")
 
     mine = rows(recipient=BARN_OWNER, state="sent")
-    assert len(mine) == 11 and {r.stage for r in mine} == {"overdue:183"}
+    assert len(mine) == len(barn_late)
+    assert {r.stage for r in mine if r.kind == "review"} == {"overdue:183"}
+    assert all(r.stage.startswith("overdue:") for r in mine)
     assert {r.message_id for r in mine} == {message.message_id}
     assert message.message_id == mailer.message_id([f"{BARN_OWNER}:{r.id}" for r in mine])
     assert re.fullmatch(r"<reminder\.[0-9a-f]{24}@registret\.example\.org>", message.message_id)
     # Every digest has its own id, and each is the one stored on its rows.
     ids = {m.message_id for m in smtp.messages}
-    assert len(ids) == JULY_3_DIGESTS
+    assert len(ids) == len(recipients)
     assert {r.message_id for r in rows(state="sent")} == ids
 
 
