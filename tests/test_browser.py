@@ -11,12 +11,17 @@ import re
 import pytest
 
 from registry.domain import users
+from registry.models import Agreement
 from tests.browser import OUTPUT, chromium, log_in, seeded_app, served
 
 PASSWORD = "ett-långt-lösenord-för-test"
 
 
+COUNTED = {}
+
+
 def _admin():
+    COUNTED["agreements"] = Agreement.select().count()  # the demo data's, for the list's count
     users.save_user(
         {"email": "reko@test.example.org", "name": "ReKo-sekreterare", "role": "admin", "password": PASSWORD}
     )
@@ -54,7 +59,7 @@ def test_dashboard_to_lakaruppdrag_in_chromium(tmp_path):
 
         page.set_viewport_size({"width": 390, "height": 844})
         page.goto(f"{base}/agreements")
-        expect(page.get_by_role("status")).to_have_text("28 avtal")
+        expect(page.get_by_role("status")).to_have_text(f"{COUNTED['agreements']} avtal")
         overflow = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         page.screenshot(path=OUTPUT / "agreements-phone.png", full_page=True)
         assert overflow[0] <= overflow[1] + 1, f"horizontal scroll on a phone: {overflow}"
