@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from registry import seed
-from registry.domain import meeting_plan, queries, schedule
+from registry.domain import meeting_plan, queries, revisions, schedule
 from registry.models import MODELS, Adoption, Agreement, Group, GroupMeeting, Organisation, Person, Review
 from tests.factories import MUNICIPALITIES as FACTORY_MUNICIPALITIES
 from tests.factories import agreement
@@ -111,6 +111,9 @@ def test_ehealth_strategy_2023_2025_is_under_revision_due_2026(seeded):
     pks = Group.get(Group.short_name == "PKS")
     assert pks.name == "Primärkommunalt samverkansorgan (PKS)" and pks.kind == "forum"
     assert ehealth.responsible_group.reports_to == pks
+    work = revisions.open_of(ehealth)
+    assert (work.mandate_by, work.due_on) == ("ReKo", date(2026, 1, 1))
+    assert work.lead.email == "handlaggare.e-halsoradet@example.org"
 
 
 def test_tillampningsanvisningar_belong_to_komhem(seeded):
@@ -431,6 +434,28 @@ def test_revisions_the_sources_describe(seeded):
         "Strategigrupp Äldre",
     }
     assert [(c.kind, c.status) for c in sip.children] == [("tillampningsanvisning", "under_revision")]
+
+
+def test_every_revision_under_way_is_a_piece_of_work(seeded):
+    """The agreements the sources say are being revised carry a revision with its mandate, due date and, for
+    HälsoSAMS, the plan's three steps (001_… ~1539–1560), each due date the agreement's own."""
+    under_way = Agreement.select().where((Agreement.status == "under_revision") & (Agreement.kind != "tillampningsanvisning"))
+    assert under_way.count() == len(SEED["revisions"]) == 5
+    for row in under_way:
+        work = revisions.open_of(row)
+        assert work is not None, row.title
+        assert work.mandate_by, row.title
+        assert work.due_on == row.revision_due_on, row.title
+    placed = [a for a in under_way if "placer" in a.title]
+    assert len(placed) == 2
+    for row in placed:
+        work = revisions.open_of(row)
+        assert work.due_on == date(2025, 9, 12) and work.started_on == date(2025, 1, 1)
+        assert [step.title for step in revisions.steps_of(work)] == [
+            "Klargöra länets processflöde för placerade barns hälsa utifrån HälsoSAMS",
+            "Se över vilka delar som länet vill ha kvar som specifika för sitt samarbete",
+            "Revidera överenskommelsen utifrån att ha HälsoSAMS som gemensamt arbetssätt",
+        ]
 
 
 def test_document_links_from_the_sources(seeded):
