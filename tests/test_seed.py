@@ -439,7 +439,9 @@ def test_revisions_the_sources_describe(seeded):
 def test_every_revision_under_way_is_a_piece_of_work(seeded):
     """The agreements the sources say are being revised carry a revision with its mandate, due date and, for
     HälsoSAMS, the plan's three steps (001_… ~1539–1560), each due date the agreement's own."""
-    under_way = Agreement.select().where((Agreement.status == "under_revision") & (Agreement.kind != "tillampningsanvisning"))
+    under_way = Agreement.select().where(
+        (Agreement.status == "under_revision") & (Agreement.kind != "tillampningsanvisning")
+    )
     assert under_way.count() == len(SEED["revisions"]) == 5
     for row in under_way:
         work = revisions.open_of(row)
