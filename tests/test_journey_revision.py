@@ -172,4 +172,4 @@ def test_a_revision_goes_from_start_to_the_successor_in_force(app, page):  # noq
         expect(page.locator("#successor")).to_contain_text("Antagen av 14 av 14")
         journey.step(page, "revision-completed")
 
-    assert in_db(app, lambda: Revision.get().state) == "completed"
+    assert in_db(app, lambda: Revision.get(Revision.agreement == old_id).state) == "completed"
