@@ -252,6 +252,17 @@ def test_dashboard_leads_to_lakaruppdrag(seeded, client):
     assert "Upphör snart" in html and "om 38 dagar" in html
 
 
+def test_the_ehealth_strategy_shows_its_revision_due_in_2026(seeded, client):
+    """001_… ~3414–3416: "Strategin revideras var tredje år": the 2023–2025 strategy's revision, mandated by ReKo,
+    is due 2026-01-01 and shows on its page with the way to the revision."""
+    ehealth = agreement("E-hälsostrategin")
+    page = client.get(f"/agreements/{ehealth.id}").get_data(as_text=True)
+    summary = re.search(r'<p id="revision-summary">(.*?)</p>', page, re.S).group(1)
+    assert "Pågår" in summary and "Uppdrag från ReKo" in summary
+    assert re.search(r"Ny version beslutad senast <time datetime=\"2026-01-01\">", summary)
+    assert f'href="/agreements/{ehealth.id}/revision"' in summary
+
+
 def test_dashboard_lists_the_first_fifty_and_counts_them_all(seeded, client):
     """A large register: each list is cut at 50 rows, the pill counts every deadline, and
     links lead to the full filtered lists."""
