@@ -6,11 +6,12 @@ is bounded (no test takes more than about 30 s) and every process started here
 is killed in a `finally` block.
 """
 
+import datetime
 import signal
 import time
 
-from scheduler import service
-from tests.processes import Proc, delivery_log, demo_db, env_for  # noqa: F401
+from scheduler import reminders, service
+from tests.processes import Proc, connected, delivery_log, demo_db, env_for  # noqa: F401
 from tests.smtp import smtp_server  # noqa: F401
 
 # demo_db and smtp_server are pytest fixtures: test arguments of those names are not redefinitions.
@@ -18,14 +19,21 @@ from tests.smtp import smtp_server  # noqa: F401
 
 # The standby looks for the lock every STANDBY_POLL_SECONDS; allow that plus start-up and a pass.
 TAKEOVER_SECONDS = service.STANDBY_POLL_SECONDS + 10
+DAY = datetime.date(2026, 7, 3)
 
 
 def test_two_reminder_runs_at_the_same_moment_send_each_reminder_once(demo_db, database_url, smtp_server, tmp_path):
+    # What one pass must do on the demo data, planned in this process without recording anything (the same
+    # planner the processes run): the figures follow the demo data rather than being copied from it.
+    with connected(demo_db):
+        planned = reminders.dry_run(DAY)
+        recipients = {d.recipient for d in planned.digests}
+    assert planned.sent and planned.skipped and not planned.failed
     env = env_for(database_url, smtp_server)
     procs = []
     try:
         for n in (1, 2):
-            procs.append(Proc(["reminders", "run", "--today", "2026-07-03"], env, tmp_path / f"run{n}.log"))
+            procs.append(Proc(["reminders", "run", "--today", DAY.isoformat()], env, tmp_path / f"run{n}.log"))
         codes = [p.wait(timeout=25) for p in procs]
         outputs = [p.output() for p in procs]
     finally:
@@ -35,19 +43,20 @@ def test_two_reminder_runs_at_the_same_moment_send_each_reminder_once(demo_db, d
     summaries = sorted(out.strip().splitlines()[-1] for out in outputs)
     # One pass did the work; the other waited for the lock and found nothing left.
     assert summaries[0] == "2026-07-03: 0 sent, 0 skipped, 0 failed, 0 digests", outputs
-    # Läkaruppdrag's advance reminders count from 2026-08-28, the material day of ReKo's meeting on
-    # 2026-09-11: its 180- and 90-day stages are both due, so catch-up sends one and skips one for each of
-    # its three recipients.
-    assert summaries[1].startswith("2026-07-03: 47 sent, 47 skipped, 0 failed, 7 digests"), outputs
+    # Catch-up sends the latest due stage of each deadline and skips the earlier ones (Läkaruppdrag's 180- and
+    # 90-day stages, counted from the material day of ReKo's meeting on 2026-09-11, are both due: one is sent).
+    digests = len(planned.digests)
+    expected = f"2026-07-03: {planned.sent} sent, {planned.skipped} skipped, 0 failed, {digests} digests"
+    assert summaries[1].startswith(expected), outputs
 
     counts = smtp_server.per_recipient()
     assert set(counts.values()) == {1}, counts
-    assert len(counts) == 7
-    assert len({m.message_id for m in smtp_server.messages}) == 7
+    assert set(counts) == recipients
+    assert len({m.message_id for m in smtp_server.messages}) == digests
     sent, others, runs = delivery_log(demo_db)
-    assert len(sent) == 47 and {r.attempts for r in sent} == {1}
+    assert len(sent) == planned.sent and {r.attempts for r in sent} == {1}
     assert others == {"skipped"}
-    assert sorted((r.sent, r.failed) for r in runs) == [(0, 0), (47, 0)]
+    assert sorted((r.sent, r.failed) for r in runs) == [(0, 0), (planned.sent, 0)]
     assert all(r.finished_at is not None and r.error == "" for r in runs)
 
 
