@@ -186,3 +186,14 @@ def test_removal_needs_the_confirmation(app, ctx):
     response = client_as(app, "admin").post(f"/people/{person.id}/remove", data={})
     assert response.status_code == 422
     assert Person.get_or_none(Person.id == person.id) is not None
+
+
+def test_the_daily_pass_forgets_old_login_failures(ctx):
+    from registry.models import utcnow
+    from scheduler.reminders import run_pass
+
+    now = utcnow()
+    LoginFailure.create(email="old@example.org", address="192.0.2.9", at=now - datetime.timedelta(days=31))
+    LoginFailure.create(email="new@example.org", address="192.0.2.9", at=now - datetime.timedelta(days=29))
+    run_pass(datetime.date(2026, 11, 23))
+    assert [f.email for f in LoginFailure.select()] == ["new@example.org"]

@@ -10,11 +10,13 @@ of their name and e-mail address in every text the register keeps, the audit tra
 entries all stay, in order, and the chain is re-sealed from the first rewritten one (audit.rewrite).
 """
 
+import datetime
 import json
 import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from peewee import CharField, TextField, fn
 
 from ..db import db
@@ -42,6 +44,10 @@ from . import audit, revisions
 from .agreements import snapshot
 from .directory import audited
 from .errors import ValidationError
+
+# Failed logins are kept this long, for looking into an attack on an account; throttling needs only the
+# last 15 minutes (registry/security.py). The daily reminder pass forgets older ones.
+LOGIN_FAILURES_KEPT_DAYS = 30
 
 PSEUDONYM = "Borttagen person {n}"  # stored text, like the rest of the trail: the same in every language
 OPEN_REVISION = "open"
@@ -200,22 +206,34 @@ def hand_over(person, successor):
     return len(found.owned) + len(found.contact_for) + len(found.chair_of) + len(found.open_revisions)
 
 
+SHOWN_IN_REFUSAL = 3  # more than this many of a kind are counted, not named, in the refusal
+
+
+def _named(rows, name, count_message):
+    if len(rows) > SHOWN_IN_REFUSAL:
+        return count_message(len(rows))
+    return ", ".join(name(row) for row in rows)
+
+
 def refusal(found):
     """Why the person cannot be removed yet, in one message; None when nothing stands in the way."""
     parts = []
     if found.owned:
-        parts.append(_("äger %(list)s", list=", ".join(f"”{agreement.title}”" for agreement in found.owned)))
+        owned = _named(found.owned, lambda a: f"”{a.title}”", lambda n: ngettext("%(num)s avtal", "%(num)s avtal", n))
+        parts.append(_("äger %(list)s", list=owned))
     if found.contact_for:
-        parts.append(_("är kontaktperson för %(list)s", list=", ".join(org.name for org in found.contact_for)))
+        parties = _named(found.contact_for, lambda o: o.name, lambda n: ngettext("%(num)s part", "%(num)s parter", n))
+        parts.append(_("är kontaktperson för %(list)s", list=parties))
     if found.chair_of:
-        parts.append(_("är ordförande i %(list)s", list=", ".join(group.name for group in found.chair_of)))
+        groups = _named(found.chair_of, lambda g: g.name, lambda n: ngettext("%(num)s grupp", "%(num)s grupper", n))
+        parts.append(_("är ordförande i %(list)s", list=groups))
     if found.open_revisions:
-        parts.append(
-            _(
-                "leder revideringen av %(list)s",
-                list=", ".join(f"”{revision.agreement.title}”" for revision in found.open_revisions),
-            )
+        led = _named(
+            found.open_revisions,
+            lambda r: f"”{r.agreement.title}”",
+            lambda n: ngettext("%(num)s avtal", "%(num)s avtal", n),
         )
+        parts.append(_("leder revideringen av %(list)s", list=led))
     if not parts:
         return None
     return _(
@@ -354,3 +372,9 @@ def remove(person):
             changes["audit_resealed_from"] = [None, first]
         audit.record("delete", "person", person.id, changes, summary=pseudonym)
     return pseudonym
+
+
+def forget_old_login_failures(now):
+    """Delete the failed logins older than LOGIN_FAILURES_KEPT_DAYS; returns how many."""
+    cutoff = now - datetime.timedelta(days=LOGIN_FAILURES_KEPT_DAYS)
+    return LoginFailure.delete().where(LoginFailure.at < cutoff).execute()
