@@ -197,3 +197,20 @@ def test_the_daily_pass_forgets_old_login_failures(ctx):
     LoginFailure.create(email="new@example.org", address="192.0.2.9", at=now - datetime.timedelta(days=29))
     run_pass(datetime.date(2026, 11, 23))
     assert [f.email for f in LoginFailure.select()] == ["new@example.org"]
+
+
+def test_hand_over_to_a_co_owner_and_to_no_one(leaving):
+    person, agreement = leaving["person"], leaving["agreement"]
+    co_owner = make_person(name="Kim Medägare")
+    AgreementOwner.create(agreement=agreement, person=co_owner)
+    with pytest.raises(ValidationError) as refused:
+        personal_data.hand_over(person, person)
+    assert "annan person" in refused.value.errors["successor"]
+    with pytest.raises(ValidationError):
+        personal_data.hand_over(person, None)
+    assert personal_data.hand_over(person, co_owner) == 4
+    owners = [link.person_id for link in AgreementOwner.select().where(AgreementOwner.agreement == agreement)]
+    assert owners == [co_owner.id]
+    entry = AuditEntry.select().where(AuditEntry.entity == "agreement").order_by(AuditEntry.id.desc()).get()
+    assert audit.changes_of(entry)["owners"] == [sorted([EMAIL, co_owner.email]), [co_owner.email]]
+    assert personal_data.refusal(personal_data.held(person)) is None
