@@ -709,3 +709,26 @@ class DocumentForm(FlaskForm):
         description=_l("Samma titel som ett dokument som redan finns ger dess nästa version. Tomt = filens namn."),
     )
     kind = SelectField(_l("Typ av dokument"), choices=options(DOCUMENT_KINDS.items()), default="other")
+
+
+class HandOverForm(FlaskForm):
+    """Who takes over what a person who is leaving answers for (registry/domain/personal_data.py)."""
+
+    successor = SelectField(
+        _l("Den som tar över"),
+        coerce=_optional_int,
+        validate_choice=False,
+        validators=[DataRequired(_l("Välj vem som ska ta över."))],
+    )
+
+    def fill_choices(self, person_id):
+        self.successor.choices = [NONE_CHOICE, *(c for c in person_choices() if c.value != person_id)]
+
+
+class RemovePersonForm(FlaskForm):
+    """The confirmation that a person is to be removed for good."""
+
+    confirm = BooleanField(
+        _l("Jag har kontrollerat att personen har slutat och att uppgifterna om hen ska tas bort"),
+        validators=[DataRequired(_l("Kryssa i rutan för att bekräfta att personen ska tas bort."))],
+    )

@@ -95,6 +95,9 @@ RULES = {
     "people.show": {"read": GET},
     "people.create": {"admin": GET + POST},
     "people.edit": {"admin": GET + POST},
+    # Removing a person who has left, after handing what they answer for to someone else (docs/privacy.md).
+    "people.remove": {"admin": GET + POST},
+    "people.hand_over": {"admin": POST},
     "users.index": {"admin": GET},
     "users.create": {"admin": GET + POST},
     "users.edit": {"admin": GET + POST},
@@ -236,3 +239,13 @@ def may_make_responsible(user, group_id, agreement=None):
     if group_id in group_ids(user):
         return True
     return agreement is not None and group_id == agreement.responsible_group_id and can_edit_agreement(user, agreement)
+
+
+def may_see_personal_data(user, person):
+    """May `user` see all the register holds about `person` (their account, reminders, audit entries)?
+    Admins and auditors, and the person themself; others see the person page without it."""
+    if not (user and user.is_authenticated):
+        return False
+    if user.role in ("admin", "auditor"):
+        return True
+    return user.person_id == person.id or user.email == person.email

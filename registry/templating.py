@@ -63,6 +63,7 @@ VOCABULARIES = {
     "document_text": DOCUMENT_TEXT_STATES,
     "revision_state": REVISION_STATES,
     "consultation_position": CONSULTATION_POSITIONS,
+    "reminder_delivery": REMINDER_DELIVERY,
 }
 
 

@@ -261,6 +261,14 @@ FIELD_LABELS = {
     "content_type": _l("Filtyp"),
     "size": _l("Storlek i byte"),
     "sha256": _l("SHA-256"),
+    # A removed person (registry/domain/personal_data.py).
+    "person": _l("Person"),
+    "accounts": _l("Konton"),
+    "api_tokens": _l("API-nycklar"),
+    "feeds": _l("Kalenderflöden"),
+    "audit_entries_pseudonymised": _l("Loggposter med pseudonym"),
+    "rows_pseudonymised": _l("Andra rader med pseudonym"),
+    "audit_resealed_from": _l("Loggkedjan förseglad på nytt från post"),
 }
 
 # What a stored document is (registry/domain/stored_documents.py).

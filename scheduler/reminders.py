@@ -7,7 +7,7 @@ as such (see planning.py) and a reminder that cannot be composed fails alone
 """
 
 from registry.db import db, optimize
-from registry.domain import adoptions
+from registry.domain import adoptions, personal_data
 from registry.models import Agreement, Reminder, SchedulerRun, utcnow
 
 from . import delivery, locks, planning
@@ -56,7 +56,9 @@ def run_pass(day, trigger="cli", retry_failed_now=False):
             run.save()
     if result.unplanned:
         log.warning("%s deadlines could not be planned (listed on /reminders)", len(result.unplanned))
-    # Once a day, after reading the whole horizon: keep the planner's statistics current.
+    # Once a day: failed logins older than their retention go (docs/privacy.md) ...
+    personal_data.forget_old_login_failures(utcnow())
+    # ... and, after reading the whole horizon, the planner's statistics are kept current.
     optimize()
     return result
 

@@ -96,6 +96,9 @@ EXPECTED = {
     "people.show": {"GET": "read"},
     "people.create": {"GET": "admin", "POST": "admin"},
     "people.edit": {"GET": "admin", "POST": "admin"},
+    # Removing a person who has left, and handing what they answer for to someone else first.
+    "people.remove": {"GET": "admin", "POST": "admin"},
+    "people.hand_over": {"POST": "admin"},
     "users.index": {"GET": "admin"},
     "users.create": {"GET": "admin", "POST": "admin"},
     "users.edit": {"GET": "admin", "POST": "admin"},
@@ -307,7 +310,8 @@ def _check_matrix(app, who, subtests):
         # + the agenda's five changes (add, remove, restore, move, decisions)
         # + an indicator's three (add, change, remove); + a stored document's upload
         # + a revision's eight (start, edit, abandon, add and change a step, remiss, answers, successor)
-        assert len(changing) == 14 + 2 + 1 + 5 + 3 + 1 + 8 and set(changing.values()) == {403}
+        # + removing a person and handing over what they answer for
+        assert len(changing) == 14 + 2 + 1 + 5 + 3 + 1 + 8 + 2 and set(changing.values()) == {403}
         forms = {
             k: v
             for k, v in observed.items()

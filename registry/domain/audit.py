@@ -253,3 +253,29 @@ def agreements_titled(text):
     SQLite's LIKE and LOWER do not fold): for filtering the trail by an agreement's title."""
     needle = text.casefold()
     return [pk for pk, title in Agreement.select(Agreement.id, Agreement.title).tuples() if needle in title.casefold()]
+
+
+def rewrite(condition, change):
+    """Rewrite the entries matching `condition` with `change` (entry -> True when it changed the entry's
+    actor, summary or changes), then re-seal the chain from the first rewritten entry on, so that
+    `verify` holds again. For pseudonymising a removed person (registry/domain/personal_data.py): the
+    entries stay, in order, with every other value as written. Returns (rewritten, first id or None).
+    Call inside the transaction that makes the removal, before recording it."""
+    with db.atomic():
+        lock()
+        rewritten = [entry for entry in AuditEntry.select().where(condition).order_by(AuditEntry.id) if change(entry)]
+        if not rewritten:
+            return 0, None
+        AuditEntry.bulk_update(rewritten, [AuditEntry.actor, AuditEntry.summary, AuditEntry.changes], batch_size=200)
+        first = rewritten[0].id
+        previous = (
+            AuditEntry.select(AuditEntry.hash).where(AuditEntry.id < first).order_by(AuditEntry.id.desc()).scalar()
+            or GENESIS
+        )
+        resealed = list(AuditEntry.select().where(AuditEntry.id >= first).order_by(AuditEntry.id))
+        for entry in resealed:
+            entry.prev_hash = previous
+            entry.hash = previous = _digest(entry.id, _fields(entry), previous)
+        AuditEntry.bulk_update(resealed, [AuditEntry.prev_hash, AuditEntry.hash], batch_size=200)
+        AuditHead.update(hash=previous).execute()
+    return len(rewritten), first

@@ -274,6 +274,9 @@ def _facts(revision):
     }
 
 
+facts = _facts  # what the audit trail records of a revision, for other modules (personal_data)
+
+
 def _audit(action, entity, row_id, before, after, revision, summary=None):
     changes = audit.diff(before, after)
     if changes:

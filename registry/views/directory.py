@@ -12,10 +12,19 @@ from registry.rules import policy
 
 from ..collation import sorted_organisations
 from ..db import Swedish
-from ..domain import agendas, audit, directory, meeting_plan, queries, upward_report, wordfile
+from ..domain import agendas, audit, directory, meeting_plan, personal_data, queries, upward_report, wordfile
 from ..domain.errors import ValidationError
-from ..forms import GroupForm, MeetingForm, OrganisationForm, PersonForm, prefilled
+from ..forms import (
+    GroupForm,
+    HandOverForm,
+    MeetingForm,
+    OrganisationForm,
+    PersonForm,
+    RemovePersonForm,
+    prefilled,
+)
 from ..models import Agreement, AgreementOwner, Group, GroupMeeting, GroupMember, Organisation, Person
+from ..permissions import may_see_personal_data
 from .helpers import apply_errors, get_or_404, today, window_days
 
 groups_bp = Blueprint("groups", __name__, url_prefix="/groups")
@@ -281,8 +290,10 @@ def person_index():
 
 @people_bp.get("/<int:pk>", endpoint="show")
 def person_show(pk):
-    """A person: groups and owned agreements."""
+    """A person: groups and owned agreements; for admins, auditors and the person themself also all the
+    register holds about them and where it is used (registry/domain/personal_data.py)."""
     person = get_or_404(Person, pk)
+    held = personal_data.held(person) if may_see_personal_data(current_user, person) else None
     owned = Agreement.id.in_(AgreementOwner.select(AgreementOwner.agreement).where(AgreementOwner.person == person))
     groups = Group.select().join(GroupMember).where(GroupMember.person == person).order_by(Group.name)
     return render_template(
@@ -290,9 +301,64 @@ def person_show(pk):
         person=person,
         groups=list(groups),
         agreements=_agreements_of(owned),
+        held=held,
         today=today(),
         window=window_days(),
     )
+
+
+@people_bp.route("/<int:pk>/remove", methods=["GET", "POST"], endpoint="remove")
+def person_remove(pk):
+    """Remove a person who has left (admins): refused, with what stands in the way and a hand-over form,
+    while they still answer for something; else confirmed, then removed and pseudonymised."""
+    person = get_or_404(Person, pk)
+    form = RemovePersonForm()
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if person.id == current_user.person_id or person.email == current_user.email:
+            flash(_("Du kan inte ta bort dig själv. Be en annan administratör."), "error")
+        elif form.validate_on_submit():
+            try:
+                pseudonym = personal_data.remove(person)
+            except ValidationError as exc:
+                for message in exc.errors.values():
+                    flash(message, "error")
+            else:
+                flash(_("Personen har tagits bort. I ändringsloggen heter hen nu %(name)s.", name=pseudonym), "success")
+                return redirect(url_for("people.index"))
+    return _remove_page(person, form, HandOverForm(), status)
+
+
+def _remove_page(person, form, hand_over_form, status):
+    held = personal_data.held(person)
+    hand_over_form.fill_choices(person.id)
+    return render_template(
+        "people/remove.html",
+        person=person,
+        held=held,
+        refusal=personal_data.refusal(held),
+        form=form,
+        hand_over_form=hand_over_form,
+    ), status
+
+
+@people_bp.post("/<int:pk>/hand-over", endpoint="hand_over")
+def person_hand_over(pk):
+    """Hand what a person answers for (agreements, party contacts, chairs, open revisions) to another."""
+    person = get_or_404(Person, pk)
+    form = HandOverForm()
+    form.fill_choices(person.id)
+    if form.validate_on_submit():
+        try:
+            count = personal_data.hand_over(person, form.successor.data)
+        except ValidationError as exc:
+            for message in apply_errors(form, exc.errors):
+                flash(message, "error")
+        else:
+            flash(_("%(count)s uppdrag har lämnats över.", count=count), "success")
+            return redirect(url_for("people.remove", pk=person.id))
+    return _remove_page(person, RemovePersonForm(), form, 422)
 
 
 def _person_prepare(form):
