@@ -28,6 +28,7 @@ from .vocab import (
     GROUP_KINDS,
     INDICATOR_DIRECTIONS,
     ORGANISATION_KINDS,
+    PUBLICATION_CHOICES,
     REMINDER_DELIVERY,
     REMINDER_KINDS,
     REMINDER_ROLES,
@@ -63,6 +64,7 @@ VOCABULARIES = {
     "document_text": DOCUMENT_TEXT_STATES,
     "revision_state": REVISION_STATES,
     "consultation_position": CONSULTATION_POSITIONS,
+    "publication": PUBLICATION_CHOICES,
 }
 
 
@@ -103,6 +105,7 @@ def local_time(value, zone_shown=False):
 CODED_CHANGES = {
     ("agreement", "kind"): AGREEMENT_KINDS,
     ("agreement", "status"): AGREEMENT_STATUSES,
+    ("agreement", "publication"): PUBLICATION_CHOICES,
     ("review", "outcome"): REVIEW_OUTCOMES,
     ("group", "kind"): GROUP_KINDS,
     ("organisation", "kind"): ORGANISATION_KINDS,
