@@ -65,14 +65,14 @@ def test_the_default_rule_and_the_editors_choice(small_register):
 
 def test_the_publication_setting_is_checked(small_register):
     with pytest.raises(ValidationError) as refused:
-        save_agreement({"title": "X", "kind": "avtal", "status": "in_force", "responsible_group": small_register.board.id,
-                        "publication": "maybe"})  # fmt: skip
+        values = {"title": "X", "kind": "avtal", "status": "in_force", "publication": "maybe"}
+        save_agreement({**values, "responsible_group": small_register.board.id})
     assert "publication" in refused.value.errors
 
 
 def test_the_form_sets_the_publication(small_register, client):
-    response = client.post("/agreements/new", data=small_register.agreement_form(title="Publicerad strategi",
-                                                                                  kind="strategi", publication="yes"))  # fmt: skip
+    form = small_register.agreement_form(title="Publicerad strategi", kind="strategi", publication="yes")
+    response = client.post("/agreements/new", data=form)
     assert response.status_code == 302
     agreement = Agreement.get(Agreement.title == "Publicerad strategi")
     assert agreement.publication == "yes"
@@ -82,7 +82,8 @@ def test_the_form_sets_the_publication(small_register, client):
 
 
 def test_only_published_versions_are_public_and_marking_is_audited(app, small_register):
-    agreement = make_agreement(kind="avtal", responsible_group=small_register.board, parties=small_register.organisations)
+    board, parties = small_register.board, small_register.organisations
+    agreement = make_agreement(kind="avtal", responsible_group=board, parties=parties)
     first = make_stored_document(agreement, pdf_bytes("Första"), title="Undertecknat avtal").version
     make_stored_document(agreement, pdf_bytes("Andra"), title="Undertecknat avtal")
     editor = client_as(app, "editor", groups=[small_register.board])
@@ -132,7 +133,8 @@ def test_list_search_and_filters(app, seeded):
     komhem = Agreement.get(Agreement.short_name == "KomHem-avtal")
     assert komhem.title in text(anonymous.get("/public?q=komhem"))
     assert komhem.title not in text(anonymous.get("/public?q=ingetsådantord"))
-    assert komhem.title in text(anonymous.get(f"/public?group={komhem.responsible_group_id}&kind=avtal&status=in_force"))
+    group = komhem.responsible_group_id
+    assert komhem.title in text(anonymous.get(f"/public?group={group}&kind=avtal&status=in_force"))
     assert komhem.title not in text(anonymous.get("/public?kind=overenskommelse"))
     aneby = Organisation.get(Organisation.name == "Aneby kommun")
     assert komhem.title in text(anonymous.get(f"/public?party={aneby.id}"))

@@ -90,7 +90,6 @@ def _frame_policy(response):
         response.headers["Content-Security-Policy"] = content_security_policy(
             current_app.config["PUBLIC_FRAME_ANCESTORS"]
         )
-    response.headers.setdefault("Cache-Control", "public, max-age=300")
     return response
 
 
