@@ -66,21 +66,19 @@ def _init(state):
         storage_uri=app.config["PUBLIC_RATE_LIMIT_STORAGE_URI"],
         headers_enabled=True,
         key_prefix="registry-public",
+        swallow_errors=True,  # a shared store that does not answer lets requests through (logged), never a 500
     )
     limiter.shared_limit(lambda: current_app.config["PUBLIC_RATE_LIMIT"], scope="public")(bp)
 
 
 @bp.errorhandler(429)
-def _too_many(error):
+def _too_many(_error):
     message = _("För många förfrågningar från din adress. Vänta en minut och försök igen.")
     if request.endpoint in ("public.agreements_json", "public.agreements_csv"):
         response = Response(json.dumps({"error": message}, ensure_ascii=False), 429, mimetype="application/json")
     else:
         response = Response(render_template("public/refused.html", message=message, public_page=True), 429)
-    retry = getattr(error, "retry_after", None)
-    if retry:
-        response.headers["Retry-After"] = str(retry)
-    return response
+    return response  # Flask-Limiter adds Retry-After and the X-RateLimit-* headers
 
 
 @bp.after_request
