@@ -97,6 +97,16 @@ class Config:
     # unless a date is given ("Ny version senast").
     REVISION_MONTHS = _int("REVISION_MONTHS", 6)
 
+    # The public register (/public, docs/public.md): requests per client address (a limits string such as
+    # "60 per minute"; several as "10 per second; 60 per minute"), where the counts are kept (memory:// is
+    # per process; redis://host:6379 or memcached://host:11211 shared by several workers), the open data's
+    # licence, and the sites that may show /public/embed in a frame (space-separated origins).
+    PUBLIC_RATE_LIMIT = os.environ.get("PUBLIC_RATE_LIMIT") or "60 per minute"
+    PUBLIC_RATE_LIMIT_STORAGE_URI = os.environ.get("PUBLIC_RATE_LIMIT_STORAGE_URI") or "memory://"
+    PUBLIC_LICENCE = os.environ.get("PUBLIC_LICENCE") or "CC0 1.0"
+    PUBLIC_LICENCE_URL = os.environ.get("PUBLIC_LICENCE_URL", "https://creativecommons.org/publicdomain/zero/1.0/")
+    PUBLIC_EMBED_ANCESTORS = os.environ.get("PUBLIC_EMBED_ANCESTORS", "")
+
 
 class TestingConfig(Config):
     """Settings for the test suite: the database URL is given by the fixture."""

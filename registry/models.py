@@ -143,6 +143,8 @@ class Agreement(BaseModel):
     expiry_offsets = CharField(default="")
     review_offsets = CharField(default="")
     overdue_every_days = IntegerField(null=True)
+    # In the public register (/public)? vocab.PUBLICATION_CHOICES: "auto" (the default rule), "yes", "no".
+    publication = CharField(default="auto")
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
 
@@ -557,6 +559,8 @@ class DocumentVersion(BaseModel):
     uploaded_by_name = CharField(default="")  # "Name <email>", kept when the account goes
     uploaded_at = DateTimeField(default=utcnow)
     superseded_at = DateTimeField(null=True)
+    # Shown and downloadable in the public register (/public) when its agreement is published.
+    published = BooleanField(default=False)
 
     class Meta:
         table_name = "document_version"

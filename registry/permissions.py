@@ -57,6 +57,8 @@ RULES = {
     # needs a login and is audited (publication is for later).
     "agreements.upload_document": {"edit": POST},
     "agreements.download_document": {"read": GET},
+    # A stored version's publication mark (shown in the public register): set by those who may edit.
+    "agreements.publish_version": {"edit": POST},
     # An agreement's revision (registry/domain/revisions.py): read like the agreement, changed by those
     # who may edit it (can_edit_agreement).
     "revisions.show": {"read": GET},
@@ -146,6 +148,14 @@ RULES = {
     "account.language": {"login": POST},
     # --- operations: database and scheduler health, no secrets (monitoring, load balancers) ---
     "health.healthz": {"public": GET},
+    # --- the public register (registry/views/public.py): published agreements only, no login, rate-limited ---
+    "public.index": {"public": GET},
+    "public.show": {"public": GET},
+    "public.print_list": {"public": GET},
+    "public.download": {"public": GET},
+    "public.agreements_csv": {"public": GET},
+    "public.agreements_json": {"public": GET},
+    "public.embed": {"public": GET},
     # --- "Vi arbetar med det" from an overdue notice: a signed link, confirmed by the logged-in person ---
     "acknowledge.confirm": {"login": GET},
     "acknowledge.record": {"login": POST},

@@ -29,6 +29,11 @@ CSP = (
 )
 
 
+def content_security_policy(frame_ancestors="'none'"):
+    """The CSP with other frame-ancestors: the public register's embeddable list (registry/views/public.py)."""
+    return CSP.replace("frame-ancestors 'none'", f"frame-ancestors {frame_ancestors}")
+
+
 @login_manager.user_loader
 def load_user(user_id):
     if has_request_context() and is_api_path(request.path):
@@ -89,7 +94,8 @@ def _forget_cached_user():
 
 def add_headers(response):
     response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Frame-Options", "DENY")
+    if "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]:  # not a page that may be framed
+        response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response

@@ -28,6 +28,7 @@ from .vocab import (
     GROUP_KINDS,
     INDICATOR_DIRECTIONS,
     ORGANISATION_KINDS,
+    PUBLICATION_CHOICES,
     REMINDER_DELIVERY,
     REMINDER_KINDS,
     REMINDER_ROLES,
@@ -64,6 +65,7 @@ VOCABULARIES = {
     "revision_state": REVISION_STATES,
     "consultation_position": CONSULTATION_POSITIONS,
     "reminder_delivery": REMINDER_DELIVERY,
+    "publication": PUBLICATION_CHOICES,
 }
 
 
@@ -104,6 +106,7 @@ def local_time(value, zone_shown=False):
 CODED_CHANGES = {
     ("agreement", "kind"): AGREEMENT_KINDS,
     ("agreement", "status"): AGREEMENT_STATUSES,
+    ("agreement", "publication"): PUBLICATION_CHOICES,
     ("review", "outcome"): REVIEW_OUTCOMES,
     ("group", "kind"): GROUP_KINDS,
     ("organisation", "kind"): ORGANISATION_KINDS,

@@ -70,6 +70,14 @@ ADOPTION_STATES = {
     "not_required": _l("Behöver inte anta"),
 }
 
+# Whether an agreement is in the public register (/public, registry/domain/public_register.py): "auto" follows
+# the default rule (in force, kind avtal or överenskommelse), "yes" and "no" are an editor's choice.
+PUBLICATION_CHOICES = {
+    "auto": _l("Enligt standardregeln"),
+    "yes": _l("Publiceras"),
+    "no": _l("Publiceras inte"),
+}
+
 REVIEW_OUTCOMES = {
     "unchanged": _l("Oförändrad"),
     "to_be_revised": _l("Ska revideras"),
@@ -269,6 +277,8 @@ FIELD_LABELS = {
     "audit_entries_pseudonymised": _l("Loggposter med pseudonym"),
     "rows_pseudonymised": _l("Andra rader med pseudonym"),
     "audit_resealed_from": _l("Loggkedjan förseglad på nytt från post"),
+    # A stored version shown in the public register (registry/domain/public_register.py).
+    "published": _l("Publicerad"),
 }
 
 # What a stored document is (registry/domain/stored_documents.py).

@@ -139,6 +139,15 @@ EXPECTED = {
     "api_tokens.revoke": {"POST": "login"},
     "acknowledge.confirm": {"GET": "login"},  # "Vi arbetar med det" from an overdue notice
     "acknowledge.record": {"POST": "login"},
+    # A stored version's publication mark; the public register: published agreements only, no login.
+    "agreements.publish_version": {"POST": "edit"},
+    "public.index": {"GET": "public"},
+    "public.show": {"GET": "public"},
+    "public.print_list": {"GET": "public"},
+    "public.download": {"GET": "public"},
+    "public.agreements_csv": {"GET": "public"},
+    "public.agreements_json": {"GET": "public"},
+    "public.embed": {"GET": "public"},
 }
 
 # What an allowed request answers (everything else allowed answers 200 to GET and 302/422 to POST).
@@ -148,6 +157,7 @@ ALLOWED_GET["health.healthz"] = 503  # no scheduler runs in the test: unhealthy,
 ALLOWED_GET["acknowledge.confirm"] = 404  # "x" is no signed deadline
 ALLOWED_GET["mailbox.html"] = 404  # x.eml has no HTML part
 ALLOWED_GET["main.favicon"] = 301  # to the SVG icon under /static
+ALLOWED_GET["public.download"] = 404  # the version is not published
 ALLOWED_GET["revisions.edit"] = 302  # no revision is open yet: to the revision page, which says so
 ALLOWED_POST = {
     "auth.logout": {302},
@@ -310,8 +320,8 @@ def _check_matrix(app, who, subtests):
         # + the agenda's five changes (add, remove, restore, move, decisions)
         # + an indicator's three (add, change, remove); + a stored document's upload
         # + a revision's eight (start, edit, abandon, add and change a step, remiss, answers, successor)
-        # + removing a person and handing over what they answer for
-        assert len(changing) == 14 + 2 + 1 + 5 + 3 + 1 + 8 + 2 and set(changing.values()) == {403}
+        # + removing a person and handing over what they answer for, + a stored version's publication mark
+        assert len(changing) == 14 + 2 + 1 + 5 + 3 + 1 + 8 + 2 + 1 and set(changing.values()) == {403}
         forms = {
             k: v
             for k, v in observed.items()

@@ -361,6 +361,11 @@ DOCUMENT_VERSION = _obj(
         "uploaded_at": TIMESTAMP,
         "uploaded_by": {"type": "string", "description": "Name <e-mail> of who uploaded it"},
         "superseded_at": nullable({**TIMESTAMP, "description": "When a newer version replaced it; null: the newest"}),
+        "published": {
+            "type": "boolean",
+            "description": "Shown in the public register (/public) when the agreement is published; set on the "
+            "agreement's page",
+        },
         "download_url": {
             "type": "string",
             "description": "The web address of the file (a logged-in browser; every download is audited)",

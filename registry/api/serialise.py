@@ -272,6 +272,7 @@ def stored_document(document):
                 "uploaded_at": timestamp(v.uploaded_at),
                 "uploaded_by": v.uploaded_by_name,
                 "superseded_at": timestamp(v.superseded_at),
+                "published": bool(v.published),
                 "download_url": url_for(
                     "agreements.download_document",
                     agreement_id=document.agreement_id,

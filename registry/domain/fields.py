@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from ..rules.policy import MAX_OFFSET_DAYS
-from ..vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES
+from ..vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES, PUBLICATION_CHOICES
 from .validation import LINE_MAX, MAX_LINKS, MAX_OFFSETS, TEXT_MAX  # noqa: F401 (MAX_OFFSETS: the API reads it here)
 
 # Kinds of value. Scalars are stored in the agreement's own row; links in tables of their own.
@@ -51,6 +51,10 @@ SECTIONS = {
     "validity": (_l("Beslut, giltighet och uppföljning"), ""),
     "reminders": (_l("Påminnelser"), _l("Lämna tomt för att använda den ansvariga gruppens inställning.")),
     "relations": (_l("Samband och dokument"), ""),
+    "publication": (
+        _l("Publicering"),
+        _l("Publicerade avtal visas utan inloggning i det öppna registret (/public), utan personer och anteckningar."),
+    ),
 }
 
 
@@ -82,6 +86,7 @@ class Field:
     blank_warns: bool = False  # an empty value is shown as a warning
     audited: bool = True  # recorded in the audit trail
     only_in_status: str | None = None  # a fact on the agreement page only in this status
+    default: object = None  # the value when nothing is given, when not the kind's empty value
 
     @property
     def api_name(self):
@@ -98,6 +103,8 @@ class Field:
     @property
     def empty(self):
         """The value of the field when nothing is given."""
+        if self.default is not None:
+            return self.default
         if self.kind in (*LINK_KINDS, DOCUMENTS):
             return []
         if self.kind in (DATE, INT, GROUP, AGREEMENT) or (self.kind == LINE and self.unique):
@@ -181,6 +188,12 @@ FIELDS = (
           api_description="Replaces the agreement's document links"),
     Field("notes", _l("Anteckningar"), TEXT, "relations", "Anteckningar", max_length=TEXT_MAX, wide=True,
           fact=False),
+    Field("publication", _l("Publicering"), CODE, "publication", "Publicering", vocabulary=PUBLICATION_CHOICES,
+          default="auto", fact=False, form_label=_l("Publicera i det öppna registret"),
+          help=_l("Standardregeln publicerar gällande avtal och överenskommelser (också under revidering)."),
+          sheet_help=_l("Enligt standardregeln, Publiceras eller Publiceras inte; tomt = enligt standardregeln."),
+          api_description='Publication in the public register (/public): "auto" = published when in force '
+                          '(in_force or under_revision) and of kind avtal or overenskommelse; "yes"; "no"'),
 )  # fmt: skip
 
 BY_NAME = {f.name: f for f in FIELDS}

@@ -21,6 +21,7 @@ from peewee import DatabaseError
 from ..db import db
 from ..models import Agreement
 from . import agreements, spreadsheet
+from . import fields as F
 from .errors import ValidationError
 from .spreadsheet import BY_FIELD, Problem
 
@@ -117,8 +118,8 @@ class _Builder:
         for pk, v in self.values.items():
             self.by_title_group.setdefault((_norm(v["title"]), v["responsible_group"]), []).append(pk)
             self.by_title.setdefault(_norm(v["title"]), []).append(pk)
-        self.lookups = {name: spreadsheet.vocabulary_lookup(name) for name in ("kind", "status")}
-        self.labels = {name: spreadsheet.vocabulary_labels(name) for name in ("kind", "status")}
+        self.lookups = {name: spreadsheet.vocabulary_lookup(name) for name in spreadsheet.VOCABULARIES}
+        self.labels = {name: spreadsheet.vocabulary_labels(name) for name in spreadsheet.VOCABULARIES}
 
     def build(self):
         if self.plan.problems and any(p.row is None or p.column in _required_headers() for p in self.plan.problems):
@@ -165,6 +166,8 @@ class _Builder:
         if kind == "text":  # limits and characters are checked by save_agreement's validation
             return text or spreadsheet.EMPTY_VALUES[column.field]
         if kind == "code":
+            if not text and not F.BY_NAME[column.field].required:
+                return F.BY_NAME[column.field].empty  # publication: the default rule
             if not text:
                 raise ValueError(
                     _("Ange avtalets typ, till exempel Överenskommelse.")

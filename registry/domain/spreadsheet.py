@@ -25,7 +25,6 @@ from registry.rules import policy
 from ..collation import organisation_key, sv_key
 from ..models import Agreement, AgreementGroup, AgreementOwner, AgreementParty, Document, Group, Organisation, Person
 from ..rules import cycles
-from ..vocab import AGREEMENT_KINDS, AGREEMENT_STATUSES
 from . import exports, sheetfile
 from . import fields as F
 from .agreements import EMPTY_AGREEMENT
@@ -62,7 +61,8 @@ BY_FIELD = {c.field: c for c in COLUMNS}
 HEADER = [c.header for c in COLUMNS]
 # Without these the rows cannot be matched to the register.
 REQUIRED_FIELDS = ("title", "responsible_group")
-VOCABULARIES = {"kind": AGREEMENT_KINDS, "status": AGREEMENT_STATUSES}
+# The code columns' vocabularies (kind, status, publication), from the field table.
+VOCABULARIES = {f.name: f.vocabulary for f in F.FIELDS if f.kind == F.CODE}
 
 
 def header_key(text):
@@ -395,7 +395,7 @@ def export_rows():
     """The header and one row per agreement: responsible group, then title."""
     values = register_values()
     directory = Directory()
-    labels = {"kind": vocabulary_labels("kind"), "status": vocabulary_labels("status")}
+    labels = {name: vocabulary_labels(name) for name in VOCABULARIES}
     ordered = sorted(
         values.items(),
         key=lambda item: (

@@ -201,6 +201,7 @@ LISTED = (
     DocumentVersion.uploaded_by_name,
     DocumentVersion.uploaded_at,
     DocumentVersion.superseded_at,
+    DocumentVersion.published,
 )
 
 

@@ -13,6 +13,7 @@ from .health import bp as health_bp
 from .mailbox import bp as mailbox_bp
 from .main import bp as main_bp
 from .meetings import bp as meetings_bp
+from .public import bp as public_bp
 from .reminders import bp as reminders_bp
 from .reports import bp as reports_bp
 from .revisions import bp as revisions_bp
@@ -43,4 +44,6 @@ BLUEPRINTS = [
     account_bp,
     health_bp,
     acknowledge_bp,
+    # --- the public register ---
+    public_bp,
 ]

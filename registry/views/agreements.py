@@ -10,7 +10,18 @@ from flask_login import current_user
 from registry.rules import policy
 
 from ..collation import organisation_key, sorted_organisations, sv_collation_key
-from ..domain import adoptions, audit, decisions, fields, indicators, queries, revisions, schedule, stored_documents
+from ..domain import (
+    adoptions,
+    audit,
+    decisions,
+    fields,
+    indicators,
+    public_register,
+    queries,
+    revisions,
+    schedule,
+    stored_documents,
+)
 from ..domain.agreements import editable_values, record_review, save_agreement, validate
 from ..domain.errors import ValidationError
 from ..domain.users import group_ids
@@ -110,6 +121,7 @@ def _show_page(agreement, document_form=None, status=200):
         },
         stored=stored_documents.of_agreement(agreement),
         document_form=document_form,
+        published=public_register.is_published(agreement),
         window=window_days(),
     ), status
 
@@ -168,6 +180,25 @@ def download_document(agreement_id, document_id, number):
         abort(404)
     stored_documents.record_download(version)
     return document_response(version)
+
+
+@bp.post("/<int:agreement_id>/documents/<int:document_id>/versions/<int:number>/publication")
+def publish_version(agreement_id, document_id, number):
+    """Mark a stored version as published in the public register (/public), or take the mark off; audited."""
+    agreement = get_or_404(Agreement, agreement_id)
+    if not can_edit_agreement(current_user, agreement):
+        abort(403)
+    version = stored_documents.find_version(agreement_id, document_id, number)
+    if version is None:
+        abort(404)
+    published = request.form.get("published") == "1"
+    public_register.set_version_published(version, published)
+    title = version.document.title
+    if published:
+        flash(_("%(title)s version %(n)s är publicerad.", title=title, n=number), "success")
+    else:
+        flash(_("%(title)s version %(n)s är inte längre publicerad.", title=title, n=number), "success")
+    return redirect(url_for(".show", agreement_id=agreement.id, _anchor=f"document-{document_id}"))
 
 
 def document_response(version):
