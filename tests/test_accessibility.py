@@ -135,3 +135,24 @@ def test_the_statement_passes_axe_logged_out_and_logged_in(tmp_path):
                     found.append((f"{STATEMENT} {who} {width} px", violations))
             page.set_viewport_size({"width": 1366, "height": 900})
     assert not found, describe(found)
+
+
+def test_the_settings_come_from_the_environment(monkeypatch):
+    import importlib
+
+    import config
+
+    monkeypatch.setenv("ACCESSIBILITY_ORGANISATION", "Norrbyns kommunalförbund")
+    monkeypatch.setenv("ACCESSIBILITY_CONTACT_PHONE", "010-123 45 67")
+    monkeypatch.setenv("ACCESSIBILITY_REVIEWED_ON", "2027-02-01")
+    try:
+        reloaded = importlib.reload(config)
+        assert reloaded.Config.ACCESSIBILITY_ORGANISATION == "Norrbyns kommunalförbund"
+        assert reloaded.Config.ACCESSIBILITY_CONTACT_PHONE == "010-123 45 67"
+        assert reloaded.Config.ACCESSIBILITY_REVIEWED_ON == datetime.date(2027, 2, 1)
+        monkeypatch.setenv("ACCESSIBILITY_REVIEWED_ON", "1 februari 2027")
+        with pytest.raises(RuntimeError, match="ACCESSIBILITY_REVIEWED_ON must be a date YYYY-MM-DD"):
+            importlib.reload(config)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(config)
