@@ -65,7 +65,7 @@ def test_the_statement_is_public_and_says_what_digg_asks(configured):
         "delvis förenligt med lagen om tillgänglighet till digital offentlig service och med WCAG 2.1 på nivå AA"
         in shown
     )
-    for gap in ("Uppladdade dokument", "Word-filer som registret skapar", "Språket i delar av sidorna", "XLSX och CSV"):
+    for gap in ("Uppladdade dokument", "Språket i delar av sidorna", "XLSX och CSV", "Word-filerna som registret"):
         assert gap in shown, gap
     assert f'href="{DIGG_REPORT_URL}"' in html and DIGG_REPORT_URL.startswith("https://www.digg.se/")
     assert "axe-core i webbläsaren Chromium, i 390 och 1366 pixlars bredd" in shown
@@ -156,3 +156,27 @@ def test_the_settings_come_from_the_environment(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(config)
+
+
+def _word_parts(body):
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        return archive.read("word/styles.xml").decode(), archive.read("word/document.xml").decode()
+
+
+def test_the_word_files_state_their_language_and_mark_header_rows(app):
+    """A meeting's agenda and the yearly report (registry/domain/wordfile.py): the document's language is
+    the page's, not python-docx's en-US, and each table's first row is a header row (w:tblHeader)."""
+    from registry.domain import wordfile
+
+    section = wordfile.Section("Avtal", ["Avtal", "Upphör"], [["Läkaruppdrag", datetime.date(2026, 12, 31)]])
+    for lang, tag in (("sv", "sv-SE"), ("en", "en-GB")):
+        with app.test_request_context(f"/?lang={lang}"):
+            styles, document = _word_parts(wordfile.document("Dagordning", ["ReKo"], [section], "Anna"))
+        languages = set(re.findall(r'<w:lang w:val="([^"]+)"', styles))
+        assert languages == {tag}, (lang, languages)
+        first_row = re.search(r"<w:tr\b.*?</w:tr>", document, re.S).group(0)
+        assert '<w:tblHeader w:val="true"/>' in first_row
+        assert document.count("<w:tblHeader") == 1  # the data rows are no header rows
