@@ -4,6 +4,7 @@ Every setting an operator may change is an environment variable of the same
 name; see docs/configuration.md for the list.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -30,6 +31,14 @@ def _int(name, default):
         return int(value)
     except ValueError:
         raise RuntimeError(f"{name} must be a whole number, got {value!r}") from None
+
+
+def _date(name, default):
+    value = os.environ.get(name) or default
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a date YYYY-MM-DD, got {value!r}") from None
 
 
 class Config:
@@ -106,6 +115,14 @@ class Config:
     PUBLIC_LICENCE = os.environ.get("PUBLIC_LICENCE") or "CC0 1.0"
     PUBLIC_LICENCE_URL = os.environ.get("PUBLIC_LICENCE_URL", "https://creativecommons.org/publicdomain/zero/1.0/")
     PUBLIC_EMBED_ANCESTORS = os.environ.get("PUBLIC_EMBED_ANCESTORS", "")
+
+    # The accessibility statement (/tillganglighet, docs/accessibility.md): the organisation that runs
+    # the register and answers for it, how to reach it about a problem (the phone is optional), and the
+    # day the statement was last reviewed against the site.
+    ACCESSIBILITY_ORGANISATION = os.environ.get("ACCESSIBILITY_ORGANISATION") or "Regionen (exempel)"
+    ACCESSIBILITY_CONTACT_EMAIL = os.environ.get("ACCESSIBILITY_CONTACT_EMAIL") or "tillganglighet@example.org"
+    ACCESSIBILITY_CONTACT_PHONE = os.environ.get("ACCESSIBILITY_CONTACT_PHONE") or None
+    ACCESSIBILITY_REVIEWED_ON = _date("ACCESSIBILITY_REVIEWED_ON", "2026-11-30")
 
 
 class TestingConfig(Config):

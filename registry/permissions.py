@@ -3,7 +3,7 @@
 A route without a rule is refused (and the permission-matrix test fails), so a
 new page cannot be added without deciding who may use it. Rules:
 
-- public: anyone, logged in or not (login, password reset, static files);
+- public: anyone, logged in or not (login, password reset, the accessibility statement, static files);
 - login: any logged-in user (log out, change own password);
 - read: every role (dashboard, agreements, groups, parties, people);
 - read_all: editor, auditor, admin (reports);
@@ -37,6 +37,8 @@ GET, POST = ("GET", "HEAD"), ("POST",)
 RULES = {
     "static": {"public": GET},
     "main.favicon": {"public": GET},
+    # The accessibility statement: public, linked from every page's footer.
+    "accessibility.statement": {"public": GET},
     "auth.login": {"public": GET + POST},
     "auth.logout": {"login": POST},
     "auth.password": {"login": GET + POST},

@@ -49,6 +49,7 @@ EXPECTED = {
     "auth.reset": {"GET": "public", "POST": "public"},
     "main.dashboard": {"GET": "read"},
     "main.favicon": {"GET": "public"},  # a redirect to the icon under /static
+    "accessibility.statement": {"GET": "public"},  # the accessibility statement, linked from every footer
     "agreements.index": {"GET": "read"},
     "agreements.show": {"GET": "read"},
     "agreements.create": {"GET": "edit", "POST": "edit"},

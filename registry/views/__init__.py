@@ -2,6 +2,7 @@
 
 from ..api.tokens_page import bp as api_tokens_bp
 from ..api.views import bp as api_bp
+from .accessibility import bp as accessibility_bp
 from .account import bp as account_bp
 from .acknowledge import bp as acknowledge_bp
 from .agreements import bp as agreements_bp
@@ -22,6 +23,7 @@ from .users import bp as users_bp
 
 BLUEPRINTS = [
     auth_bp,
+    accessibility_bp,
     main_bp,
     agreements_bp,
     revisions_bp,
