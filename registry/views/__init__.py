@@ -17,6 +17,7 @@ from .reminders import bp as reminders_bp
 from .reports import bp as reports_bp
 from .revisions import bp as revisions_bp
 from .spreadsheets import bp as spreadsheets_bp
+from .sso import bp as sso_bp
 from .users import bp as users_bp
 
 BLUEPRINTS = [
@@ -43,4 +44,6 @@ BLUEPRINTS = [
     account_bp,
     health_bp,
     acknowledge_bp,
+    # --- single sign-on (OpenID Connect) ---
+    sso_bp,
 ]
