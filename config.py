@@ -43,6 +43,7 @@ OIDC_KEYS = (
     "SCOPES",
     "EMAIL_CLAIM",
     "TRUST_EMAIL",
+    "EMAIL_DOMAINS",
     "ROLE_CLAIM",
     "ROLE_MAP",
     "GROUP_CLAIM",

@@ -170,6 +170,19 @@ def test_a_provider_trusted_for_email_may_leave_email_verified_out(database_url,
         assert sso_login(app.test_client(), provider, "eva-sub").status_code == 403
 
 
+def test_a_provider_vouches_only_for_its_own_email_domains(sso_app, database_url, provider):
+    existing = _query(sso_app, lambda: make_user("admin", email="chef@kommun.example.org")).id
+    provider.set_user("mallory-sub", {"email": "chef@kommun.example.org", "email_verified": True})
+    limited = settings(provider, TRUST_EMAIL="on", EMAIL_DOMAINS="region.example.org, @rjl.example.org")
+    sso_app.extensions["sso"].providers["test"] = sso.parse_providers(limited)[0]
+    client = sso_app.test_client()
+    answer = sso_login(client, provider, "mallory-sub")
+    assert answer.status_code == 403 and "får inte logga in adressen chef@kommun.example.org" in _messages(answer)
+    assert _query(sso_app, lambda: SsoIdentity.select().where(SsoIdentity.user == existing).count()) == 0
+    provider.set_user("anna-sub", ANNA)
+    assert sso_login(client, provider, "anna-sub").status_code == 302
+
+
 def test_a_deactivated_account_is_refused(sso_app, provider):
     provider.set_user("anna-sub", ANNA)
     sso_login(sso_app.test_client(), provider, "anna-sub")

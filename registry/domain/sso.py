@@ -13,6 +13,7 @@ provider's claims on every login when a ROLE_MAP / GROUP_MAP is set; every chang
 users.save_user, so it is audited like any other change of an account.
 """
 
+import logging
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ from ..vocab import ROLES
 from . import audit, users
 from .errors import ValidationError
 
+log = logging.getLogger(__name__)
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 DEFAULT_SCOPES = "openid email profile"
@@ -59,6 +61,7 @@ class Provider:
     scopes: str = DEFAULT_SCOPES
     email_claim: str = "email"
     trust_email: bool = False
+    email_domains: tuple = ()  # empty: any domain; else the addresses this provider may vouch for
     role_claim: str = "roles"
     role_map: tuple = ()  # ((claim value, role), ...)
     group_claim: str = "groups"
@@ -130,6 +133,9 @@ def _provider(name, raw):
         scopes=scopes,
         email_claim=raw.get("EMAIL_CLAIM", "email"),
         trust_email=trust in TRUE_WORDS,
+        email_domains=tuple(
+            d.strip().lower().lstrip("@") for d in re.split(r"[,\s]+", raw.get("EMAIL_DOMAINS", "")) if d.strip()
+        ),
         role_claim=raw.get("ROLE_CLAIM", "roles"),
         role_map=role_map,
         group_claim=raw.get("GROUP_CLAIM", "groups"),
@@ -196,6 +202,15 @@ def verified_email(provider, claims):
                 provider=provider.label,
             )
         )
+    if provider.email_domains and email.rpartition("@")[2] not in provider.email_domains:
+        raise Refused(
+            _(
+                "%(provider)s får inte logga in adressen %(email)s i registret. Logga in via din egen "
+                "organisation eller kontakta registrets administratör.",
+                provider=provider.label,
+                email=email,
+            )
+        )
     verified = claims.get("email_verified")
     if isinstance(verified, str):
         verified = verified.lower() == "true"
@@ -232,8 +247,12 @@ def _group_ids(user, provider, claims):
     kept = {g.id for g in Group.select(Group.id).where(Group.name.not_in(managed or {""}))} & (
         users.group_ids(user) if user.id else set()
     )
-    found = {g.id for g in Group.select(Group.id).where(Group.name.in_(granted or {""}))}
-    return kept | found
+    found = {g.id: g.name for g in Group.select(Group.id, Group.name).where(Group.name.in_(granted or {""}))}
+    for name in sorted(granted - set(found.values())):
+        log.warning(
+            "OIDC_%s_GROUP_MAP names %r, which is no group in the register: skipped", provider.name.upper(), name
+        )
+    return kept | set(found)
 
 
 def _apply(user, provider, claims, email):
