@@ -42,6 +42,7 @@ class Provider:
         self.authorize_requests = []  # the query of every authorization request
         self.token_requests = []  # the form of every token request
         self.wrong_issuer = False
+        self.pkce_refusals = 0
         self.url = None
 
     def __call__(self, environ, start_response):
@@ -73,10 +74,13 @@ class Provider:
         challenge, method = self.challenges.get(form.get("code"), (None, None))
         verifier = form.get("code_verifier")
         if challenge and (method != "S256" or not verifier or s256(verifier) != challenge):
+            self.pkce_refusals += 1
             start_response("400 Bad Request", [("Content-Type", "application/json")])
             return [b'{"error": "invalid_grant", "error_description": "PKCE verification failed"}']
         if self.wrong_issuer:
-            environ["HTTP_HOST"] = "issuer.invalid"
+            # Another name of this machine (Authlib's server refuses plain http elsewhere): the ID
+            # token's iss becomes http://localhost:<port>, not the issuer the register knows.
+            environ["HTTP_HOST"] = f"localhost:{environ['SERVER_PORT']}"
         return self.app(environ, start_response)
 
     def set_user(self, sub, claims):

@@ -193,19 +193,27 @@ def test_a_deactivated_account_is_refused(sso_app, provider):
     assert client.get("/").status_code == 302
 
 
-def _refused(answer, client):
+def _refused(answer, client, caplog=None, reason=None):
+    """The callback refused the login (and, given `reason`, logged it as the cause)."""
     assert answer.status_code == 401
+    if reason is not None:
+        assert reason in caplog.text
     assert "Inloggningen via Testregionen kunde inte godkännas" in _messages(answer)
     assert client.get("/").status_code == 302  # not logged in
 
 
-def test_a_state_mismatch_is_refused(sso_app, provider):
+def test_a_state_mismatch_is_refused(sso_app, provider, caplog):
     provider.set_user("anna-sub", ANNA)
     client = sso_app.test_client()
     started = client.post("/login/oidc/test")
     back = urlsplit(provider.log_in(started.headers["Location"], "anna-sub"))
     query = parse_qs(back.query)
-    _refused(client.get(back.path, query_string={"code": query["code"][0], "state": "forged"}), client)
+    _refused(
+        client.get(back.path, query_string={"code": query["code"][0], "state": "forged"}),
+        client,
+        caplog,
+        "MismatchingStateError",
+    )
     # The answer to a login started in another browser (a planted code): this browser has no state.
     other = sso_app.test_client()
     _refused(other.get(f"{back.path}?{back.query}"), other)
@@ -222,35 +230,37 @@ def test_a_failed_pkce_check_is_refused(sso_app, provider):
         kept["data"]["code_verifier"] = "x" * 50
         session[key] = kept
     back = urlsplit(provider.log_in(started.headers["Location"], "anna-sub"))
+    refusals = provider.pkce_refusals
     _refused(client.get(f"{back.path}?{back.query}"), client)
+    assert provider.pkce_refusals == refusals + 1  # the provider refused the code: the verifier did not match
 
 
-def test_an_id_token_from_another_issuer_is_refused(sso_app, provider):
+def test_an_id_token_from_another_issuer_is_refused(sso_app, provider, caplog):
     provider.set_user("anna-sub", ANNA)
     provider.wrong_issuer = True
     try:
         client = sso_app.test_client()
-        _refused(sso_login(client, provider, "anna-sub"), client)
+        _refused(sso_login(client, provider, "anna-sub"), client, caplog, "Invalid claim: 'iss'")
     finally:
         provider.wrong_issuer = False
     assert _account(sso_app, "anna.berg@region.example.org") is None
 
 
-def test_a_discovery_document_of_another_issuer_is_refused(database_url, provider):
+def test_a_discovery_document_of_another_issuer_is_refused(database_url, provider, caplog):
     provider.set_user("anna-sub", ANNA)
     other = settings(provider, METADATA_URL=provider.url + "/.well-known/openid-configuration")
     other["test"]["ISSUER"] = "http://localhost:1/other"
     with migrated_app(database_url, OIDC_PROVIDERS=other) as app:
         client = app.test_client()
-        _refused(sso_login(client, provider, "anna-sub"), client)
+        _refused(sso_login(client, provider, "anna-sub"), client, caplog, "discovery names issuer")
 
 
-def test_an_expired_id_token_is_refused(database_url):
+def test_an_expired_id_token_is_refused(database_url, caplog):
     with running_provider(id_token_max_age=timedelta(minutes=-10)) as expired:
         expired.set_user("anna-sub", ANNA)
         with migrated_app(database_url, OIDC_PROVIDERS=settings(expired)) as app:
             client = app.test_client()
-            _refused(sso_login(client, expired, "anna-sub"), client)
+            _refused(sso_login(client, expired, "anna-sub"), client, caplog, "token is expired")
             assert _account(app, "anna.berg@region.example.org") is None
 
 
@@ -267,6 +277,7 @@ def test_local_passwords_off_hides_and_refuses_the_password_form(database_url, p
         provider.set_user("anna-sub", ANNA)
         assert sso_login(client, provider, "anna-sub").status_code == 302
         assert client.get("/account/password").status_code == 403
+        assert "Byt lösenord" not in _messages(client.get("/"))
 
 
 def test_logout_offers_the_providers_logout(sso_app, provider):

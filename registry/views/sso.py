@@ -128,7 +128,8 @@ def _verified_claims(provider, client):
         }
         token = client.authorize_access_token(claims_options=claims_options)
     except (OAuthError, JoseError, RequestException, RuntimeError, ValueError, KeyError) as exc:
-        current_app.logger.warning("single sign-on with %s refused: %r", provider.name, exc)
+        reason = getattr(exc, "description", None) or exc
+        current_app.logger.warning("single sign-on with %s refused: %s: %s", provider.name, type(exc).__name__, reason)
         return None, None
     claims = token.get("userinfo")
     if not claims:
