@@ -43,7 +43,7 @@ RULES = {
     "auth.reset_request": {"public": GET + POST},
     "auth.reset": {"public": GET + POST},
     # Single sign-on (registry/views/sso.py): start at the provider, its answer, and its logout.
-    "sso.start": {"public": POST},
+    "sso.start": {"public": GET},
     "sso.callback": {"public": GET},
     "sso.provider_logout": {"public": GET},
     "main.dashboard": {"read": GET},

@@ -116,7 +116,7 @@ def settings(provider, **extra):
 def sso_login(client, provider, sub, name="test", start_args=None):
     """Log the test client in through the provider as `sub`: the button, the provider's form, and the
     answer back; returns the register's answer to the callback."""
-    started = client.post(f"/login/oidc/{name}" + ("?" + urlencode(start_args) if start_args else ""))
+    started = client.get(f"/login/oidc/{name}" + ("?" + urlencode(start_args) if start_args else ""))
     assert started.status_code == 302, started.status_code
     back = urlsplit(provider.log_in(started.headers["Location"], sub))
     return client.get(f"{back.path}?{back.query}")

@@ -48,7 +48,7 @@ EXPECTED = {
     "auth.reset_request": {"GET": "public", "POST": "public"},
     "auth.reset": {"GET": "public", "POST": "public"},
     # Single sign-on: the provider's button, its answer and its logout (before and after a login).
-    "sso.start": {"POST": "public"},
+    "sso.start": {"GET": "public"},
     "sso.callback": {"GET": "public"},
     "sso.provider_logout": {"GET": "public"},
     "main.dashboard": {"GET": "read"},
@@ -144,7 +144,8 @@ EXPECTED = {
 
 # What an allowed request answers (everything else allowed answers 200 to GET and 302/422 to POST).
 ALLOWED_GET = {"auth.reset": 302}  # an invalid token sends the visitor to ask for a new link
-ALLOWED_GET["sso.callback"] = ALLOWED_GET["sso.provider_logout"] = 404  # "x" is no identity provider
+# "x" is no identity provider
+ALLOWED_GET["sso.start"] = ALLOWED_GET["sso.callback"] = ALLOWED_GET["sso.provider_logout"] = 404
 ALLOWED_GET["feeds.feed"] = 404  # "x" is no feed's secret: unknown addresses are a plain 404
 ALLOWED_GET["health.healthz"] = 503  # no scheduler runs in the test: unhealthy, and says so
 ALLOWED_GET["acknowledge.confirm"] = 404  # "x" is no signed deadline
@@ -154,7 +155,6 @@ ALLOWED_GET["revisions.edit"] = 302  # no revision is open yet: to the revision 
 ALLOWED_POST = {
     "auth.logout": {302},
     "auth.reset": {302},
-    "sso.start": {404},  # "x" is no identity provider
     "groups.add_meeting": {302},  # errors are flashed on the group page
     "groups.cancel_meeting": {302},  # likewise
     "groups.delete_meeting": {302},  # only the admin may, and deletes the meeting

@@ -205,7 +205,7 @@ def _refused(answer, client, caplog=None, reason=None):
 def test_a_state_mismatch_is_refused(sso_app, provider, caplog):
     provider.set_user("anna-sub", ANNA)
     client = sso_app.test_client()
-    started = client.post("/login/oidc/test")
+    started = client.get("/login/oidc/test")
     back = urlsplit(provider.log_in(started.headers["Location"], "anna-sub"))
     query = parse_qs(back.query)
     _refused(
@@ -223,7 +223,7 @@ def test_a_state_mismatch_is_refused(sso_app, provider, caplog):
 def test_a_failed_pkce_check_is_refused(sso_app, provider):
     provider.set_user("anna-sub", ANNA)
     client = sso_app.test_client()
-    started = client.post("/login/oidc/test")
+    started = client.get("/login/oidc/test")
     with client.session_transaction() as session:  # the verifier kept for the token request is altered
         [key] = [key for key in session if key.startswith("_state_test_")]
         kept = session[key]
@@ -304,7 +304,7 @@ def test_the_login_page_without_providers_is_as_before(anonymous):
 
 
 def test_an_unknown_provider_is_not_found(sso_app):
-    assert sso_app.test_client().post("/login/oidc/nobody").status_code == 404
+    assert sso_app.test_client().get("/login/oidc/nobody").status_code == 404
 
 
 def test_the_settings_are_read_from_the_environment():

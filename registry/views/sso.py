@@ -96,11 +96,15 @@ def _refuse_passwords():
     return None
 
 
-@bp.post("/login/oidc/<name>", endpoint="start")
+@bp.get("/login/oidc/<name>", endpoint="start")
 def start(name):
-    """Send the browser to the provider's login, with state, nonce and a PKCE challenge."""
+    """Send the browser to the provider's login, with state, nonce and a PKCE challenge.
+
+    A link, not a form: the Content-Security-Policy's form-action 'self' would stop a form whose
+    answer redirects to the provider. Starting a login changes nothing here; the state it keeps in
+    this browser's session is what the provider's answer must bring back."""
     _, client = _provider(name)
-    session[SESSION_NEXT] = _safe_next(request.args.get("next") or request.form.get("next"))
+    session[SESSION_NEXT] = _safe_next(request.args.get("next"))
     try:
         return client.authorize_redirect(_callback_url(name))
     except (OAuthError, RequestException, ValueError) as exc:
