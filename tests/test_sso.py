@@ -356,3 +356,20 @@ def test_wrong_settings_stop_the_start_naming_every_variable(tmp_path):
         assert words in str(caught.value)
     with pytest.raises(sso.SettingsError, match="LOCAL_PASSWORDS=off needs at least one identity provider"):
         create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "LOCAL_PASSWORDS": False})
+
+
+def test_the_mapping_of_claims():
+    [provider] = sso.parse_providers(
+        {"x": {"ISSUER": "https://idp.example.org", "CLIENT_ID": "i", "CLIENT_SECRET": "s", **MAPPING}}
+    )
+    assert sso.mapped_role(provider, {"roles": ["Registret.Revisor", "Registret.Admin"]}) == "admin"
+    assert sso.mapped_role(provider, {"roles": "Registret.Revisor"}) == "auditor"  # a single value
+    assert sso.mapped_role(provider, {"roles": ["Okänd"]}) == "viewer"  # the default role
+    assert sso.mapped_groups(provider, {"groups": ["grp-barn", "x"]}) == (
+        {"Strategigrupp Äldre", "Barn och unga"},
+        {"Barn och unga"},
+    )
+    [unmapped] = sso.parse_providers(
+        {"x": {"ISSUER": "https://idp.example.org", "CLIENT_ID": "i", "CLIENT_SECRET": "s"}}
+    )
+    assert sso.mapped_role(unmapped, {"roles": ["Registret.Admin"]}) is None  # roles are kept in the register
