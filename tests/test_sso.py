@@ -373,3 +373,11 @@ def test_the_mapping_of_claims():
         {"x": {"ISSUER": "https://idp.example.org", "CLIENT_ID": "i", "CLIENT_SECRET": "s"}}
     )
     assert sso.mapped_role(unmapped, {"roles": ["Registret.Admin"]}) is None  # roles are kept in the register
+
+
+def test_emails_render_outside_a_request_with_providers_configured(sso_app):
+    from flask import render_template
+
+    with sso_app.app_context():  # as the scheduler renders reminders: no request, no session
+        body = render_template("email/reset.txt", user=User(name="Anna", email="a@x.org"), link="https://x/y")
+    assert "https://x/y" in body

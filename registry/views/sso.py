@@ -10,7 +10,19 @@ and password change are refused (the login page shows only the providers' button
 
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import OAuth
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import login_user, user_logged_out
 from joserfc.errors import JoseError
@@ -77,7 +89,7 @@ def _callback_url(name):
 @bp.app_context_processor
 def _login_choices():
     """For the login page: the providers' buttons, and whether the password form is shown."""
-    if "sso" not in current_app.extensions:
+    if "sso" not in current_app.extensions or not has_request_context():  # e-mails rendered by the scheduler
         return {}
     return {
         "sso_providers": list(_registry().providers.values()),
