@@ -381,3 +381,11 @@ def test_emails_render_outside_a_request_with_providers_configured(sso_app):
     with sso_app.app_context():  # as the scheduler renders reminders: no request, no session
         body = render_template("email/reset.txt", user=User(name="Anna", email="a@x.org"), link="https://x/y")
     assert "https://x/y" in body
+
+
+def test_an_unreachable_provider_is_said_on_the_login_page(database_url, provider):
+    gone = settings(provider)
+    gone["test"]["ISSUER"] = "http://127.0.0.1:9"  # the discard port: nothing answers
+    with migrated_app(database_url, OIDC_PROVIDERS=gone) as app:
+        answer = app.test_client().get("/login/oidc/test")
+        assert answer.status_code == 502 and "Det gick inte att nå inloggningstjänsten" in _messages(answer)

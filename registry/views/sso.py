@@ -115,7 +115,7 @@ def start(name):
     A link, not a form: the Content-Security-Policy's form-action 'self' would stop a form whose
     answer redirects to the provider. Starting a login changes nothing here; the state it keeps in
     this browser's session is what the provider's answer must bring back."""
-    _, client = _provider(name)
+    client = _provider(name)[1]
     session[SESSION_NEXT] = _safe_next(request.args.get("next"))
     try:
         return client.authorize_redirect(_callback_url(name))
