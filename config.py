@@ -41,6 +41,37 @@ def _date(name, default):
         raise RuntimeError(f"{name} must be a date YYYY-MM-DD, got {value!r}") from None
 
 
+# The settings of one identity provider, each read from OIDC_<NAME>_<KEY> (see docs/configuration.md,
+# "Single sign-on"); registry/domain/sso.py checks them when the app starts.
+OIDC_KEYS = (
+    "ISSUER",
+    "METADATA_URL",
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "LABEL",
+    "SCOPES",
+    "EMAIL_CLAIM",
+    "TRUST_EMAIL",
+    "EMAIL_DOMAINS",
+    "ROLE_CLAIM",
+    "ROLE_MAP",
+    "GROUP_CLAIM",
+    "GROUP_MAP",
+    "DEFAULT_ROLE",
+)
+
+
+def oidc_providers(environ=os.environ):
+    """{name: {key: value}} of the identity providers OIDC_PROVIDERS names (in its order), with the
+    OIDC_<NAME>_<KEY> variables each has set; names are lower case."""
+    names = [name.strip().lower() for name in environ.get("OIDC_PROVIDERS", "").split(",") if name.strip()]
+    providers = {}
+    for name in names:
+        prefix = f"OIDC_{name.upper()}_"
+        providers[name] = {key: environ[prefix + key] for key in OIDC_KEYS if environ.get(prefix + key, "") != ""}
+    return providers
+
+
 class Config:
     """Settings for development and production."""
 
@@ -66,6 +97,10 @@ class Config:
     TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Single sign-on (docs/configuration.md, "Single sign-on"): the identity providers, and whether
+    # the register's own passwords (login form, reset by email, change) are in use at all.
+    OIDC_PROVIDERS = oidc_providers()
+    LOCAL_PASSWORDS = _bool("LOCAL_PASSWORDS", True)
     # Request sizes in bytes (docs/security.md, "Input limits"); a larger request gets a 413 page.
     # Every request body: the largest form the register has (an agreement with every text full) is
     # well under 1 MiB. The JSON API sets its own 1 MiB.
@@ -134,3 +169,5 @@ class TestingConfig(Config):
     MAIL_SUPPRESS_SEND = False  # tests send to a real SMTP server on loopback
     MAIL_DEFAULT_SENDER = "Överenskommelseregistret <registret@example.org>"
     APP_BASE_URL = "https://registret.example.org"
+    OIDC_PROVIDERS = {}
+    LOCAL_PASSWORDS = True

@@ -13,6 +13,7 @@ from . import cli, errors, i18n, security, templating
 from .db import db, open_database
 from .extensions import babel, csrf, mail
 from .views import BLUEPRINTS
+from .views import sso as sso_views
 
 # Served without opening a connection first: /healthz checks the database itself.
 NO_DATABASE_ENDPOINTS = {"static", "health.healthz"}
@@ -98,6 +99,7 @@ def create_app(test_config=None):
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    sso_views.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

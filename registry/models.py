@@ -626,3 +626,22 @@ class ConsultationAnswer(BaseModel):
 
 
 MODELS += [Revision, RevisionStep, Consultation, ConsultationAnswer]
+
+
+class SsoIdentity(BaseModel):
+    """An account's identity at an OpenID Connect provider: the provider's issuer and its subject
+    (`sub`, stable per person and issuer) lead to the account on every later login."""
+
+    user = ForeignKeyField(User, backref="sso_identities", on_delete="CASCADE")
+    provider = CharField()  # the name in OIDC_PROVIDERS, for the audit trail and the logout offer
+    issuer = CharField(max_length=500)
+    subject = CharField(max_length=255)
+    created_at = DateTimeField(default=utcnow)
+    last_login_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "sso_identity"
+        indexes = ((("issuer", "subject"), True),)
+
+
+MODELS.append(SsoIdentity)

@@ -44,6 +44,10 @@ RULES = {
     "auth.password": {"login": GET + POST},
     "auth.reset_request": {"public": GET + POST},
     "auth.reset": {"public": GET + POST},
+    # Single sign-on (registry/views/sso.py): start at the provider, its answer, and its logout.
+    "sso.start": {"public": GET},
+    "sso.callback": {"public": GET},
+    "sso.provider_logout": {"public": GET},
     "main.dashboard": {"read": GET},
     "agreements.index": {"read": GET},
     "agreements.show": {"read": GET},

@@ -95,7 +95,7 @@ def test_the_statement_in_english(anonymous):
 
 def test_the_footer_links_to_the_statement_on_public_and_private_pages(app):
     anonymous = app.test_client()
-    for path in ("/login", "/reset-password", STATEMENT):
+    for path in ("/login", "/reset-password", STATEMENT, "/public", "/public/print"):
         response = anonymous.get(path)
         assert response.status_code == 200, path
         assert FOOTER_LINK.search(response.get_data(as_text=True)), f"{path}: no link in the footer"

@@ -47,6 +47,10 @@ EXPECTED = {
     "auth.password": {"GET": "login", "POST": "login"},
     "auth.reset_request": {"GET": "public", "POST": "public"},
     "auth.reset": {"GET": "public", "POST": "public"},
+    # Single sign-on: the provider's button, its answer and its logout (before and after a login).
+    "sso.start": {"GET": "public"},
+    "sso.callback": {"GET": "public"},
+    "sso.provider_logout": {"GET": "public"},
     "main.dashboard": {"GET": "read"},
     "main.favicon": {"GET": "public"},  # a redirect to the icon under /static
     "accessibility.statement": {"GET": "public"},  # the accessibility statement, linked from every footer
@@ -153,6 +157,8 @@ EXPECTED = {
 
 # What an allowed request answers (everything else allowed answers 200 to GET and 302/422 to POST).
 ALLOWED_GET = {"auth.reset": 302}  # an invalid token sends the visitor to ask for a new link
+# "x" is no identity provider
+ALLOWED_GET["sso.start"] = ALLOWED_GET["sso.callback"] = ALLOWED_GET["sso.provider_logout"] = 404
 ALLOWED_GET["feeds.feed"] = 404  # "x" is no feed's secret: unknown addresses are a plain 404
 ALLOWED_GET["health.healthz"] = 503  # no scheduler runs in the test: unhealthy, and says so
 ALLOWED_GET["acknowledge.confirm"] = 404  # "x" is no signed deadline

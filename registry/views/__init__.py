@@ -19,6 +19,7 @@ from .reminders import bp as reminders_bp
 from .reports import bp as reports_bp
 from .revisions import bp as revisions_bp
 from .spreadsheets import bp as spreadsheets_bp
+from .sso import bp as sso_bp
 from .users import bp as users_bp
 
 BLUEPRINTS = [
@@ -48,4 +49,6 @@ BLUEPRINTS = [
     acknowledge_bp,
     # --- the public register ---
     public_bp,
+    # --- single sign-on (OpenID Connect) ---
+    sso_bp,
 ]
