@@ -172,7 +172,7 @@ def make_user(role="viewer", email=None, name=None, person=None, groups=()):
 
 def _log_in(client, user):
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 

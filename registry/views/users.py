@@ -66,3 +66,12 @@ def create():
 def edit(pk):
     """Change an account's role, groups, status or password."""
     return _user_form(get_or_404(User, pk))
+
+
+@bp.post("/<int:pk>/end-sessions", endpoint="end_sessions")
+def end_sessions(pk):
+    """Log the account out everywhere: every session of it ends at once (audited)."""
+    user = get_or_404(User, pk)
+    users.end_sessions(user, users.EVERYWHERE)
+    flash(_("%(name)s är utloggad överallt.", name=user.name), "success")
+    return redirect(url_for("users.edit", pk=user.id))
