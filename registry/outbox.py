@@ -7,10 +7,13 @@ shutting down gracefully finishes the sends it has begun.
 """
 
 import threading
+import weakref
 
 from flask import current_app
 
 from .extensions import mail
+
+_threads = weakref.WeakSet()
 
 
 def _send(app, message):
@@ -26,5 +29,11 @@ def send_later(message):
     thread = threading.Thread(
         target=_send, args=(current_app._get_current_object(), message), name="outbox", daemon=False
     )
+    _threads.add(thread)
     thread.start()
     return thread
+
+
+def running():
+    """The sends still under way (for a test, or a shutdown, that waits for them)."""
+    return [thread for thread in list(_threads) if thread.is_alive()]
