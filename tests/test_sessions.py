@@ -176,6 +176,7 @@ def test_an_admin_logs_an_account_out_everywhere(ctx):
     entry = AuditEntry.select().order_by(AuditEntry.id.desc()).first()
     assert (entry.entity, entry.entity_id, entry.actor) == ("user", anna.id, f"Test admin <{admin.user.email}>")
     assert audit.changes_of(entry) == {"sessions": [None, "avslutade (logga ut överallt)"]}
+    assert "Inloggningar" in admin.get("/audit").get_data(as_text=True)
     # Only an admin may; an unknown account is a 404.
     assert client_as(ctx, "editor").post(f"/users/{anna.id}/end-sessions").status_code == 403
     assert admin.post("/users/999999/end-sessions").status_code == 404
@@ -269,3 +270,12 @@ def test_existing_accounts_get_keys_of_their_own_when_upgrading(database_url):
         keys = [user.session_key for user in User.select()]
         assert len(keys) == 2 and len(set(keys)) == 2 and all(len(key) >= 20 for key in keys)
         db.close()
+
+
+def test_an_admin_setting_their_own_password_stays_logged_in(ctx):
+    admin = client_as(ctx, "admin")
+    thief = copy_of(ctx, admin)
+    me = User.get_by_id(admin.user.id)
+    response = admin.post(f"/users/{me.id}/edit", data=_user_form(me, password=NEW_PASSWORD))
+    assert response.status_code == 302
+    assert reaches_dashboard(admin) and sent_to_login(thief)
