@@ -98,3 +98,4 @@ bench: install wrk
 	$(BIN)/python bench/reminder_pass.py --sizes $(BENCH_SIZES) --database $(BENCH_DB)
 	$(BIN)/python bench/smtp.py --messages $(BENCH_SMTP)
 	$(BIN)/python bench/export.py --rows 1000 5000
+	$(BIN)/python bench/login_timing.py

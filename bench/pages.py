@@ -65,7 +65,7 @@ def measure(url, requests, warmup=2, out=print):
         db.close()
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
     rows = []
     for label, path in pages(group_id):

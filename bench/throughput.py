@@ -68,7 +68,7 @@ def session_cookie(url):
         db.close()
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
     return client.get_cookie("session").value
 

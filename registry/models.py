@@ -7,6 +7,7 @@ to one region: the demo data for Jönköpings län lives in seed_data/.
 """
 
 import datetime
+import secrets
 from collections import defaultdict
 
 from peewee import (
@@ -30,6 +31,11 @@ from .vocab import ACTIVE_STATUSES, DEADLINE_COLUMNS, DEADLINE_STATUSES
 
 def utcnow():
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+
+def new_session_key():
+    """A fresh random key for an account's sessions (128 bits, URL-safe)."""
+    return secrets.token_urlsafe(16)
 
 
 class BaseModel(Model):
@@ -320,6 +326,9 @@ class User(BaseModel):
     last_login_at = DateTimeField(null=True)
     # The user's language ("sv", "en"); empty = the browser's, else Swedish.
     locale = CharField(default="")
+    # Part of every session cookie's user id ("<id>:<key>", see get_id); a new key ends every session
+    # of the account at once (registry/domain/users.py end_sessions).
+    session_key = CharField(default=new_session_key)
 
     class Meta:
         table_name = "app_user"  # "user" is reserved in PostgreSQL
@@ -334,7 +343,7 @@ class User(BaseModel):
         return False
 
     def get_id(self):
-        return str(self.id)
+        return f"{self.id}:{self.session_key}"
 
     def __str__(self):
         return self.name

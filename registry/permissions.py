@@ -109,6 +109,7 @@ RULES = {
     "users.index": {"admin": GET},
     "users.create": {"admin": GET + POST},
     "users.edit": {"admin": GET + POST},
+    "users.end_sessions": {"admin": POST},
     "reminders.status": {"audit": GET},
     "audit.index": {"audit": GET},
     "audit.export": {"audit": GET},

@@ -1,5 +1,6 @@
 """Logins, sessions, security headers and the production secret-key check."""
 
+import hmac
 from datetime import timedelta
 
 from flask import g, has_request_context, request
@@ -36,12 +37,17 @@ def content_security_policy(frame_ancestors="'none'"):
 
 @login_manager.user_loader
 def load_user(user_id):
+    """The account a session names as "<id>:<session key>" (User.get_id), while it is active and its
+    key unchanged: a new key (registry/domain/users.py end_sessions) ends every session made before."""
     if has_request_context() and is_api_path(request.path):
         return None  # the API takes bearer tokens only: a session cookie must not authenticate it (CSRF)
-    try:
-        return User.get_or_none((User.id == int(user_id)) & User.is_active)
-    except ValueError:
+    pk, sep, key = str(user_id).partition(":")
+    if not sep or not key or not pk.isdigit() or len(pk) > 18:
+        return None  # a cookie from before session keys, or not one of ours
+    user = User.get_or_none((User.id == int(pk)) & User.is_active)
+    if user is None or not hmac.compare_digest(user.session_key.encode(), key.encode()):
         return None
+    return user
 
 
 @login_manager.request_loader

@@ -216,6 +216,7 @@ FIELD_LABELS = {
     "email": _l("E-post"),
     "role": _l("Roll"),
     "password": _l("Lösenord"),
+    "sessions": _l("Inloggningar"),
     "lead_time_days": _l("Underlag klart före möte"),
     "mailbox": _l("Funktionsbrevlåda"),
     "chair_id": _l("Ordförande"),

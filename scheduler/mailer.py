@@ -6,26 +6,12 @@ MAIL_TIMEOUT to smtplib.
 """
 
 import hashlib
-import smtplib
 from urllib.parse import urlparse
 
 from flask import current_app
-from flask_mail import Connection, Message
+from flask_mail import Message
 
-
-class TimeoutConnection(Connection):
-    def configure_host(self):
-        timeout = current_app.config["MAIL_TIMEOUT"]
-        if self.mail.use_ssl:
-            host = smtplib.SMTP_SSL(self.mail.server, self.mail.port, timeout=timeout)
-        else:
-            host = smtplib.SMTP(self.mail.server, self.mail.port, timeout=timeout)
-        host.set_debuglevel(int(self.mail.debug))
-        if self.mail.use_tls:
-            host.starttls()
-        if self.mail.username and self.mail.password:
-            host.login(self.mail.username, self.mail.password)
-        return host
+from registry.outbox import TimeoutConnection
 
 
 def connect():

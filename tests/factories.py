@@ -171,8 +171,12 @@ def make_user(role="viewer", email=None, name=None, person=None, groups=()):
 
 
 def _log_in(client, user):
+    """Log in as the account is now: with its current session key (a logout or a password change
+    since `user` was loaded has drawn a new one, see registry/domain/users.py end_sessions)."""
+    with _context(client.application):
+        user.session_key = User.select(User.session_key).where(User.id == user.id).scalar()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 

@@ -48,6 +48,13 @@ def test_smtp_bench_compares_with_smtplib():
     assert "ratio mailer / raw smtplib:" in out
 
 
+def test_login_timing_bench_times_every_case():
+    out = bench("login_timing.py", "--requests", 1)
+    for case in ("existing, wrong password", "unknown address", "deactivated account"):
+        assert f"| {case} |" in out
+    assert "of a wrong password for an existing account:" in out
+
+
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (make bench installs it)")
 def test_throughput_bench_loads_both_endpoints():
     out = bench("throughput.py", "--agreements", 200, "--seconds", 1)

@@ -107,6 +107,7 @@ EXPECTED = {
     "users.index": {"GET": "admin"},
     "users.create": {"GET": "admin", "POST": "admin"},
     "users.edit": {"GET": "admin", "POST": "admin"},
+    "users.end_sessions": {"POST": "admin"},
     "reminders.status": {"GET": "audit"},
     "audit.index": {"GET": "audit"},
     "audit.export": {"GET": "audit"},
@@ -327,8 +328,9 @@ def _check_matrix(app, who, subtests):
         # + the agenda's five changes (add, remove, restore, move, decisions)
         # + an indicator's three (add, change, remove); + a stored document's upload
         # + a revision's eight (start, edit, abandon, add and change a step, remiss, answers, successor)
-        # + removing a person and handing over what they answer for, + a stored version's publication mark
-        assert len(changing) == 14 + 2 + 1 + 5 + 3 + 1 + 8 + 2 + 1 and set(changing.values()) == {403}
+        # + removing a person and handing over what they answer for, + a stored version's publication mark,
+        # + an account's "log out everywhere"
+        assert len(changing) == 14 + 2 + 1 + 5 + 3 + 1 + 8 + 2 + 1 + 1 and set(changing.values()) == {403}
         forms = {
             k: v
             for k, v in observed.items()

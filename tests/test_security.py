@@ -313,7 +313,7 @@ def test_changing_ones_password(ctx, anonymous):
     assert response.status_code == 302
     entry = AuditEntry.select().order_by(AuditEntry.id.desc()).first()
     assert names(entry.actor, anna) and (entry.entity, entry.entity_id) == ("user", anna.id)
-    assert audit.changes_of(entry) == {"password": ["***", "*** (ändrat)"]}
+    assert audit.changes_of(entry) == {"password": ["***", "*** (ändrat)"], "sessions": [None, "avslutade"]}
 
     anonymous.post("/logout")
     response = login(anonymous, anna.email, PASSWORD)

@@ -1,6 +1,16 @@
-"""Users: accounts, roles, passwords and password-reset tokens."""
+"""Users: accounts, roles, passwords, password-reset tokens and the end of sessions.
 
+Every session cookie names its account as "<id>:<session key>" (User.get_id); the
+login manager (registry/security.py) accepts it only while the account is active
+and its key unchanged. `end_sessions` draws a new key, which ends every session
+of the account at once: logging out, any password change, deactivation and an
+admin's "Logga ut överallt" do. Deactivation (and reactivation) also revokes the
+account's API tokens and calendar-feed addresses for good.
+"""
+
+import functools
 import hashlib
+import secrets
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -8,9 +18,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import db
-from ..models import Group, GroupMember, Person, User, utcnow
+from ..models import ApiToken, FeedToken, Group, GroupMember, Person, User, new_session_key, utcnow
 from ..vocab import ROLES
-from . import audit, validation
+from . import audit, feeds, tokens, validation
 from .directory import references
 from .errors import ValidationError
 
@@ -27,18 +37,68 @@ def password_problem(password):
     return None
 
 
+PASSWORD_CHANGED = ["***", "*** (ändrat)"]
+SESSIONS_ENDED = [None, "avslutade"]
+
+
 def set_password(user, password):
+    """A new password; every session of the account ends (the caller may log its own in again)."""
     problem = password_problem(password)
     if problem:
         raise ValidationError({"password": problem})
     with db.atomic():
         user.password_hash = generate_password_hash(password)  # scrypt
+        user.session_key = new_session_key()
         user.save()
-        audit.record("update", "user", user.id, {"password": ["***", "*** (ändrat)"]}, summary=user.email)
+        audit.record(
+            "update", "user", user.id, {"password": PASSWORD_CHANGED, "sessions": SESSIONS_ENDED}, summary=user.email
+        )
 
 
 def check_password(user, password):
     return bool(user.password_hash) and check_password_hash(user.password_hash, password or "")
+
+
+@functools.cache
+def _dummy_hash(method):
+    """A hash of a random password, made once per hasher, to check against when no account matches."""
+    return method(secrets.token_urlsafe(16))
+
+
+def authenticate(email, password):
+    """The active account with this email and password, or None.
+
+    Costs one password-hash check whether or not an active account with a password matches (a dummy
+    hash made by the same hasher otherwise), so the time of the answer does not tell which addresses
+    have accounts.
+    """
+    user = User.get_or_none((User.email == email) & User.is_active)
+    if user is None or not user.password_hash:
+        check_password_hash(_dummy_hash(generate_password_hash), password or "")
+        return None
+    return user if check_password(user, password) else None
+
+
+LOGGED_OUT = "utloggning"
+EVERYWHERE = "logga ut överallt"
+
+
+def end_sessions(user, why):
+    """End every session of `user` at once (a new session key), audited with `why` (LOGGED_OUT, EVERYWHERE)."""
+    with db.atomic():
+        user.session_key = new_session_key()
+        User.update(session_key=user.session_key).where(User.id == user.id).execute()
+        audit.record("update", "user", user.id, {"sessions": [None, f"avslutade ({why})"]}, summary=user.email)
+
+
+def revoke_secrets(user):
+    """Revoke every API token and calendar-feed address of `user` (each audited); how many."""
+    revoked = 0
+    for row in ApiToken.select().where((ApiToken.user == user.id) & ApiToken.revoked_at.is_null()):
+        revoked += tokens.revoke_token(row)
+    for feed in FeedToken.select().where((FeedToken.user == user.id) & FeedToken.revoked_at.is_null()):
+        revoked += feeds.revoke_feed(feed)
+    return revoked
 
 
 def _facts(user):
@@ -102,8 +162,13 @@ def save_user(data, user=None):
         person.is_secretary = bool(data.get("is_secretary"))
         person.save()
         user.person = person
+        # A new password, a deactivation or a reactivation ends the account's sessions: none made before
+        # it lives on (reactivation starts clean, also for an account deactivated by an older version).
+        ends_sessions = bool(data.get("password")) or (bool(before) and before["is_active"] != user.is_active)
         if data.get("password"):
             user.password_hash = generate_password_hash(data["password"])
+        if ends_sessions:
+            user.session_key = new_session_key()
         user.save()
         if "groups" in data:
             # A new account for a person already in the register adds to their groups: making an
@@ -116,9 +181,13 @@ def save_user(data, user=None):
                     GroupMember.create(person=person, group=group_id)
         changes = audit.diff(before, _facts(user))
         if data.get("password"):
-            changes["password"] = ["***", "*** (ändrat)"]
+            changes["password"] = PASSWORD_CHANGED
+        if ends_sessions and before:
+            changes["sessions"] = SESSIONS_ENDED
         if changes:
             audit.record("update" if before else "create", "user", user.id, changes, summary=email)
+        if before and before["is_active"] != user.is_active:
+            revoke_secrets(user)
     return user
 
 

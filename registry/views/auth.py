@@ -10,9 +10,9 @@ from flask_mail import Message
 
 from ..domain import users
 from ..domain.errors import ValidationError
-from ..extensions import mail
 from ..forms import LoginForm, PasswordChangeForm, ResetForm, ResetRequestForm
 from ..models import User
+from ..outbox import send_later
 from ..security import clear_failures, note_failure, throttled
 
 bp = Blueprint("auth", __name__)
@@ -52,8 +52,8 @@ def login():
             flash(_("För många misslyckade inloggningsförsök. Försök igen om en kvart."), "error")
             status = 429
         else:
-            user = User.get_or_none((User.email == email) & User.is_active)
-            if user is not None and users.check_password(user, form.password.data):
+            user = users.authenticate(email, form.password.data)  # as long for unknown addresses
+            if user is not None:
                 clear_failures(email)
                 login_user(user)
                 users.touch_login(user)
@@ -68,7 +68,8 @@ def login():
 
 @bp.post("/logout", endpoint="logout")
 def logout():
-    """Log out."""
+    """Log out: every session of the account ends, also copies of its cookie and other devices."""
+    users.end_sessions(current_user, users.LOGGED_OUT)
     logout_user()
     flash(_("Du är utloggad."), "success")
     return redirect(url_for("auth.login"))
@@ -83,10 +84,11 @@ def password():
             form.current.errors.append(_("Lösenordet stämmer inte. Skriv ditt nuvarande lösenord."))
         else:
             try:
-                users.set_password(current_user, form.password.data)
+                users.set_password(current_user, form.password.data)  # ends every session of the account
             except ValidationError as exc:
                 form.password.errors.append(exc.errors["password"])
             else:
+                login_user(current_user)  # ... but this one, under the account's new session key
                 flash(_("Lösenordet är ändrat."), "success")
                 return redirect(url_for("main.dashboard"))
     status = 422 if request.method == "POST" else 200
@@ -106,10 +108,7 @@ def reset_request():
                 recipients=[user.email],
                 body=render_template("email/reset.txt", user=user, link=link),
             )
-            try:
-                mail.send(message)
-            except Exception:  # the mail server is down: say nothing more to the visitor
-                current_app.logger.exception("password reset mail to %s failed", user.email)
+            send_later(message)  # the answer never waits for the mail server (registry/outbox.py)
         flash(
             _("Om adressen har ett konto har vi skickat en länk för att välja nytt lösenord. Länken gäller en timme."),
             "success",

@@ -4,6 +4,7 @@ from contextlib import nullcontext
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user, login_user
 
 from ..domain import audit, users
 from ..domain.errors import ValidationError
@@ -50,6 +51,8 @@ def _user_form(user):
                 flash(_("Kontot var redan sparat; formuläret skickades två gånger."), "success")
                 return redirect(url_for("users.edit", pk=repeated.entry.entity_id))
             else:
+                if saved.id == current_user.id and saved.is_active:
+                    login_user(saved)  # a new password ends the admin's other sessions, not this one
                 flash(_("Kontot har sparats."), "success")
                 return redirect(url_for("users.edit", pk=saved.id))
     status = 422 if request.method == "POST" else 200
@@ -66,3 +69,12 @@ def create():
 def edit(pk):
     """Change an account's role, groups, status or password."""
     return _user_form(get_or_404(User, pk))
+
+
+@bp.post("/<int:pk>/end-sessions", endpoint="end_sessions")
+def end_sessions(pk):
+    """Log the account out everywhere: every session of it ends at once (audited)."""
+    user = get_or_404(User, pk)
+    users.end_sessions(user, users.EVERYWHERE)
+    flash(_("%(name)s är utloggad överallt.", name=user.name), "success")
+    return redirect(url_for("users.edit", pk=user.id))
