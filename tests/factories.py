@@ -13,6 +13,7 @@ the app and need none.
 """
 
 import datetime
+import importlib
 import itertools
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -468,3 +469,21 @@ MUNICIPALITIES = (
     "Vetlanda kommun",
     "Värnamo kommun",
 )
+
+
+@contextmanager
+def reloaded_config(monkeypatch, **environment):
+    """config.py read again with these environment variables set (a value None removes one): yields the
+    module and its reload function (to read it again after changing more), and reads it as it was afterwards."""
+    import config
+
+    for name, value in environment.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    try:
+        yield importlib.reload(config), lambda: importlib.reload(config)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(config)

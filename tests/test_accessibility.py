@@ -12,7 +12,7 @@ from registry import seed
 from registry.views.accessibility import DIGG_REPORT_URL
 from tests.browser import OUTPUT, axe_violations, chromium, describe, log_in, new_page, seeded_app, served
 from tests.conftest import migrated_app
-from tests.factories import client_as
+from tests.factories import client_as, reloaded_config
 from tests.html import visible_text
 
 STATEMENT = "/tillganglighet"
@@ -138,24 +138,18 @@ def test_the_statement_passes_axe_logged_out_and_logged_in(tmp_path):
 
 
 def test_the_settings_come_from_the_environment(monkeypatch):
-    import importlib
-
-    import config
-
-    monkeypatch.setenv("ACCESSIBILITY_ORGANISATION", "Norrbyns kommunalförbund")
-    monkeypatch.setenv("ACCESSIBILITY_CONTACT_PHONE", "010-123 45 67")
-    monkeypatch.setenv("ACCESSIBILITY_REVIEWED_ON", "2027-02-01")
-    try:
-        reloaded = importlib.reload(config)
+    values = {
+        "ACCESSIBILITY_ORGANISATION": "Norrbyns kommunalförbund",
+        "ACCESSIBILITY_CONTACT_PHONE": "010-123 45 67",
+        "ACCESSIBILITY_REVIEWED_ON": "2027-02-01",
+    }
+    with reloaded_config(monkeypatch, **values) as (reloaded, reload):
         assert reloaded.Config.ACCESSIBILITY_ORGANISATION == "Norrbyns kommunalförbund"
         assert reloaded.Config.ACCESSIBILITY_CONTACT_PHONE == "010-123 45 67"
         assert reloaded.Config.ACCESSIBILITY_REVIEWED_ON == datetime.date(2027, 2, 1)
         monkeypatch.setenv("ACCESSIBILITY_REVIEWED_ON", "1 februari 2027")
         with pytest.raises(RuntimeError, match="ACCESSIBILITY_REVIEWED_ON must be a date YYYY-MM-DD"):
-            importlib.reload(config)
-    finally:
-        monkeypatch.undo()
-        importlib.reload(config)
+            reload()
 
 
 def _word_parts(body):

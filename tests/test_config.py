@@ -1,12 +1,10 @@
 """Configuration from the environment, and database URLs."""
 
-import importlib
-
 import pytest
 from peewee import PostgresqlDatabase, SqliteDatabase
 
-import config
 from registry.db import DatabaseURLError, open_database
+from tests.factories import reloaded_config
 
 
 def test_sqlite_url_creates_parent_folder(tmp_path):
@@ -35,28 +33,17 @@ def test_a_refused_url_is_quoted_without_its_password():
 
 
 def test_settings_come_from_the_environment(monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", "postgresql://db.example/registry")
-    monkeypatch.setenv("SECRET_KEY", "s3cret")
-    monkeypatch.setenv("PORT", "8123")
-    try:
-        reloaded = importlib.reload(config)
+    values = {"DATABASE_URL": "postgresql://db.example/registry", "SECRET_KEY": "s3cret", "PORT": "8123"}
+    with reloaded_config(monkeypatch, **values) as (reloaded, reload):
         assert reloaded.Config.DATABASE_URL == "postgresql://db.example/registry"
         assert reloaded.Config.SECRET_KEY == "s3cret"
         assert reloaded.Config.PORT == 8123
         monkeypatch.setenv("PORT", "eighty")
         with pytest.raises(RuntimeError, match="PORT"):
-            importlib.reload(config)
-    finally:
-        monkeypatch.undo()
-        importlib.reload(config)
+            reload()
 
 
 def test_default_database_is_sqlite_in_instance(monkeypatch):
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    try:
-        reloaded = importlib.reload(config)
+    with reloaded_config(monkeypatch, DATABASE_URL=None) as (reloaded, _reload):
         assert reloaded.Config.DATABASE_URL.startswith("sqlite:///")
         assert reloaded.Config.DATABASE_URL.endswith("instance/registry.db")
-    finally:
-        monkeypatch.undo()
-        importlib.reload(config)
