@@ -4,7 +4,9 @@
 to a thread of its own with its own app context. A mail server that is down or slow is
 logged there and never reaches the visitor; a server that stalls is given up after
 MAIL_TIMEOUT seconds. The thread is not a daemon, so a worker
-shutting down gracefully finishes the sends it has begun.
+shutting down gracefully finishes the sends it has begun. At most MAX_PENDING sends are under way
+in a process at once: a flood of requests cannot pile up threads (a send beyond that is dropped
+and logged; the reset requests that cause sends are also throttled, registry/views/auth.py).
 """
 
 import smtplib
@@ -15,6 +17,8 @@ from flask import current_app
 from flask_mail import Connection
 
 _threads = weakref.WeakSet()
+MAX_PENDING = 8
+_slots = threading.BoundedSemaphore(MAX_PENDING)
 
 
 class TimeoutConnection(Connection):
@@ -42,10 +46,16 @@ def _send(app, message):
                 connection.send(message)
         except Exception:  # the mail server is down: logged, the visitor was answered long ago
             app.logger.exception("mail to %s failed", ", ".join(message.recipients))
+        finally:
+            _slots.release()
 
 
 def send_later(message):
-    """Send `message` in the background; returns the thread (tests may join it)."""
+    """Send `message` in the background; returns the thread (tests may join it), or None when
+    MAX_PENDING sends are already under way (the message is dropped and logged)."""
+    if not _slots.acquire(blocking=False):
+        current_app.logger.warning("outbox full: mail to %s dropped", ", ".join(message.recipients))
+        return None
     thread = threading.Thread(
         target=_send, args=(current_app._get_current_object(), message), name="outbox", daemon=False
     )

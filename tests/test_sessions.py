@@ -279,3 +279,47 @@ def test_an_admin_setting_their_own_password_stays_logged_in(ctx):
     response = admin.post(f"/users/{me.id}/edit", data=_user_form(me, password=NEW_PASSWORD))
     assert response.status_code == 302
     assert reaches_dashboard(admin) and sent_to_login(thief)
+
+
+def test_a_reset_link_dies_when_the_accounts_sessions_are_ended(ctx):
+    """A link mailed before "log out everywhere" (a lost laptop, a read mailbox) no longer works."""
+    user = account()
+    link = users.reset_token(user)
+    assert users.user_for_token(link) == user
+    users.end_sessions(User.get_by_id(user.id), users.EVERYWHERE)
+    assert users.user_for_token(link) is None
+    assert users.user_for_token(users.reset_token(User.get_by_id(user.id))) == user  # a new link works
+
+
+def test_reset_requests_for_one_address_are_throttled(ctx, smtp, caplog):  # noqa: F811
+    """Five links per address in a quarter of an hour; the sixth request gets the same answer and no mail."""
+    from registry import outbox
+    from registry.security import MAX_FAILURES_PER_ACCOUNT
+
+    account()
+    client = ctx.test_client()
+    for _ in range(MAX_FAILURES_PER_ACCOUNT + 1):
+        response = client.post("/reset-password", data={"email": "anna@example.org"})
+        assert response.status_code == 302 and response.location == "/login"
+    for thread in outbox.running():
+        thread.join(10)
+    assert len(smtp.wait_for(MAX_FAILURES_PER_ACCOUNT)) == MAX_FAILURES_PER_ACCOUNT
+    assert "password reset for anna@example.org throttled" in caplog.text
+    # the account's own login is not throttled by its reset requests (they count under a key of their own)
+    assert client.post("/login", data={"email": "anna@example.org", "password": PASSWORD}).status_code == 302
+
+
+def test_a_full_outbox_drops_and_logs_rather_than_piling_up_threads(ctx, monkeypatch, caplog):
+    import threading
+
+    from flask_mail import Message
+
+    from registry import outbox
+
+    monkeypatch.setattr(outbox, "_slots", threading.BoundedSemaphore(1))
+    assert outbox._slots.acquire(blocking=False)  # the one slot is taken by a send under way
+    try:
+        assert outbox.send_later(Message(subject="x", recipients=["anna@example.org"], body="x")) is None
+    finally:
+        outbox._slots.release()
+    assert "outbox full: mail to anna@example.org dropped" in caplog.text

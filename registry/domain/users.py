@@ -203,8 +203,10 @@ def _serializer():
 
 
 def _fingerprint(user):
-    # Changes when the password does, so a used link stops working.
-    return hashlib.sha256((user.password_hash or "none").encode()).hexdigest()[:16]
+    # Changes when the password does, so a used link stops working, and when the account's sessions
+    # are ended (logout, "log out everywhere", deactivation), so a link mailed before that dies too.
+    facts = f"{user.password_hash or 'none'}:{user.session_key or ''}"
+    return hashlib.sha256(facts.encode()).hexdigest()[:16]
 
 
 def reset_token(user):

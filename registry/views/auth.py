@@ -13,7 +13,7 @@ from ..domain.errors import ValidationError
 from ..forms import LoginForm, PasswordChangeForm, ResetForm, ResetRequestForm
 from ..models import User
 from ..outbox import send_later
-from ..security import clear_failures, note_failure, throttled
+from ..security import RESET_KEY_PREFIX, clear_failures, note_failure, throttled
 
 bp = Blueprint("auth", __name__)
 
@@ -100,7 +100,17 @@ def reset_request():
     """Ask for a one-time link by email. The answer is the same whether the account exists or not."""
     form = ResetRequestForm()
     if form.validate_on_submit():
-        user = User.get_or_none((User.email == form.email.data.lower()) & User.is_active)
+        email = form.email.data.lower()
+        # At most a few links per address and per client in a quarter of an hour (the login throttle's
+        # counts, under a key of their own): a script cannot flood a mailbox or the outbox. The answer
+        # stays the same, so it tells nothing about the address.
+        key = f"{RESET_KEY_PREFIX}{email}"
+        user = None
+        if throttled(key):
+            current_app.logger.warning("password reset for %s throttled", email)
+        else:
+            note_failure(key)
+            user = User.get_or_none((User.email == email) & User.is_active)
         if user is not None:
             link = f"{current_app.config['APP_BASE_URL']}{url_for('auth.reset', token=users.reset_token(user))}"
             message = Message(
