@@ -123,7 +123,7 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Överenskommelseregistret <noreply@localhost>")
     MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 30)
-    # Links in emails point here.
+    # Links in emails, calendar feeds and the public register's open data and embedded list point here.
     APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     # The local mail sink's folder: when set, /mail shows what was "sent" there.
     MAIL_SINK_DIR = os.environ.get("MAIL_SINK_DIR") or None
@@ -142,10 +142,12 @@ class Config:
     REVISION_MONTHS = _int("REVISION_MONTHS", 6)
 
     # The public register (/public, docs/public.md): requests per client address (a limits string such as
-    # "60 per minute"; several as "10 per second; 60 per minute"), where the counts are kept (memory:// is
+    # "60 per minute"; several as "10 per second; 60 per minute"), the embedded list's own limit (every
+    # visitor of the region's website behind one address shares it), where the counts are kept (memory:// is
     # per process; redis://host:6379 or memcached://host:11211 shared by several workers), the open data's
     # licence, and the sites that may show /public/embed in a frame (space-separated origins).
     PUBLIC_RATE_LIMIT = os.environ.get("PUBLIC_RATE_LIMIT") or "60 per minute"
+    PUBLIC_EMBED_RATE_LIMIT = os.environ.get("PUBLIC_EMBED_RATE_LIMIT") or "600 per minute"
     PUBLIC_RATE_LIMIT_STORAGE_URI = os.environ.get("PUBLIC_RATE_LIMIT_STORAGE_URI") or "memory://"
     PUBLIC_LICENCE = os.environ.get("PUBLIC_LICENCE") or "CC0 1.0"
     PUBLIC_LICENCE_URL = os.environ.get("PUBLIC_LICENCE_URL", "https://creativecommons.org/publicdomain/zero/1.0/")

@@ -29,9 +29,17 @@ from registry.models import (
     User,
 )
 from tests.conftest import TODAY, make_app, migrated_app
-from tests.factories import client_as, make_agreement, make_stored_document, pdf_bytes, update_agreement
+from tests.factories import (
+    client_as,
+    make_agreement,
+    make_organisation,
+    make_stored_document,
+    pdf_bytes,
+    update_agreement,
+)
 from tests.html import text
 
+BASE_URL = "https://registret.example.org"  # the tests' APP_BASE_URL (config.TestingConfig)
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 
 
@@ -199,6 +207,44 @@ def test_open_data_in_json_and_csv(app, seeded):
     assert anonymous.get("/public/agreements.json").get_json()["licence"]["name"] == "CC BY 4.0"
 
 
+def test_the_csv_quotes_what_a_spreadsheet_would_run(app, small_register):
+    unlimited(app)
+    party = make_organisation("@SUM(A1:A9) kommun")
+    agreement = make_agreement(title='=HYPERLINK("http://evil.example","x")', kind="avtal", description="+1+1",
+                               target_group="-2 grupper", parties=[party])  # fmt: skip
+    Adoption.create(agreement=agreement, organisation=party, body="=Kommunfullmäktige", decided_on=TODAY,
+                    decision_ref="§ 3", case_number="KF 2026/3")  # fmt: skip
+    client = app.test_client()
+    record = next(r for r in client.get("/public/agreements.json").get_json()["agreements"] if r["id"] == agreement.id)
+    assert record["title"] == '=HYPERLINK("http://evil.example","x")'  # JSON keeps the text as it is
+
+    rows = list(csv.DictReader(io.StringIO(client.get("/public/agreements.csv").data.decode("utf-8-sig"))))
+    row = next(r for r in rows if r["id"] == str(agreement.id))
+    assert row["title"] == '\'=HYPERLINK("http://evil.example","x")'
+    assert row["description"] == "'+1+1"
+    assert row["target_group"] == "'-2 grupper"
+    assert row["parties"] == "'@SUM(A1:A9) kommun"
+    assert row["adoptions"].startswith("'@SUM(A1:A9) kommun: =Kommunfullmäktige")
+    assert not [cell for r in rows for cell in r.values() if cell.startswith(("=", "+", "-", "@"))]
+
+
+def test_absolute_addresses_are_app_base_url_not_the_host_header(app, seeded):
+    unlimited(app)
+    client = app.test_client()
+    forged = {"base_url": "http://evil.example", "headers": {"Host": "evil.example"}}
+    response = client.get("/public/agreements.json", **forged)
+    assert "evil.example" not in response.data.decode()
+    body = response.get_json()
+    assert body["source"] == f"{BASE_URL}/public"
+    urls = [r["url"] for r in body["agreements"]] + [d["url"] for r in body["agreements"] for d in r["documents"]]
+    assert urls and all(url.startswith(f"{BASE_URL}/public/agreements/") for url in urls)
+    csv_text = client.get("/public/agreements.csv", **forged).data.decode("utf-8-sig")
+    assert "evil.example" not in csv_text and f"{BASE_URL}/public/agreements/" in csv_text
+    embed = text(client.get("/public/embed?kind=avtal", **forged))
+    assert "evil.example" not in embed
+    assert f'href="{BASE_URL}/public/agreements/' in embed and f'href="{BASE_URL}/public?kind=avtal"' in embed
+
+
 # --- nothing private -----------------------------------------------------------------------------
 
 
@@ -230,7 +276,7 @@ def _public_addresses(client):
                  "/public/agreements.json", "/public/agreements.csv"]  # fmt: skip
     for record in client.get("/public/agreements.json").get_json()["agreements"]:
         addresses.append(f"/public/agreements/{record['id']}")
-        addresses.extend(d["url"].replace("http://localhost", "") for d in record["documents"])
+        addresses.extend(d["url"].removeprefix(BASE_URL) for d in record["documents"])
     return addresses
 
 
@@ -299,7 +345,7 @@ def test_requests_are_limited_per_client_address_behind_the_proxy(database_url):
         def get(address, client_address):
             return client.get(address, headers={"X-Forwarded-For": client_address})
 
-        for address in ("/public", "/public/embed", "/public/agreements.json"):
+        for address in ("/public", "/public/print", "/public/agreements.json"):
             assert get(address, "203.0.113.5").status_code == 200
         refused = get("/public", "203.0.113.5")
         assert refused.status_code == 429
@@ -309,3 +355,48 @@ def test_requests_are_limited_per_client_address_behind_the_proxy(database_url):
         # Another address has its own count; pages outside /public are not counted.
         assert get("/public", "198.51.100.7").status_code == 200
         assert get("/login", "203.0.113.5").status_code == 200
+
+
+def test_the_embed_has_its_own_limit_and_may_be_cached(database_url):
+    """Everyone behind one address (a region's staff behind its NAT) shares a count: the embedded list, shown on
+    the region's website, is counted apart, against a higher limit, and caches may keep it for five minutes."""
+    with migrated_app(database_url, PUBLIC_RATE_LIMIT="2 per minute", PUBLIC_EMBED_RATE_LIMIT="4 per minute") as app:
+        client = app.test_client()
+        for _ in range(2):
+            page = client.get("/public")
+            assert page.status_code == 200 and "public" not in page.headers.get("Cache-Control", "")
+        assert client.get("/public").status_code == 429
+        for _ in range(3):
+            embed = client.get("/public/embed")
+            assert embed.status_code == 200
+            assert embed.headers["Cache-Control"] == "public, max-age=300"
+            assert embed.headers["X-RateLimit-Limit"] == "4"
+            assert "Accept-Language" in embed.headers["Vary"]
+        # An answer that sets a cookie (the language chosen) is for that browser only.
+        english = client.get("/public/embed?lang=en")
+        assert english.status_code == 200 and "Set-Cookie" in english.headers
+        assert english.headers["Cache-Control"] == "private, max-age=300"
+        refused = client.get("/public/embed")
+        assert refused.status_code == 429 and "max-age" not in refused.headers.get("Cache-Control", "")
+        assert client.get("/public/agreements.json").status_code == 429  # the general count is its own
+    with pytest.raises(RuntimeError, match="PUBLIC_EMBED_RATE_LIMIT"):
+        make_app("sqlite:///:memory:", PUBLIC_EMBED_RATE_LIMIT="many")
+
+
+def test_an_ipv6_client_is_counted_by_its_64_network(database_url):
+    from registry.views.public import rate_key
+
+    with migrated_app(database_url, PUBLIC_RATE_LIMIT="2 per minute", TRUSTED_PROXIES=1) as app:
+        client = app.test_client()
+
+        def get(client_address):
+            return client.get("/public", headers={"X-Forwarded-For": client_address}).status_code
+
+        assert get("2001:db8:1:2::1") == 200
+        assert get("2001:db8:1:2:ffff:ffff:ffff:fffe") == 200
+        assert get("2001:db8:1:2::99") == 429  # a new address in the same /64 is the same client
+        assert get("2001:db8:1:3::1") == 200
+        for address, key in (("::ffff:203.0.113.5", "203.0.113.5"), ("203.0.113.5", "203.0.113.5"),
+                             ("2001:db8:1:2::1", "2001:db8:1:2::/64")):  # fmt: skip
+            with app.test_request_context(environ_base={"REMOTE_ADDR": address}):
+                assert rate_key() == key

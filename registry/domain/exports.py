@@ -66,7 +66,9 @@ def _text(value):
     return printable(value) if isinstance(value, str) else value
 
 
-def _quoted(value):
+def quoted(value):
+    """Text as a CSV cell: one a spreadsheet would run as a formula (it starts with = + - @, a tab or a carriage
+    return) gets a leading apostrophe. The public register's open data uses it too (public_register.csv_row)."""
     value = printable(value)
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
@@ -74,13 +76,13 @@ def _quoted(value):
 def _cell(value, zone=None):
     """A value as written to a CSV file; text that a spreadsheet would run as a formula is quoted."""
     if isinstance(value, str):
-        return _quoted(value)
+        return quoted(value)
     if isinstance(value, datetime.datetime):
         return local(value, zone).isoformat(sep=" ", timespec="minutes")
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return _quoted(", ".join(map(str, value)))
+        return quoted(", ".join(map(str, value)))
     return "" if value is None else value
 
 

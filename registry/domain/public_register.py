@@ -34,7 +34,7 @@ from ..models import (
     StoredDocument,
 )
 from ..vocab import ACTIVE_STATUSES, AGREEMENT_KINDS, AGREEMENT_STATUSES, DOCUMENT_KINDS
-from . import audit, validation
+from . import audit, exports, validation
 
 # The kinds the default rule publishes.
 DEFAULT_KINDS = ("avtal", "overenskommelse")
@@ -466,7 +466,8 @@ def _adoption_text(a):
 
 def csv_row(record):
     """An open-data record as CSV cells, in OPEN_FIELDS order: lists joined with "; ", a party's decision as
-    "Party: body, date, §, case number", a document as its address."""
+    "Party: body, date, §, case number", a document as its address. Text a spreadsheet would run as a formula
+    (= + - @ first) is quoted with an apostrophe, as the register's own exports do (exports.quoted)."""
     cells = []
     for name in OPEN_FIELDS:
         value = record[name]
@@ -476,7 +477,7 @@ def csv_row(record):
             value = LIST_SEPARATOR.join(d["url"] for d in value)
         elif isinstance(value, list):
             value = LIST_SEPARATOR.join(value)
-        cells.append("" if value is None else value)
+        cells.append("" if value is None else exports.quoted(value) if isinstance(value, str) else value)
     return cells
 
 

@@ -2,24 +2,29 @@
 
 Everything shown is read through registry/domain/public_register.py, which selects only what may be public.
 /public/embed is the one page another site may show in a frame (PUBLIC_EMBED_ANCESTORS); every other page
-keeps frame-ancestors 'none'. docs/public.md describes the pages, the open data and the settings.
+keeps frame-ancestors 'none'. It has its own, higher rate limit (PUBLIC_EMBED_RATE_LIMIT: every visitor of the
+region's website behind one address shares it) and may be kept by caches for five minutes. Absolute addresses
+(the open data's, the embed's links) are built on APP_BASE_URL, never on the request's Host header.
+docs/public.md describes the pages, the open data and the settings.
 """
 
 import csv
 import io
+import ipaddress
 import json
 import re
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_limiter import Limiter
 from limits import parse_many
 
-from ..domain import public_register
+from ..domain import exports, public_register
 from ..security import client_address, content_security_policy
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 EMBED_ENDPOINTS = {"public.embed"}
+EMBED_MAX_AGE = 300  # seconds a browser or a shared cache may keep the embedded list
 EMBED_ROWS = 100  # the embedded list shows at most this many agreements, with a link to the rest
 # An origin another site's page may frame /public/embed from: https://www.example.se, *.example.se, http://host:8080.
 _ORIGIN = re.compile(r"^(https?://)?(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
@@ -39,36 +44,61 @@ def frame_ancestors(setting):
 
 
 def _check_settings(app):
-    try:
-        parse_many(app.config["PUBLIC_RATE_LIMIT"])
-    except ValueError:
-        raise RuntimeError(
-            f"PUBLIC_RATE_LIMIT must be a rate such as '60 per minute' or '10 per second; 60 per minute', "
-            f"got {app.config['PUBLIC_RATE_LIMIT']!r}"
-        ) from None
+    for name in ("PUBLIC_RATE_LIMIT", "PUBLIC_EMBED_RATE_LIMIT"):
+        try:
+            parse_many(app.config[name])
+        except ValueError:
+            raise RuntimeError(
+                f"{name} must be a rate such as '60 per minute' or '10 per second; 60 per minute', "
+                f"got {app.config[name]!r}"
+            ) from None
     try:
         app.config["PUBLIC_FRAME_ANCESTORS"] = frame_ancestors(app.config.get("PUBLIC_EMBED_ANCESTORS", ""))
     except ValueError as exc:
         raise RuntimeError(str(exc)) from None
 
 
+def rate_key():
+    """Whose count a request adds to: the client's address (behind a proxy, the one ProxyFix gives:
+    TRUSTED_PROXIES), an IPv6 client's /64 network, since one host may take any address of its network."""
+    address = client_address()
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip.packed, 64), strict=False))
+    return address
+
+
+def _is_embed():
+    return request.endpoint in EMBED_ENDPOINTS
+
+
 @bp.record_once
 def _init(state):
-    """Per application: check the settings, and count each client address's requests to /public (behind a
-    proxy, the address ProxyFix gives: TRUSTED_PROXIES)."""
+    """Per application: check the settings, and count each client's requests to /public (rate_key): the
+    embedded list against PUBLIC_EMBED_RATE_LIMIT, everything else together against PUBLIC_RATE_LIMIT."""
     app = state.app
     app.config.setdefault("PUBLIC_RATE_LIMIT", "60 per minute")
+    app.config.setdefault("PUBLIC_EMBED_RATE_LIMIT", "600 per minute")
     app.config.setdefault("PUBLIC_RATE_LIMIT_STORAGE_URI", "memory://")
     _check_settings(app)
     limiter = Limiter(
-        client_address,
+        rate_key,
         app=app,
         storage_uri=app.config["PUBLIC_RATE_LIMIT_STORAGE_URI"],
         headers_enabled=True,
         key_prefix="registry-public",
         swallow_errors=True,  # a shared store that does not answer lets requests through (logged), never a 500
     )
-    limiter.shared_limit(lambda: current_app.config["PUBLIC_RATE_LIMIT"], scope="public")(bp)
+    config = app.config
+    limiter.shared_limit(lambda: config["PUBLIC_RATE_LIMIT"], scope="public", exempt_when=_is_embed)(bp)
+    limiter.shared_limit(
+        lambda: config["PUBLIC_EMBED_RATE_LIMIT"], scope="public-embed", exempt_when=lambda: not _is_embed()
+    )(bp)
 
 
 @bp.errorhandler(429)
@@ -82,13 +112,22 @@ def _too_many(_error):
 
 
 @bp.after_request
-def _frame_policy(response):
-    """The embeddable list may be framed by the sites in PUBLIC_EMBED_ANCESTORS; nothing else may."""
-    if request.endpoint in EMBED_ENDPOINTS:
-        response.headers["Content-Security-Policy"] = content_security_policy(
-            current_app.config["PUBLIC_FRAME_ANCESTORS"]
-        )
+def _embed_headers(response):
+    """The embeddable list may be framed by the sites in PUBLIC_EMBED_ANCESTORS; nothing else may. Its answer
+    may be kept for EMBED_MAX_AGE seconds, by shared caches too unless it sets a cookie (a ?lang= choice)."""
+    if not _is_embed():
+        return response
+    response.headers["Content-Security-Policy"] = content_security_policy(current_app.config["PUBLIC_FRAME_ANCESTORS"])
+    if response.status_code == 200:
+        sets_cookie = current_app.session_interface.should_set_cookie(current_app, session)
+        response.headers["Cache-Control"] = f"{'private' if sets_cookie else 'public'}, max-age={EMBED_MAX_AGE}"
+        response.vary.add("Accept-Language")  # the list's language; Flask adds Cookie (a ?lang= choice kept)
     return response
+
+
+def absolute_url(endpoint, **values):
+    """An address for other sites and files to keep: APP_BASE_URL and the path, never the request's Host."""
+    return current_app.config["APP_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
 def _page(template, **context):
@@ -144,10 +183,10 @@ def download(agreement_id, document_id, number):
 
 def _open_data():
     def page_url(pk):
-        return url_for("public.show", agreement_id=pk, _external=True)
+        return absolute_url("public.show", agreement_id=pk)
 
     def document_url(pk, document_id, number):
-        return url_for("public.download", agreement_id=pk, document_id=document_id, number=number, _external=True)
+        return absolute_url("public.download", agreement_id=pk, document_id=document_id, number=number)
 
     return [public_register.open_record(a, page_url, document_url) for a in public_register.search()]
 
@@ -157,7 +196,7 @@ def agreements_json():
     """Every published agreement as JSON, with the licence."""
     body = {
         "licence": _licence(),
-        "source": url_for("public.index", _external=True),
+        "source": absolute_url("public.index"),
         "documentation": "docs/public.md",
         "fields": list(public_register.OPEN_FIELDS),
         "agreements": _open_data(),
@@ -171,7 +210,7 @@ def agreements_csv():
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([*public_register.OPEN_FIELDS, "licence"])
-    licence = current_app.config["PUBLIC_LICENCE"]
+    licence = exports.quoted(current_app.config["PUBLIC_LICENCE"])
     for record in _open_data():
         writer.writerow([*public_register.csv_row(record), licence])
     response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
@@ -187,5 +226,9 @@ def embed():
     filters = public_register.Filters.from_args(request.args)
     agreements = public_register.search(filters)
     return render_template(
-        "public/embed.html", agreements=agreements[:EMBED_ROWS], total=len(agreements), filters=filters
+        "public/embed.html",
+        agreements=agreements[:EMBED_ROWS],
+        total=len(agreements),
+        filters=filters,
+        absolute_url=absolute_url,
     )
