@@ -8,7 +8,8 @@ nonce, the ID token's signature, issuer, audience and expiry) is Authlib's, in r
 this module gets the claims of a token that passed those checks.
 
 An account is found by its link (issuer + subject, table sso_identity); on the first login by the
-verified email address, linking an existing account or creating one. Role and groups follow the
+verified email address, linking an existing account (an administrator's only with
+OIDC_<NAME>_LINK_ADMINS=on) or creating one. Role and groups follow the
 provider's claims on every login when a ROLE_MAP / GROUP_MAP is set; every change goes through
 users.save_user, so it is audited like any other change of an account.
 """
@@ -346,7 +347,8 @@ def _apply(user, provider, claims, email):
 def sign_in(provider, issuer, claims):
     """The account these verified ID-token claims log in to: linked by issuer and subject, else by the
     verified email (linking it, or creating the account), with role and groups from the mapping.
-    Refused (a Swedish message) for an unverified email or a deactivated account."""
+    Refused (a Swedish message) for an unverified email, a deactivated account, or an administrator's
+    account to be linked by e-mail without OIDC_<NAME>_LINK_ADMINS=on."""
     if not claims.get("sub"):
         raise Refused(_("Inloggningen från %(provider)s saknar användaridentitet.", provider=provider.label))
     with db.atomic():
