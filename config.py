@@ -53,11 +53,13 @@ OIDC_KEYS = (
     "EMAIL_CLAIM",
     "TRUST_EMAIL",
     "EMAIL_DOMAINS",
+    "LINK_ADMINS",
     "ROLE_CLAIM",
     "ROLE_MAP",
     "GROUP_CLAIM",
     "GROUP_MAP",
     "DEFAULT_ROLE",
+    "MAX_ROLE",
 )
 
 

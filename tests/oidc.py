@@ -6,12 +6,15 @@ subject (`provider.set_user(sub, claims)`, its PUT /users/<sub>); its login form
 ("sub") and sends the browser back with a code. It does not check PKCE itself, so `Provider` does:
 it keeps each code's challenge from the authorization answer and refuses a token request whose
 code_verifier does not match it (S256), as a provider enforcing PKCE would. `wrong_issuer` makes the
-token endpoint answer as another host (the ID token's `iss` is then that host's address).
+token endpoint answer as another host (the ID token's `iss` is then that host's address);
+`trailing_slash` makes its issuer end in "/" (as Auth0's does), in the discovery document and in
+the ID tokens alike.
 """
 
 import base64
 import hashlib
 import io
+import json
 import warnings
 from contextlib import contextmanager
 from datetime import timedelta
@@ -24,6 +27,24 @@ from tests.browser import served
 with warnings.catch_warnings():  # it imports Authlib's httpx client, which warns of its deprecation
     warnings.simplefilter("ignore", DeprecationWarning)
     import oidc_provider_mock
+    from oidc_provider_mock import _app as mock_app
+
+TRAILING_SLASH = "tests.oidc.trailing_slash"  # the WSGI environ key: this request's issuer ends in "/"
+
+
+def _jwt_config(get_jwt_config):
+    def config(self, *args, **kwargs):
+        found = get_jwt_config(self, *args, **kwargs)
+        if mock_app.flask.request.environ.get(TRAILING_SLASH):
+            found["iss"] += "/"
+        return found
+
+    return config
+
+
+# The mock's issuer is its address without the slash; the tests may ask for one (its own check of the
+# token's iss stays unaffected: the register, not the mock, is the client here).
+mock_app.OpenIDCode.get_jwt_config = _jwt_config(mock_app.OpenIDCode.get_jwt_config)
 
 CLIENT_ID = "registret"
 CLIENT_SECRET = "registret-hemlighet"
@@ -42,16 +63,33 @@ class Provider:
         self.authorize_requests = []  # the query of every authorization request
         self.token_requests = []  # the form of every token request
         self.wrong_issuer = False
+        self.trailing_slash = False
         self.pkce_refusals = 0
         self.url = None
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
+        environ[TRAILING_SLASH] = self.trailing_slash
+        if path == "/.well-known/openid-configuration" and self.trailing_slash:
+            return self._discovery_with_slash(environ, start_response)
         if path == "/oauth2/authorize":
             return self._authorize(environ, start_response)
         if path == "/oauth2/token":
             return self._token(environ, start_response)
         return self.app(environ, start_response)
+
+    def _discovery_with_slash(self, environ, start_response):
+        answer = {}
+
+        def keep(status, headers, exc_info=None):
+            answer["status"] = status
+            return lambda data: None
+
+        document = json.loads(b"".join(self.app(environ, keep)))
+        document["issuer"] += "/"
+        body = json.dumps(document).encode()
+        start_response(answer["status"], [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
 
     def _authorize(self, environ, start_response):
         query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}

@@ -162,7 +162,8 @@ def test_an_unverified_email_is_refused(sso_app, provider, verified):
 
 def test_a_provider_trusted_for_email_may_leave_email_verified_out(database_url, provider):
     provider.set_user("dan-sub", {"email": "dan@kommun.example.org"})
-    with migrated_app(database_url, OIDC_PROVIDERS=settings(provider, TRUST_EMAIL="on")) as app:
+    trusted = settings(provider, TRUST_EMAIL="on", EMAIL_DOMAINS="kommun.example.org")
+    with migrated_app(database_url, OIDC_PROVIDERS=trusted) as app:
         assert sso_login(app.test_client(), provider, "dan-sub").status_code == 302
         assert _account(app, "dan@kommun.example.org")["role"] == "viewer"
         # ... but an explicit "not verified" is refused all the same.
@@ -320,6 +321,9 @@ def test_the_settings_are_read_from_the_environment():
         "OIDC_JONKOPING_CLIENT_SECRET": "secret2",
         "OIDC_JONKOPING_LABEL": "Jönköpings kommun",
         "OIDC_JONKOPING_TRUST_EMAIL": "on",
+        "OIDC_JONKOPING_EMAIL_DOMAINS": "jonkoping.se",
+        "OIDC_JONKOPING_LINK_ADMINS": "on",
+        "OIDC_JONKOPING_MAX_ROLE": "editor",
     }
     rjl, jonkoping = sso.parse_providers(oidc_providers(environ))
     assert (rjl.name, rjl.label, rjl.scopes, rjl.default_role) == ("rjl", "rjl", "openid email profile", "viewer")
@@ -327,6 +331,8 @@ def test_the_settings_are_read_from_the_environment():
     assert rjl.role_map == (("Registret.Admin", "admin"), ("Registret.Revisor", "auditor"))
     assert rjl.group_map == (("6f1c…", "Strategigrupp Äldre"),) and not rjl.trust_email
     assert (jonkoping.label, jonkoping.issuer, jonkoping.trust_email) == ("Jönköpings kommun", "", True)
+    assert (jonkoping.email_domains, jonkoping.link_admins, jonkoping.max_role) == (("jonkoping.se",), True, "editor")
+    assert (rjl.link_admins, rjl.max_role) == (False, "admin")
 
 
 def test_wrong_settings_stop_the_start_naming_every_variable(tmp_path):
@@ -338,6 +344,17 @@ def test_wrong_settings_stop_the_start_naming_every_variable(tmp_path):
             "ROLE_MAP": "Registret.Admin=superuser; broken",
             "DEFAULT_ROLE": "boss",
             "TRUST_EMAIL": "maybe",
+            "LINK_ADMINS": "sometimes",
+            "MAX_ROLE": "king",
+        },
+        "open": {"ISSUER": "https://idp.example.org", "CLIENT_ID": "x", "CLIENT_SECRET": "y", "TRUST_EMAIL": "on"},
+        "tenant": {
+            "ISSUER": "https://tenant.example.org",
+            "CLIENT_ID": "x",
+            "CLIENT_SECRET": "y",
+            "MAX_ROLE": "editor",
+            "DEFAULT_ROLE": "admin",
+            "ROLE_MAP": "Registret.Admin=admin; Registret.Redaktor=editor",
         },
         "bad-name": {"ISSUER": "https://ok.example.org", "CLIENT_ID": "x", "CLIENT_SECRET": "y"},
     }
@@ -351,9 +368,15 @@ def test_wrong_settings_stop_the_start_naming_every_variable(tmp_path):
         "OIDC_RJL_ROLE_MAP: 'broken' is not of the form",
         "OIDC_RJL_DEFAULT_ROLE must be one of",
         "OIDC_RJL_TRUST_EMAIL must be on or off",
+        "OIDC_RJL_LINK_ADMINS must be on or off",
+        "OIDC_RJL_MAX_ROLE must be one of",
+        "OIDC_OPEN_TRUST_EMAIL=on needs OIDC_OPEN_EMAIL_DOMAINS",
+        "OIDC_TENANT_DEFAULT_ROLE 'admin' is above OIDC_TENANT_MAX_ROLE 'editor'",
+        "OIDC_TENANT_ROLE_MAP: Registret.Admin=admin is above OIDC_TENANT_MAX_ROLE 'editor'",
         "OIDC_PROVIDERS: 'bad-name' is not a usable name",
     ):
         assert words in str(caught.value)
+    assert "Registret.Redaktor=editor is above" not in str(caught.value)
     with pytest.raises(sso.SettingsError, match="LOCAL_PASSWORDS=off needs at least one identity provider"):
         create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "LOCAL_PASSWORDS": False})
 
@@ -389,3 +412,69 @@ def test_an_unreachable_provider_is_said_on_the_login_page(database_url, provide
     with migrated_app(database_url, OIDC_PROVIDERS=gone) as app:
         answer = app.test_client().get("/login/oidc/test")
         assert answer.status_code == 502 and "Det gick inte att nå inloggningstjänsten" in _messages(answer)
+
+
+def test_trust_email_without_email_domains_stops_the_start(tmp_path, provider):
+    with pytest.raises(sso.SettingsError, match="OIDC_TEST_TRUST_EMAIL=on needs OIDC_TEST_EMAIL_DOMAINS"):
+        create_app(
+            {
+                "TESTING": True,
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+                "OIDC_PROVIDERS": settings(provider, TRUST_EMAIL="on"),
+            }
+        )
+
+
+def test_an_administrators_account_is_not_linked_by_email_unless_the_provider_may(sso_app, provider):
+    chef = _query(sso_app, lambda: make_user("admin", email="chef@region.example.org", name="Chef Chefsson")).id
+    provider.set_user("chef-sub", {"email": "chef@region.example.org", "email_verified": True})
+    client = sso_app.test_client()
+    answer = sso_login(client, provider, "chef-sub")
+    assert answer.status_code == 403
+    assert "Ditt konto i registret är ett administratörskonto och kopplas inte automatiskt" in _messages(answer)
+    assert _query(sso_app, lambda: SsoIdentity.select().where(SsoIdentity.user == chef).count()) == 0
+    assert client.get("/").status_code == 302
+    # OIDC_TEST_LINK_ADMINS=on: the provider may link administrators' accounts too.
+    allowed = settings(provider, LINK_ADMINS="on", **MAPPING)
+    sso_app.extensions["sso"].providers["test"] = sso.parse_providers(allowed)[0]
+    chef_claims = {"email": "chef@region.example.org", "email_verified": True, "roles": ["Registret.Admin"]}
+    provider.set_user("chef-sub", chef_claims)
+    assert sso_login(client, provider, "chef-sub").status_code == 302
+    assert _query(sso_app, lambda: SsoIdentity.get(SsoIdentity.subject == "chef-sub").user_id) == chef
+
+
+def test_the_audit_trail_names_the_account_not_the_tokens_address_or_subject(sso_app, provider):
+    def actors():
+        return _query(sso_app, lambda: [e.actor for e in AuditEntry.select().order_by(AuditEntry.id)])
+
+    # A new account: by its verified address (lower case, as stored) until it exists, then as the account.
+    before = len(actors())  # the groups the fixture made
+    provider.set_user("anna-sub", ANNA)
+    sso_login(sso_app.test_client(), provider, "anna-sub")
+    first = actors()[before:]
+    assert first[0] == "anna.berg@region.example.org (Testregionen)"
+    assert first[-1] == "Anna Berg <anna.berg@region.example.org> (Testregionen)"
+    # Found by its link, with another address in the token (and then none at all): the account's own.
+    provider.set_user("anna-sub", {**ANNA, "email": "anna@nytt.example.org", "roles": ["Registret.Admin"]})
+    sso_login(sso_app.test_client(), provider, "anna-sub")
+    provider.set_user("anna-sub", {"name": "Anna Berg", "roles": ["Registret.Revisor"]})
+    sso_login(sso_app.test_client(), provider, "anna-sub")
+    later = actors()[before + len(first) :]
+    assert len(later) == 2
+    assert set(later) == {"Anna Berg <anna.berg@region.example.org> (Testregionen)"}
+    assert not any("anna-sub" in actor or "nytt" in actor for actor in actors())
+
+
+def test_an_issuer_ending_in_a_slash_is_kept_as_it_is(database_url, provider):
+    [parsed] = sso.parse_providers(settings(provider, ISSUER="https://tenant.auth0.example.com/"))
+    assert parsed.issuer == "https://tenant.auth0.example.com/"
+    assert parsed.metadata_url == "https://tenant.auth0.example.com/.well-known/openid-configuration"
+    provider.set_user("anna-sub", ANNA)
+    provider.trailing_slash = True  # the discovery document and the ID tokens say "<address>/"
+    try:
+        with migrated_app(database_url, OIDC_PROVIDERS=settings(provider, ISSUER=provider.url + "/")) as app:
+            assert sso_login(app.test_client(), provider, "anna-sub").status_code == 302
+            link = _query(app, lambda: SsoIdentity.get(SsoIdentity.subject == "anna-sub"))
+            assert link.issuer == provider.url + "/"
+    finally:
+        provider.trailing_slash = False

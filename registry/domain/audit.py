@@ -48,8 +48,13 @@ def current_actor():
         from flask_login import current_user
 
         if current_user and current_user.is_authenticated:
-            return f"{current_user.name} <{current_user.email}>"
+            return actor_name(current_user)
     return g.get("audit_actor", "system") if g else "system"
+
+
+def actor_name(user):
+    """How the audit trail names an account acting: "Name <email>" (what removing a person pseudonymises)."""
+    return f"{user.name} <{user.email}>"
 
 
 def _digest(entry_id, fields, prev_hash):

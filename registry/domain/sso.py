@@ -8,7 +8,8 @@ nonce, the ID token's signature, issuer, audience and expiry) is Authlib's, in r
 this module gets the claims of a token that passed those checks.
 
 An account is found by its link (issuer + subject, table sso_identity); on the first login by the
-verified email address, linking an existing account or creating one. Role and groups follow the
+verified email address, linking an existing account (an administrator's only with
+OIDC_<NAME>_LINK_ADMINS=on) or creating one. Role and groups follow the
 provider's claims on every login when a ROLE_MAP / GROUP_MAP is set; every change goes through
 users.save_user, so it is audited like any other change of an account.
 """
@@ -18,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from flask import g
 from flask_babel import gettext as _
 
 from ..db import db
@@ -62,11 +64,21 @@ class Provider:
     email_claim: str = "email"
     trust_email: bool = False
     email_domains: tuple = ()  # empty: any domain; else the addresses this provider may vouch for
+    link_admins: bool = False  # may a first login link an existing administrator's account by e-mail
     role_claim: str = "roles"
     role_map: tuple = ()  # ((claim value, role), ...)
     group_claim: str = "groups"
     group_map: tuple = ()  # ((claim value, group name), ...)
     default_role: str = "viewer"
+    max_role: str = "admin"  # the highest role this provider's claims may give
+
+
+def _switch(prefix, key, raw, problems):
+    """An on/off setting (off when unset); a problem when it is neither."""
+    value = raw.get(key, "off").lower()
+    if value not in TRUE_WORDS + FALSE_WORDS:
+        problems.append(f"{prefix}{key} must be on or off, got {raw[key]!r}")
+    return value in TRUE_WORDS
 
 
 def _url_problem(variable, url):
@@ -100,8 +112,10 @@ def _provider(name, raw):
         problems.append(
             f"OIDC_PROVIDERS: {name!r} is not a usable name (a letter, then letters a-z, digits or _, at most 31)"
         )
-    issuer = raw.get("ISSUER", "").rstrip("/")
-    metadata_url = raw.get("METADATA_URL", "") or (issuer + DISCOVERY_PATH if issuer else "")
+    # The issuer exactly as given: it is compared with the discovery document's and the ID token's
+    # as is (Auth0's ends in "/"). Only the discovery address is built without the slash.
+    issuer = raw.get("ISSUER", "").strip()
+    metadata_url = raw.get("METADATA_URL", "") or (issuer.rstrip("/") + DISCOVERY_PATH if issuer else "")
     if not metadata_url:
         problems.append(f"{prefix}ISSUER (or {prefix}METADATA_URL) must be set")
     for key, url in (("ISSUER", issuer), ("METADATA_URL", metadata_url)):
@@ -113,14 +127,32 @@ def _provider(name, raw):
     scopes = " ".join(raw.get("SCOPES", DEFAULT_SCOPES).replace(",", " ").split())
     if "openid" not in scopes.split():
         problems.append(f"{prefix}SCOPES must include openid, got {scopes!r}")
-    trust = raw.get("TRUST_EMAIL", "off").lower()
-    if trust not in TRUE_WORDS + FALSE_WORDS:
-        problems.append(f"{prefix}TRUST_EMAIL must be on or off, got {raw['TRUST_EMAIL']!r}")
+    trust_email = _switch(prefix, "TRUST_EMAIL", raw, problems)
+    email_domains = tuple(
+        d.strip().lower().lstrip("@") for d in re.split(r"[,\s]+", raw.get("EMAIL_DOMAINS", "")) if d.strip()
+    )
+    if trust_email and not email_domains:
+        # Trusted for any address, one organisation's directory could claim another's people.
+        problems.append(
+            f"{prefix}TRUST_EMAIL=on needs {prefix}EMAIL_DOMAINS (the mail domains this provider may vouch "
+            "for): otherwise it could take over any account by its address"
+        )
+    link_admins = _switch(prefix, "LINK_ADMINS", raw, problems)
+    max_role = raw.get("MAX_ROLE", "admin")
+    if max_role not in ROLES:
+        problems.append(f"{prefix}MAX_ROLE must be one of {', '.join(ROLES)}, got {max_role!r}")
+        max_role = "admin"
+    above = ROLE_RANK[ROLE_RANK.index(max_role) + 1 :]
     default_role = raw.get("DEFAULT_ROLE", "viewer")
     if default_role not in ROLES:
         problems.append(f"{prefix}DEFAULT_ROLE must be one of {', '.join(ROLES)}, got {default_role!r}")
+    elif default_role in above:
+        problems.append(f"{prefix}DEFAULT_ROLE {default_role!r} is above {prefix}MAX_ROLE {max_role!r}")
     role_map, found = _pairs(prefix + "ROLE_MAP", raw.get("ROLE_MAP"), allowed=ROLES)
     problems += found
+    for value, role in role_map:
+        if role in above:
+            problems.append(f"{prefix}ROLE_MAP: {value}={role} is above {prefix}MAX_ROLE {max_role!r}")
     group_map, found = _pairs(prefix + "GROUP_MAP", raw.get("GROUP_MAP"))
     problems += found
     provider = Provider(
@@ -132,15 +164,15 @@ def _provider(name, raw):
         client_secret=raw.get("CLIENT_SECRET", ""),
         scopes=scopes,
         email_claim=raw.get("EMAIL_CLAIM", "email"),
-        trust_email=trust in TRUE_WORDS,
-        email_domains=tuple(
-            d.strip().lower().lstrip("@") for d in re.split(r"[,\s]+", raw.get("EMAIL_DOMAINS", "")) if d.strip()
-        ),
+        trust_email=trust_email,
+        email_domains=email_domains,
+        link_admins=link_admins,
         role_claim=raw.get("ROLE_CLAIM", "roles"),
         role_map=role_map,
         group_claim=raw.get("GROUP_CLAIM", "groups"),
         group_map=group_map,
         default_role=default_role,
+        max_role=max_role,
     )
     return provider, problems
 
@@ -231,6 +263,32 @@ def _refuse_inactive(user):
         raise Refused(_("Ditt konto i registret är avstängt. Kontakta registrets administratör."))
 
 
+def _refuse_admin_link(provider, user):
+    """An administrator's account is linked by e-mail only where OIDC_<NAME>_LINK_ADMINS=on: whoever
+    controls an address at the provider would otherwise control the register."""
+    if user.role == "admin" and not provider.link_admins:
+        log.warning(
+            "single sign-on with %s: not linking the administrator account %s by e-mail (OIDC_%s_LINK_ADMINS is off)",
+            provider.name,
+            user.id,
+            provider.name.upper(),
+        )
+        raise Refused(
+            _(
+                "Ditt konto i registret är ett administratörskonto och kopplas inte automatiskt till "
+                "inloggning via %(provider)s. Kontakta registrets administratör.",
+                provider=provider.label,
+            )
+        )
+
+
+def _act_as(provider, user, email):
+    """Who the audit trail names for what this login changes: the account as audit.current_actor
+    names a logged-in person, and the provider."""
+    who = audit.actor_name(user) if user is not None else email
+    g.audit_actor = f"{who} ({provider.label})"
+
+
 def _account_for(provider, issuer, claims):
     """(the linked identity or None, the account or None) for these claims."""
     identity = SsoIdentity.get_or_none((SsoIdentity.issuer == issuer) & (SsoIdentity.subject == claims["sub"]))
@@ -289,15 +347,23 @@ def _apply(user, provider, claims, email):
 def sign_in(provider, issuer, claims):
     """The account these verified ID-token claims log in to: linked by issuer and subject, else by the
     verified email (linking it, or creating the account), with role and groups from the mapping.
-    Refused (a Swedish message) for an unverified email or a deactivated account."""
+    Refused (a Swedish message) for an unverified email, a deactivated account, or an administrator's
+    account to be linked by e-mail without OIDC_<NAME>_LINK_ADMINS=on."""
     if not claims.get("sub"):
         raise Refused(_("Inloggningen från %(provider)s saknar användaridentitet.", provider=provider.label))
     with db.atomic():
         identity, user = _account_for(provider, issuer, claims)
         if user is not None:
             _refuse_inactive(user)
+            if identity is None:
+                _refuse_admin_link(provider, user)
         email = user.email if user is not None else verified_email(provider, claims)
+        # The audit trail names the account as a logged-in person is named (its name and address, which
+        # removing the person pseudonymises), never the token's own address or subject; a new account
+        # by its verified address until it exists.
+        _act_as(provider, user, email)
         user = _apply(user, provider, claims, email)
+        _act_as(provider, user, email)
         if identity is None:
             identity = SsoIdentity.create(user=user, provider=provider.name, issuer=issuer, subject=claims["sub"])
             audit.record(

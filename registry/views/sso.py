@@ -160,7 +160,6 @@ def callback(name):
     issuer, claims = _verified_claims(provider, client)
     if not claims:
         return _refused(_("Inloggningen via %(provider)s kunde inte godkännas. Försök igen.", provider=provider.label))
-    g.audit_actor = f"{claims.get('email') or claims.get('sub')} ({provider.label})"
     try:
         user = sso.sign_in(provider, issuer, dict(claims))
     except sso.Refused as refusal:
