@@ -148,8 +148,10 @@ def group_choices(exclude=None):
     return options((g.id, g.name) for g in groups if g.id != exclude)
 
 
-def person_choices():
-    people = sorted(Person.select(), key=lambda p: sv_key(p.name))
+def person_choices(active=False):
+    """Everyone (or only the active people), as "Name <email>"."""
+    query = Person.select().where(Person.is_active) if active else Person.select()
+    people = sorted(query, key=lambda p: sv_key(p.name))
     return options((p.id, f"{p.name} <{p.email}>") for p in people)
 
 
@@ -722,7 +724,7 @@ class HandOverForm(FlaskForm):
     )
 
     def fill_choices(self, person_id):
-        self.successor.choices = [NONE_CHOICE, *(c for c in person_choices() if c.value != person_id)]
+        self.successor.choices = [NONE_CHOICE, *(c for c in person_choices(active=True) if c.value != person_id)]
 
 
 class RemovePersonForm(FlaskForm):

@@ -278,6 +278,7 @@ FIELD_LABELS = {
     "audit_entries_pseudonymised": _l("Loggposter med pseudonym"),
     "rows_pseudonymised": _l("Andra rader med pseudonym"),
     "audit_resealed_from": _l("Loggkedjan förseglad på nytt från post"),
+    "name_shared": _l("Namnet delas med någon annan (ensamt ersatt bara i posterna om personen)"),
     # A stored version shown in the public register (registry/domain/public_register.py).
     "published": _l("Publicerad"),
 }

@@ -214,3 +214,98 @@ def test_hand_over_to_a_co_owner_and_to_no_one(leaving):
     entry = AuditEntry.select().where(AuditEntry.entity == "agreement").order_by(AuditEntry.id.desc()).get()
     assert audit.changes_of(entry)["owners"] == [sorted([EMAIL, co_owner.email]), [co_owner.email]]
     assert personal_data.refusal(personal_data.held(person)) is None
+
+
+def test_removal_leaves_their_title_nowhere_in_the_trail(leaving):
+    person = leaving["person"]
+    personal_data.hand_over(person, make_person(name="Sara Efterträdare"))
+    personal_data.remove(Person.get_by_id(person.id))
+    assert AuditEntry.select().where(AuditEntry.changes.contains("Utvecklingsledare")).count() == 0
+    created = AuditEntry.get((AuditEntry.entity == "person") & (AuditEntry.action == "create"))
+    assert audit.changes_of(created)["title"] == [None, ""]
+    assert audit.changes_of(created)["name"] == [None, f"Borttagen person {person.id}"]
+
+
+def test_removal_leaves_a_namesake_and_common_words_alone(app, ctx):
+    agreement = make_agreement(title="Bo och Admin i boendet")
+    leaving = make_person(name="Anna Andersson", email="anna.a@x.se")
+    namesake = make_person(name="anna andersson", email="anna.b@y.se")
+    make_user("admin", email="anna.a@x.se", name="Admin", person=leaving)
+    other = make_user("editor", email="anna.b@y.se", name="Anna Andersson", person=namesake)
+    for user in (other, User.get(User.email == "anna.a@x.se")):
+        actor = f"{user.name} <{user.email}>"
+        audit.record(
+            "update", "agreement", agreement.id, {"notes": ["", "Bo och Admin"]}, summary=agreement.title, actor=actor
+        )
+    agreement.notes = "Fråga Anna Andersson (anna.b@y.se) eller anna.a@x.se."
+    agreement.save()
+    theirs = AuditEntry.select().where(AuditEntry.actor == "Anna Andersson <anna.b@y.se>").count()
+    assert theirs >= 1
+    namesake_entries = [
+        (e.id, e.actor, e.summary, e.changes)
+        for e in AuditEntry.select().where((AuditEntry.entity == "person") & (AuditEntry.entity_id == namesake.id))
+    ]
+
+    removal = personal_data.remove(Person.get_by_id(leaving.id))
+    pseudonym = removal.pseudonym
+    assert removal.name_shared
+    last = AuditEntry.select().order_by(AuditEntry.id.desc()).get()
+    assert audit.changes_of(last)["name_shared"] == [None, True]
+
+    assert AuditEntry.select().where(AuditEntry.actor == "Anna Andersson <anna.b@y.se>").count() == theirs
+    assert [
+        (e.id, e.actor, e.summary, e.changes)
+        for e in AuditEntry.select().where((AuditEntry.entity == "person") & (AuditEntry.entity_id == namesake.id))
+    ] == namesake_entries
+    stored = type(agreement).get_by_id(agreement.id)
+    assert stored.title == "Bo och Admin i boendet"
+    assert stored.notes == f"Fråga Anna Andersson (anna.b@y.se) eller {pseudonym}."
+    assert AuditEntry.select().where(AuditEntry.summary == "Bo och Admin i boendet").count() >= 3
+    assert AuditEntry.select().where(AuditEntry.changes.contains("Bo och Admin")).count() >= 2
+    # The removed one's data is gone: their address everywhere, their name in the entries about them.
+    for model, column in _text_columns():
+        assert model.select().where(column.contains("anna.a@x.se")).count() == 0, model
+    about = AuditEntry.select().where((AuditEntry.entity == "person") & (AuditEntry.entity_id == leaving.id))
+    assert all("Andersson" not in e.summary + e.changes for e in about)
+    ok, _count, message = audit.verify()
+    assert ok, message
+
+
+def test_removal_refuses_if_they_were_made_an_owner_meanwhile(monkeypatch, ctx):
+    person = make_person(name="Olle Ägare")
+    agreement = make_agreement(title="Avtal som får en ägare")
+    lock = audit.lock
+
+    def an_owner_comes_first():
+        if not AgreementOwner.select().where(AgreementOwner.person == person.id).exists():
+            AgreementOwner.create(agreement=agreement, person=person)
+        lock()
+
+    monkeypatch.setattr(audit, "lock", an_owner_comes_first)
+    with pytest.raises(ValidationError) as refused:
+        personal_data.remove(person)
+    assert "Avtal som får en ägare" in refused.value.errors["__all__"]
+    assert Person.get_or_none(Person.id == person.id) is not None
+
+
+def test_hand_over_needs_an_active_person(app, leaving):
+    person = leaving["person"]
+    gone = make_person(name="Inaktiv Person")
+    Person.update(is_active=False).where(Person.id == gone.id).execute()
+    with pytest.raises(ValidationError) as refused:
+        personal_data.hand_over(person, gone.id)
+    assert "inte aktiv" in refused.value.errors["successor"]
+    admin = client_as(app, "admin")
+    for successor in (gone.id, 999999):
+        response = admin.post(f"/people/{person.id}/hand-over", data={"successor": successor})
+        assert response.status_code == 422
+    assert "Inaktiv Person" not in text(admin.get(f"/people/{person.id}/remove"))
+    assert AgreementOwner.get(AgreementOwner.agreement == leaving["agreement"]).person_id == person.id
+
+
+def test_the_admin_is_told_when_the_name_is_shared(app, ctx):
+    leaving = make_person(name="Per Persson", email="per.a@x.se")
+    make_person(name="Per Persson", email="per.b@y.se")
+    admin = client_as(app, "admin")
+    response = admin.post(f"/people/{leaving.id}/remove", data={"confirm": "y"}, follow_redirects=True)
+    assert "Någon annan i registret har samma namn" in text(response)

@@ -3,12 +3,19 @@ responsibilities to someone else, and removing a person who has left (docs/priva
 
 `held` gathers everything with one query per kind. `hand_over` moves what a person answers for (the
 agreements they own, the parties they are contact for, the groups they chair, the open revisions they
-lead) to another person, audited as each of those changes is. `remove` refuses while the person still
-answers for any of that; otherwise it removes the person and their account (API tokens and calendar
-addresses with it), deletes their failed logins, and puts a pseudonym ("Borttagen person 17") in place
-of their name and e-mail address in every text the register keeps, the audit trail included: its
-entries all stay, in order, and the chain is re-sealed from the first rewritten one (audit.rewrite).
-"""
+lead) to another active person, audited as each of those changes is. `remove` refuses while the person
+still answers for any of that (checked under the audit chain's lock, inside its transaction); otherwise
+it removes the person and their account (API tokens and calendar addresses with it), deletes their
+failed logins, and puts a pseudonym ("Borttagen person 17") in place of them in what the register
+keeps, the audit trail included: its entries all stay, in order, and the chain is re-sealed from the
+first rewritten one (audit.rewrite).
+
+What is replaced where (Pseudonymiser): "Name <email>" and their addresses everywhere; an actor whose
+address is theirs as a whole; their bare name (a whole word, in any case) only in the entries about
+their own rows (the person, their accounts, tokens and feeds; there their title is emptied too), in a
+text that also holds one of their addresses, and as a revision's recorded lead. A name someone else
+also has is replaced alone only in the entries about their own rows, and a bare name never goes into a
+unique column: no one else's records are rewritten."""
 
 import datetime
 import json
@@ -136,37 +143,85 @@ def held(person):
     return found
 
 
-def _about(person, found):
-    """SQL: the audit entries that are about the person, or name them, or that they made."""
-    condition = (AuditEntry.entity == "person") & (AuditEntry.entity_id == person.id)
-    if found.accounts:
-        condition |= (AuditEntry.entity == "user") & AuditEntry.entity_id.in_([user.id for user in found.accounts])
-    for text in _texts(found):
-        for column in (AuditEntry.actor, AuditEntry.summary, AuditEntry.changes):
-            condition |= column.contains(text)
+def _owned_ids(person, found):
+    """{entity: ids} of the audit entries about the person's own rows: the person, their accounts, and
+    the accounts' API tokens and calendar feeds (all removed with them)."""
+    user_ids = [user.id for user in found.accounts]
+    own = {"person": [person.id], "user": user_ids}
+    if user_ids:
+        own["api_token"] = [pk for (pk,) in ApiToken.select(ApiToken.id).where(ApiToken.user.in_(user_ids)).tuples()]
+        own["feed"] = [pk for (pk,) in FeedToken.select(FeedToken.id).where(FeedToken.user.in_(user_ids)).tuples()]
+    return {entity: set(ids) for entity, ids in own.items() if ids}
+
+
+def _own(owned):
+    """SQL: the audit entries about the person's own rows (_owned_ids)."""
+    condition = None
+    for entity, ids in owned.items():
+        match = (AuditEntry.entity == entity) & AuditEntry.entity_id.in_(sorted(ids))
+        condition = match if condition is None else condition | match
     return condition
 
 
-def _texts(found):
-    """The names and addresses that identify the person (theirs and their accounts')."""
-    names = {found.person.name, *(user.name for user in found.accounts)}
-    return sorted({text for text in (*names, *found.emails) if text.strip()}, key=len, reverse=True)
+def _about(person, found):
+    """SQL: the audit entries tied to the person: about them or their accounts, or holding one of their
+    addresses (made by them, or naming them by address), or naming them as a revision's lead (recorded
+    by name) when no one else has that name."""
+    condition = _own(_owned_ids(person, found))
+    for email in found.emails:
+        for column in (AuditEntry.actor, AuditEntry.summary, AuditEntry.changes):
+            condition |= column.contains(email)
+    for name in _free_names(found):
+        condition |= (AuditEntry.entity == "revision") & AuditEntry.changes.contains(name)
+    return condition
+
+
+def _names(found):
+    """The person's names: theirs and their accounts'."""
+    return sorted({text for text in (found.person.name, *(user.name for user in found.accounts)) if text.strip()})
+
+
+def _free_names(found):
+    """The person's names that no one else in the register has (in any case): only these are replaced
+    where they stand alone outside the entries about the person, for a namesake's would be too."""
+    names = _names(found)
+    if not names:
+        return []
+    folded = [name.casefold() for name in names]
+    user_ids = [user.id for user in found.accounts] or [0]
+    others = {
+        name.casefold()
+        for (name,) in (
+            *Person.select(Person.name).where(Person.id != found.person.id).tuples(),
+            *User.select(User.name).where(User.id.not_in(user_ids)).tuples(),
+        )
+    }
+    return [name for name, key in zip(names, folded, strict=True) if key not in others]
 
 
 # --- handing over -----------------------------------------------------------
 
 
 def hand_over(person, successor):
-    """Make `successor` answer for what `person` does: the agreements they own, the parties they are
-    contact for, the groups they chair and the open revisions they lead. Audited as each change; returns
-    how many rows changed."""
+    """Make `successor` (an active person other than `person`) answer for what `person` does: the
+    agreements they own, the parties they are contact for, the groups they chair and the open revisions
+    they lead. Audited as each change; returns how many rows changed."""
     successor = Person.get_or_none(Person.id == getattr(successor, "id", successor)) if successor else None
     if successor is None:
         raise ValidationError({"successor": _("Välj vem som ska ta över. Personen finns inte i registret.")})
     if successor.id == person.id:
         raise ValidationError({"successor": _("Välj en annan person än den som ska lämna över.")})
-    found = held(person)
+    if not successor.is_active:
+        raise ValidationError(
+            {
+                "successor": _(
+                    "%(name)s är inte aktiv i registret. Välj en aktiv person som ska ta över.", name=successor.name
+                )
+            }
+        )
     with db.atomic():
+        audit.lock()  # what they answer for, read under the lock every audited change takes
+        found = held(person)
         for agreement in found.owned:
             before = snapshot(agreement)
             already = AgreementOwner.select().where(
@@ -257,34 +312,96 @@ def pseudonym_for(person):
     return base if count == 0 else f"{base} ({count + 1})"
 
 
-def _replacer(found, pseudonym):
-    """text -> text with every name and address of the person replaced by the pseudonym: "Name <email>"
-    as a whole first, then the addresses anywhere, then the names as whole words, in any case."""
-    names = [text for text in _texts(found) if "@" not in text]
-    pairs = [f"{name} <{email}>" for name in names for email in found.emails]
-    alternatives = [re.escape(text) for text in (*pairs, *found.emails)]
-    alternatives += [rf"(?<!\w){re.escape(name)}(?!\w)" for name in names]
-    pattern = re.compile("|".join(alternatives), re.IGNORECASE)
-    return lambda text: pattern.sub(pseudonym, text) if isinstance(text, str) else text
+# In the entries about the person, the values of these fields are theirs: who they are is replaced by the
+# pseudonym, what describes them is emptied.
+PERSONAL = {"person", "user"}
+IDENTIFYING = {"name", "email"}
+DESCRIBING = {"title", "phone"}
+LEAD = "lead"  # a revision's lead, recorded by name (revisions.facts)
 
 
-def _walk(value, replace):
-    if isinstance(value, str):
-        return replace(value)
-    if isinstance(value, list):
-        return [_walk(item, replace) for item in value]
-    if isinstance(value, dict):
-        return {key: _walk(item, replace) for key, item in value.items()}
-    return value
+@dataclass
+class Pseudonymiser:
+    """Replaces the person by the pseudonym in a text, an audit entry's actor or its changes.
+
+    `strong` (anywhere): "Name <email>" as a whole, then their addresses, in any case. Their bare names
+    (whole words, in any case) only where the text is tied to them: in the entries about their own rows
+    (all their names), and in a text that also holds one of their addresses (only the `free` names, those
+    no one else has). A revision's lead is recorded by name: a free name there is replaced too.
+    """
+
+    found: Held
+    pseudonym: str
+
+    def __post_init__(self):
+        names, emails = _names(self.found), self.found.emails
+        self.emails = [email.casefold() for email in emails]
+        self.free = {name.casefold() for name in _free_names(self.found)}
+        pairs = [f"{name} <{email}>" for name in names for email in emails]
+        self._strong = self._pattern([re.escape(text) for text in sorted((*pairs, *emails), key=len, reverse=True)])
+        words = sorted(names, key=len, reverse=True)
+        self._all_names = self._pattern([rf"(?<!\w){re.escape(name)}(?!\w)" for name in words])
+        free = [name for name in words if name.casefold() in self.free]
+        self._free_names = self._pattern([rf"(?<!\w){re.escape(name)}(?!\w)" for name in free])
+
+    @staticmethod
+    def _pattern(alternatives):
+        return re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
+
+    def _sub(self, pattern, text):
+        return pattern.sub(self.pseudonym, text) if pattern is not None else text
+
+    def strong(self, text):
+        """Their "Name <email>" pairs and addresses replaced, nothing else (for any text, unique ones too)."""
+        return self._sub(self._strong, text) if isinstance(text, str) and text else text
+
+    def has_address(self, text):
+        folded = text.casefold()
+        return any(email in folded for email in self.emails)
+
+    def text(self, text, own=False):
+        """A text: their pairs and addresses replaced; their bare names too in their own rows, and in a
+        text that holds one of their addresses (when no one else has the name)."""
+        if not isinstance(text, str) or not text:
+            return text
+        tied = self.has_address(text)
+        replaced = self.strong(text)
+        if own:
+            return self._sub(self._all_names, replaced)
+        return self._sub(self._free_names, replaced) if tied else replaced
+
+    def actor(self, actor):
+        """An entry's actor, "Name <email>": the pseudonym when the address is theirs, whatever the name
+        was then; any other actor (a namesake's too) as it was, but for their addresses."""
+        match = re.fullmatch(r"[^<>]*<([^<>]+)>\s*", actor or "")
+        if match and match.group(1).strip().casefold() in self.emails:
+            return self.pseudonym
+        return self.strong(actor)
+
+    def changes(self, value, own, entity, key=None):
+        if isinstance(value, list):
+            return [self.changes(item, own, entity, key) for item in value]
+        if isinstance(value, dict):
+            return {name: self.changes(item, own, entity, name) for name, item in value.items()}
+        if not isinstance(value, str):
+            return value
+        if own and entity in PERSONAL and key in IDENTIFYING and value:
+            return self.pseudonym
+        if own and entity in PERSONAL and key in DESCRIBING:
+            return ""
+        if entity == "revision" and key == LEAD and value.strip().casefold() in self.free:
+            return self.pseudonym
+        return self.text(value, own)
 
 
-def _audit_change(replace):
+def _audit_change(pseudonymiser, owned):
     def change(entry):
+        own = entry.entity_id in owned.get(entry.entity, ())
         before = (entry.actor, entry.summary, entry.changes)
-        entry.actor = replace(entry.actor)
-        entry.summary = replace(entry.summary)[:255]
+        entry.actor = pseudonymiser.actor(entry.actor)
+        entry.summary = pseudonymiser.text(entry.summary, own)[:255]
         changes = audit.changes_of(entry)
-        rewritten = _walk(changes, replace)
+        rewritten = pseudonymiser.changes(changes, own, entry.entity)
         if rewritten != changes:
             entry.changes = json.dumps(rewritten, sort_keys=True, ensure_ascii=False)
         return (entry.actor, entry.summary, entry.changes) != before
@@ -300,25 +417,40 @@ def _text_columns(model):
     ]
 
 
-def _scrub(found, replace):
-    """Replace the person's names and addresses in every text column of every table except the audit
-    trail (rewritten by audit.rewrite) and what is kept as recorded (KEPT). {table: rows changed}."""
+def _unique_columns(model):
+    """The columns in a unique key: a bare name is never put there (two rows could then collide)."""
+    unique = {column.name for column in model._meta.sorted_fields if column.unique}
+    for columns, is_unique in model._meta.indexes:
+        if is_unique:
+            unique.update(column if isinstance(column, str) else column.name for column in columns)
+    return unique
+
+
+def _scrub(found, pseudonymiser):
+    """Replace the person's pairs and addresses in every text column of every table except the audit
+    trail (rewritten by audit.rewrite) and what is kept as recorded (KEPT), and their bare names in a
+    text that also holds one of their addresses (not in a unique column). {table: rows changed}."""
     changed = {}
     for model in MODELS:
         if model in (AuditEntry, AuditHead, Person, User):
             continue
         columns = _text_columns(model)
-        if not columns:
+        if not columns or not found.emails:
             continue
+        unique = _unique_columns(model)
         condition = None
         for column in columns:
-            for text in _texts(found):
-                match = column.contains(text)
+            for email in found.emails:
+                match = column.contains(email)
                 condition = match if condition is None else condition | match
-        rows = list(model.select().where(condition))
-        for row in rows:
+        rows = []
+        for row in model.select().where(condition):
+            before = [getattr(row, column.name) for column in columns]
             for column in columns:
+                replace = pseudonymiser.strong if column.name in unique else pseudonymiser.text
                 setattr(row, column.name, replace(getattr(row, column.name)))
+            if [getattr(row, column.name) for column in columns] != before:
+                rows.append(row)
         if rows:
             model.bulk_update(rows, columns, batch_size=200)
             changed[model._meta.table_name] = len(rows)
@@ -336,24 +468,33 @@ def _detach(model, ids):
             referring.delete().where(fk.in_(ids)).execute()
 
 
+@dataclass
+class Removal:
+    pseudonym: str  # what the removed person is known by in what the register keeps
+    name_shared: bool  # someone else has their name: it was replaced alone only in the entries about them
+
+
 def remove(person):
     """Remove a person who has left, and their account; refused (ValidationError) while they still answer
-    for something (refusal). Returns the pseudonym they are known by in what the register keeps."""
-    found = held(person)
-    message = refusal(found)
-    if message:
-        raise ValidationError({"__all__": message})
-    pseudonym = pseudonym_for(person)
-    replace = _replacer(found, pseudonym)
-    user_ids = [user.id for user in found.accounts]
+    for something (refusal). Returns a Removal: their pseudonym, and whether their name is shared."""
     with db.atomic():
+        # What they answer for is read under the audit chain's lock, which every audited change takes: an
+        # agreement made theirs a moment ago refuses the removal instead of losing its owner.
         audit.lock()
-        rewritten, first = audit.rewrite(_about(person, found), _audit_change(replace))
+        found = held(person)
+        message = refusal(found)
+        if message:
+            raise ValidationError({"__all__": message})
+        pseudonym = pseudonym_for(person)
+        pseudonymiser = Pseudonymiser(found, pseudonym)
+        user_ids = [user.id for user in found.accounts]
+        owned = _owned_ids(person, found)
+        rewritten, first = audit.rewrite(_about(person, found), _audit_change(pseudonymiser, owned))
         Reminder.update(state="skipped", last_error="Mottagaren har tagits bort ur registret.").where(
             Reminder.recipient.in_(found.emails) & Reminder.state.in_(("pending", "failed"))
         ).execute()
         LoginFailure.delete().where(LoginFailure.email.in_(found.emails)).execute()
-        scrubbed = _scrub(found, replace)
+        scrubbed = _scrub(found, pseudonymiser)
         Review.update(reviewer_name=pseudonym).where(Review.reviewer == person).execute()
         if user_ids:
             _detach(User, user_ids)
@@ -370,8 +511,11 @@ def remove(person):
         }
         if first is not None:
             changes["audit_resealed_from"] = [None, first]
+        name_shared = len(_free_names(found)) < len(_names(found))
+        if name_shared:
+            changes["name_shared"] = [None, True]
         audit.record("delete", "person", person.id, changes, summary=pseudonym)
-    return pseudonym
+    return Removal(pseudonym, name_shared)
 
 
 def forget_old_login_failures(now):

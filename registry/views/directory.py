@@ -320,12 +320,21 @@ def person_remove(pk):
             flash(_("Du kan inte ta bort dig själv. Be en annan administratör."), "error")
         elif form.validate_on_submit():
             try:
-                pseudonym = personal_data.remove(person)
+                removal = personal_data.remove(person)
             except ValidationError as exc:
                 for message in exc.errors.values():
                     flash(message, "error")
             else:
-                flash(_("Personen har tagits bort. I ändringsloggen heter hen nu %(name)s.", name=pseudonym), "success")
+                name = removal.pseudonym
+                flash(_("Personen har tagits bort. I ändringsloggen heter hen nu %(name)s.", name=name), "success")
+                if removal.name_shared:
+                    flash(
+                        _(
+                            "Någon annan i registret har samma namn. Där namnet står utan e-postadress har det "
+                            "därför bara ersatts i posterna om den borttagna personen själv."
+                        ),
+                        "info",
+                    )
                 return redirect(url_for("people.index"))
     return _remove_page(person, form, HandOverForm(), status)
 
