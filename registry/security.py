@@ -23,9 +23,6 @@ PLACEHOLDER_MARKS = ("change-me", "changeme", "change_me", "replace", "placehold
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
-# Password-reset requests are counted with the login failures, under "reset:<email>": the same limits
-# per address asked for and per client address (registry/views/auth.py).
-RESET_KEY_PREFIX = "reset:"
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

@@ -61,6 +61,7 @@ def leaving(ctx):
         last_error=f"450 {EMAIL} mailbox busy",
     )
     LoginFailure.create(email=EMAIL, address="192.0.2.1")
+    LoginFailure.create(email=f"reset:{EMAIL}", address="192.0.2.1")  # a password-reset request
     agreement.notes = f"Kontakt: {NAME}, {EMAIL}"
     agreement.save()
     return {
@@ -87,11 +88,11 @@ def test_the_page_lists_what_the_register_holds(app, leaving):
         "Testkommunen",  # party contact
         "Överenskommelse om testning",  # revision led
         "Skickad: 1",
-        "Misslyckade inloggningar 1",
+        "Misslyckade inloggningar och begärda lösenordslänkar 2",
     ):
         assert shown in page, shown
     held = personal_data.held(person)
-    assert held.audit_count >= 4 and len(held.owned) == 1 and held.login_failures == 1
+    assert held.audit_count >= 4 and len(held.owned) == 1 and held.login_failures == 2
 
 
 def test_only_admins_auditors_and_the_person_see_it(app, leaving):

@@ -47,7 +47,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import audit, revisions
+from . import audit, revisions, users
 from .agreements import snapshot
 from .directory import audited
 from .errors import ValidationError
@@ -139,7 +139,7 @@ def held(person):
     found.audit_count, found.last_audit_at = (
         AuditEntry.select(fn.COUNT(AuditEntry.id), fn.MAX(AuditEntry.at)).where(_about(person, found)).tuples().get()
     )
-    found.login_failures = LoginFailure.select().where(LoginFailure.email.in_(emails)).count()
+    found.login_failures = LoginFailure.select().where(LoginFailure.email.in_(users.login_failure_keys(emails))).count()
     return found
 
 
@@ -493,7 +493,7 @@ def remove(person):
         Reminder.update(state="skipped", last_error="Mottagaren har tagits bort ur registret.").where(
             Reminder.recipient.in_(found.emails) & Reminder.state.in_(("pending", "failed"))
         ).execute()
-        LoginFailure.delete().where(LoginFailure.email.in_(found.emails)).execute()
+        LoginFailure.delete().where(LoginFailure.email.in_(users.login_failure_keys(found.emails))).execute()
         scrubbed = _scrub(found, pseudonymiser)
         Review.update(reviewer_name=pseudonym).where(Review.reviewer == person).execute()
         if user_ids:

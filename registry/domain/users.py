@@ -202,6 +202,16 @@ def _serializer():
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
 
 
+# Password-reset requests are counted with the login failures (registry/security.py), under
+# "reset:<email>": the same limits per address asked for and per client address (registry/views/auth.py).
+RESET_KEY_PREFIX = "reset:"
+
+
+def login_failure_keys(emails):
+    """The keys the login-failure table holds for these addresses: failed logins and reset requests."""
+    return [*emails, *(f"{RESET_KEY_PREFIX}{email}" for email in emails)]
+
+
 def _fingerprint(user):
     # Changes when the password does, so a used link stops working, and when the account's sessions
     # are ended (logout, "log out everywhere", deactivation), so a link mailed before that dies too.

@@ -13,7 +13,7 @@ from ..domain.errors import ValidationError
 from ..forms import LoginForm, PasswordChangeForm, ResetForm, ResetRequestForm
 from ..models import User
 from ..outbox import send_later
-from ..security import RESET_KEY_PREFIX, clear_failures, note_failure, throttled
+from ..security import clear_failures, note_failure, throttled
 
 bp = Blueprint("auth", __name__)
 
@@ -104,7 +104,7 @@ def reset_request():
         # At most a few links per address and per client in a quarter of an hour (the login throttle's
         # counts, under a key of their own): a script cannot flood a mailbox or the outbox. The answer
         # stays the same, so it tells nothing about the address.
-        key = f"{RESET_KEY_PREFIX}{email}"
+        key = f"{users.RESET_KEY_PREFIX}{email}"
         user = None
         if throttled(key):
             current_app.logger.warning("password reset for %s throttled", email)
