@@ -82,6 +82,7 @@ class Held:
     audit_count: int = 0
     last_audit_at: object = None
     login_failures: int = 0
+    reset_requests: int = 0
 
     @property
     def emails(self):
@@ -139,7 +140,14 @@ def held(person):
     found.audit_count, found.last_audit_at = (
         AuditEntry.select(fn.COUNT(AuditEntry.id), fn.MAX(AuditEntry.at)).where(_about(person, found)).tuples().get()
     )
-    found.login_failures = LoginFailure.select().where(LoginFailure.email.in_(users.login_failure_keys(emails))).count()
+    counts = dict(
+        LoginFailure.select(LoginFailure.email.startswith(users.RESET_KEY_PREFIX), fn.COUNT(LoginFailure.id))
+        .where(LoginFailure.email.in_(users.login_failure_keys(emails)))
+        .group_by(LoginFailure.email.startswith(users.RESET_KEY_PREFIX))
+        .tuples()
+    )
+    found.login_failures = counts.get(False, 0)
+    found.reset_requests = counts.get(True, 0)
     return found
 
 
